@@ -1,0 +1,29 @@
+"""Persistence for the archiver: WARC files and the SQL catalogue that points into them.
+
+This package knows nothing of Scrapy or of the application; it is called, never calls back.
+"""
+
+from storage.archive import Archive, ArticleData
+from storage.config import StorageConfig
+from storage.errors import (
+    CatalogueError,
+    ConfigError,
+    CorruptRecord,
+    RecordNotFound,
+    StorageError,
+    WarcError,
+    WarcWriteError,
+)
+
+__all__ = [
+    "Archive",
+    "ArticleData",
+    "CatalogueError",
+    "ConfigError",
+    "CorruptRecord",
+    "RecordNotFound",
+    "StorageConfig",
+    "StorageError",
+    "WarcError",
+    "WarcWriteError",
+]

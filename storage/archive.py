@@ -1,0 +1,302 @@
+"""The archive: WARC files plus the catalogue that points into them.
+
+:class:`Archive` is what capture code calls. It keeps the two rules that tie WARC and
+catalogue together:
+
+- a catalogue row is committed only after the WARC record it points at has been written
+  and flushed;
+- a payload whose digest was archived before (any URL) is written as a ``revisit``, never
+  stored twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from storage.catalogue import queries
+from storage.catalogue.database import Database
+from storage.catalogue.models import Article, Capture, CrawlRun, utcnow
+from storage.config import StorageConfig
+from storage.errors import CatalogueError
+from storage.warc.http import HttpRequest, HttpResponse
+from storage.warc.reader import ArchivedRecord, read_record, resolve_warc_path
+from storage.warc.writer import RevisitTarget, WarcWriter, payload_digest
+
+__all__ = ["Archive", "ArticleData"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ArticleData:
+    """Extracted article fields, as the catalogue stores them."""
+
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    modified: str | None = None
+    sitename: str | None = None
+    language: str | None = None
+    description: str | None = None
+    canonical_url: str | None = None
+    image: str | None = None
+    tags: list[str] = field(default_factory=list)
+    text: str | None = None
+    word_count: int = 0
+    fingerprint: str | None = None
+    extractor: str | None = None
+    field_sources: dict[str, str] = field(default_factory=dict)
+
+
+class Archive:
+    """An archive directory: a :class:`WarcWriter` (opened on first write) and a :class:`Database`.
+
+    ``warcinfo`` goes into the ``warcinfo`` record at the start of every WARC file this
+    archive writes (crawl settings, operator, ...).
+    """
+
+    def __init__(self, config: StorageConfig, *, warcinfo: Mapping[str, object] | None = None) -> None:
+        self.config = config
+        self.db = Database(config.database_url)
+        self._warcinfo = dict(warcinfo or {})
+        self._writer: WarcWriter | None = None
+        self._lock = threading.Lock()
+        self._seen_digests: dict[str, tuple[int, RevisitTarget]] = {}
+
+    # ------------------------------------------------------------------ writing
+    @property
+    def writer(self) -> WarcWriter:
+        """The WARC writer (created on first use)."""
+        if self._writer is None:
+            self._writer = WarcWriter(
+                self.config.warc_dir,
+                prefix=self.config.warc_prefix,
+                max_size=self.config.warc_max_size,
+                warcinfo=self._warcinfo,
+                fsync_interval=self.config.fsync_interval,
+            )
+        return self._writer
+
+    def start_run(self, kind: str, *, name: str | None = None, settings: Mapping[str, Any] | None = None) -> int:
+        """Record the start of a crawl run; return its id."""
+        with self.db.session() as session:
+            run = CrawlRun(kind=kind, name=name, settings=dict(settings or {}),
+                           hostname=socket.gethostname(), pid=os.getpid(), status="running")
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, *, status: str, stats: Mapping[str, Any] | None = None) -> None:
+        """Record how a crawl run ended."""
+        with self.db.session() as session:
+            run = session.get(CrawlRun, run_id)
+            if run is None:
+                raise CatalogueError(f"no crawl run {run_id}")
+            run.status = status
+            run.finished_at = utcnow()
+            run.stats = _jsonable(dict(stats or {}))
+
+    def record_exchange(
+        self,
+        url: str,
+        request: HttpRequest,
+        response: HttpResponse,
+        *,
+        requested_url: str | None = None,
+        fetched_at: datetime | None = None,
+        ip_address: str | None = None,
+        truncated: str | None = None,
+        redirect_location: str | None = None,
+        crawl_run_id: int | None = None,
+        error: str | None = None,
+    ) -> Capture:
+        """Write one HTTP exchange to WARC (response or revisit + request), then catalogue it."""
+        fetched_at = fetched_at or datetime.now(UTC)
+        digest = payload_digest(response.body)
+        with self._lock:
+            original = None
+            if response.body and not truncated:
+                original = self._find_original(digest)
+            location = self.writer.write_exchange(
+                url, request, response, fetched_at=fetched_at, ip_address=ip_address,
+                truncated=truncated, revisit_of=original[1] if original else None,
+            )
+            capture = Capture(
+                url=url,
+                requested_url=requested_url or url,
+                method=request.method,
+                status=response.status,
+                content_type=(response.content_type or None) and response.content_type[:255],
+                redirect_location=redirect_location,
+                fetched_at=fetched_at,
+                ip_address=ip_address,
+                warc_file=location.response.filename,
+                warc_offset=location.response.offset,
+                warc_length=location.response.length,
+                record_id=location.response.record_id,
+                record_type=location.response.record_type,
+                request_record_id=location.request.record_id,
+                payload_digest=digest,
+                payload_length=len(response.body),
+                truncated=truncated,
+                revisit_of_id=original[0] if original else None,
+                crawl_run_id=crawl_run_id,
+                error=error,
+            )
+            with self.db.session() as session:
+                session.add(capture)
+            if original is None and response.body and not truncated:
+                self._seen_digests[digest] = (capture.id, _revisit_target(capture))
+        return capture
+
+    def record_failure(self, url: str, error: str, *, requested_url: str | None = None,
+                       crawl_run_id: int | None = None, fetched_at: datetime | None = None) -> Capture:
+        """Catalogue a fetch that got no HTTP response (timeout, DNS, refused): no WARC record."""
+        capture = Capture(url=url, requested_url=requested_url or url, error=error,
+                          fetched_at=fetched_at or datetime.now(UTC), crawl_run_id=crawl_run_id)
+        with self.db.session() as session:
+            session.add(capture)
+        return capture
+
+    def record_article(self, capture: Capture, data: ArticleData) -> Article:
+        """Write the extracted text (``conversion``) and fields (``metadata``) to WARC, then catalogue them.
+
+        Both records refer to the capture's response record.
+        """
+        if capture.record_id is None or capture.id is None:
+            raise CatalogueError(f"capture {capture.id} has no WARC record to attach an article to")
+        conversion = None
+        with self._lock:
+            if data.text:
+                conversion = self.writer.write_record(
+                    "conversion", capture.url, data.text.encode("utf-8"),
+                    content_type="text/plain; charset=utf-8", refers_to=capture.record_id,
+                )
+            self.writer.write_record(
+                "metadata", capture.url,
+                json.dumps(_article_metadata(data), ensure_ascii=False, sort_keys=True).encode("utf-8"),
+                content_type="application/json", refers_to=capture.record_id,
+                concurrent_to=conversion.record_id if conversion else None,
+            )
+        article = _article_row(capture.id, data)
+        if conversion is not None:
+            article.conversion_file = conversion.filename
+            article.conversion_offset = conversion.offset
+            article.conversion_length = conversion.length
+            article.conversion_record_id = conversion.record_id
+        with self.db.session() as session:
+            session.add(article)
+        return article
+
+    def copy_article(self, source_capture_id: int, capture: Capture) -> Article | None:
+        """Give a revisit capture the article of the capture whose payload it repeats."""
+        with self.db.session() as session:
+            source = queries.article_for_capture(session, source_capture_id)
+            if source is None:
+                return None
+            article = Article(capture_id=capture.id, **{
+                column: getattr(source, column) for column in _ARTICLE_COPY_COLUMNS
+            })
+            session.add(article)
+        return article
+
+    # ------------------------------------------------------------------ reading
+    def read(self, capture: Capture) -> ArchivedRecord:
+        """The WARC record a capture points at (one seek)."""
+        if capture.warc_file is None or capture.warc_offset is None:
+            raise CatalogueError(f"capture {capture.id} has no WARC record ({capture.error or 'not archived'})")
+        path = resolve_warc_path(self.config.warc_dir, capture.warc_file)
+        return read_record(path, capture.warc_offset, expected_length=capture.warc_length)
+
+    def close(self) -> None:
+        """Close the open WARC file under its final name and release the database."""
+        with self._lock:
+            if self._writer is not None:
+                self._writer.close()
+        self.db.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ internals
+    def _find_original(self, digest: str) -> tuple[int, RevisitTarget] | None:
+        if digest in self._seen_digests:
+            return self._seen_digests[digest]
+        with self.db.session() as session:
+            capture = queries.first_capture_with_digest(session, digest)
+        if capture is None:
+            return None
+        found = (capture.id, _revisit_target(capture))
+        self._seen_digests[digest] = found
+        return found
+
+
+_ARTICLE_COPY_COLUMNS = (
+    "title", "authors", "author", "published", "published_at", "modified", "sitename", "language",
+    "description", "canonical_url", "image", "tags", "text", "word_count", "fingerprint", "extractor",
+    "field_sources", "conversion_file", "conversion_offset", "conversion_length", "conversion_record_id",
+)
+
+
+def _revisit_target(capture: Capture) -> RevisitTarget:
+    return RevisitTarget(target_uri=capture.url, date=capture.fetched_at, record_id=capture.record_id or "")
+
+
+def _article_metadata(data: ArticleData) -> dict[str, Any]:
+    fields = asdict(data)
+    fields.pop("text")
+    return fields
+
+
+def _article_row(capture_id: int, data: ArticleData) -> Article:
+    return Article(
+        capture_id=capture_id,
+        title=data.title,
+        authors=list(data.authors),
+        author="; ".join(data.authors) or None,
+        published=data.published,
+        published_at=parse_iso_instant(data.published),
+        modified=data.modified,
+        sitename=data.sitename,
+        language=data.language,
+        description=data.description,
+        canonical_url=data.canonical_url,
+        image=data.image,
+        tags=list(data.tags),
+        text=data.text,
+        word_count=data.word_count,
+        fingerprint=data.fingerprint,
+        extractor=data.extractor,
+        field_sources=dict(data.field_sources),
+    )
+
+
+def parse_iso_instant(value: str | None) -> datetime | None:
+    """``2023-04-16T12:05:00+03:00`` (or a bare date) as an aware UTC datetime; None if unparsable.
+
+    A value without an offset is taken as UTC.
+    """
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))

@@ -1,0 +1,208 @@
+"""The catalogue's tables as SQLAlchemy 2.x typed ORM models.
+
+Only portable types are used (no SQLite-only types), so the same models serve PostgreSQL.
+Full-text search tables (FTS5 on SQLite) are created by the migrations, not declared here.
+
+- ``crawl_runs``: one per run of the archiver (an ``archive`` command, a crawl, a scheduled run).
+- ``captures``: one per HTTP exchange (each redirect hop and retry too) or per failed fetch;
+  points at its WARC record by file name + offset + length.
+- ``articles``: what extraction found in a capture (at most one per capture).
+- ``schedules``: persistent crawl schedules (filled by the scheduler, later).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = ["Article", "Base", "Capture", "CrawlRun", "Schedule", "UTCDateTime", "utcnow"]
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always read back timezone-aware.
+
+    SQLite keeps no offset; PostgreSQL's ``timestamptz`` does. Either way callers get
+    aware UTC datetimes, and naive input is refused rather than guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: give a timezone-aware value")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names (needed for migrations on any database)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class CrawlRun(Base):
+    """One run of the archiver: what was asked, when, how it ended, with counts."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # archive | crawl | schedule
+    name: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(32), default="running")  # running|finished|failed|interrupted
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id", ondelete="SET NULL"))
+    hostname: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
+
+    captures: Mapped[list[Capture]] = relationship(back_populates="crawl_run")
+
+
+class Capture(Base):
+    """One HTTP exchange (or one failed attempt) and where its WARC record lies.
+
+    ``url`` is this exchange's target URI; ``requested_url`` the URL that started the
+    redirect chain it belongs to (equal to ``url`` without redirects). A failed fetch has
+    ``error`` set and no WARC location. A revisit points at the capture holding the payload.
+    """
+
+    __tablename__ = "captures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
+    url: Mapped[str] = mapped_column(Text)
+    requested_url: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(String(16), default="GET")
+    status: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    redirect_location: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+
+    warc_file: Mapped[str | None] = mapped_column(String(255))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_length: Mapped[int | None] = mapped_column(BigInteger)
+    record_id: Mapped[str | None] = mapped_column(String(64))
+    record_type: Mapped[str | None] = mapped_column(String(16))  # response | revisit
+    request_record_id: Mapped[str | None] = mapped_column(String(64))
+
+    payload_digest: Mapped[str | None] = mapped_column(String(64))
+    payload_length: Mapped[int | None] = mapped_column(BigInteger)
+    truncated: Mapped[str | None] = mapped_column(String(16))  # WARC-Truncated reason
+    revisit_of_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id", ondelete="SET NULL"))
+    error: Mapped[str | None] = mapped_column(Text)
+
+    crawl_run: Mapped[CrawlRun | None] = relationship(back_populates="captures")
+    revisit_of: Mapped[Capture | None] = relationship(remote_side=[id])
+    article: Mapped[Article | None] = relationship(back_populates="capture", uselist=False)
+
+    __table_args__ = (
+        # Hash indexes on PostgreSQL: URLs can exceed a btree entry's size limit.
+        Index("ix_captures_url", "url", postgresql_using="hash"),
+        Index("ix_captures_requested_url", "requested_url", postgresql_using="hash"),
+        Index("ix_captures_payload_digest", "payload_digest"),
+        Index("ix_captures_fetched_at", "fetched_at"),
+        Index("ix_captures_crawl_run_id", "crawl_run_id"),
+    )
+
+    @property
+    def is_redirect(self) -> bool:
+        """True for a 3xx hop of a redirect chain."""
+        return self.status is not None and 300 <= self.status < 400 and self.redirect_location is not None
+
+
+class Article(Base):
+    """What extraction found in one capture: clean text and metadata.
+
+    ``published``/``modified`` keep the page's own ISO 8601 value (with its UTC offset);
+    ``published_at`` is the same instant in UTC for sorting and range filters.
+    """
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id", ondelete="CASCADE"), unique=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    author: Mapped[str | None] = mapped_column(Text)  # authors joined with "; " (searchable)
+    published: Mapped[str | None] = mapped_column(String(40))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    modified: Mapped[str | None] = mapped_column(String(40))
+    sitename: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    description: Mapped[str | None] = mapped_column(Text)
+    canonical_url: Mapped[str | None] = mapped_column(Text)
+    image: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    text: Mapped[str | None] = mapped_column(Text)
+    word_count: Mapped[int] = mapped_column(Integer, default=0)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    extractor: Mapped[str | None] = mapped_column(String(64))
+    field_sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+    conversion_file: Mapped[str | None] = mapped_column(String(255))
+    conversion_offset: Mapped[int | None] = mapped_column(BigInteger)
+    conversion_length: Mapped[int | None] = mapped_column(BigInteger)
+    conversion_record_id: Mapped[str | None] = mapped_column(String(64))
+
+    capture: Mapped[Capture] = relationship(back_populates="article")
+
+    __table_args__ = (
+        Index("ix_articles_published_at", "published_at"),
+        Index("ix_articles_language", "language"),
+    )
+
+
+class Schedule(Base):
+    """A persistent crawl schedule (cron expression + crawl options)."""
+
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    cron: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the catalogue (applied automatically when the catalogue is opened)."""

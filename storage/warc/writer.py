@@ -1,0 +1,377 @@
+"""Write WARC/1.1 files: one gzip member per record, rotated by size, crash-safe.
+
+This is the only module that imports warcio's writer. A :class:`WarcWriter` owns one
+directory; it opens ``PREFIX-…warc.gz.open``, starts it with a ``warcinfo`` record, appends
+records, and renames the file to its final ``.warc.gz`` name when it is closed or rotated.
+
+Each record is built in memory and appended with one write, then flushed before its
+location is returned, so a process killed at any moment leaves at most one incomplete
+record, at the end of an ``.open`` file; closed files only ever hold whole records.
+Locations always name the *final* file name: while a file is open the reader falls back to
+the ``.open`` name.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import logging
+import os
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from warcio.recordbuilder import RecordBuilder
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter as _WarcioWriter
+
+from storage.errors import WarcWriteError
+from storage.warc.http import HOP_BY_HOP_FRAMING, Headers, HttpRequest, HttpResponse
+from storage.warc.naming import OPEN_SUFFIX, warc_filename
+
+__all__ = [
+    "ExchangeLocation",
+    "RecordLocation",
+    "RevisitTarget",
+    "WarcWriter",
+    "payload_digest",
+    "warc_date",
+]
+
+log = logging.getLogger(__name__)
+
+WARC_VERSION = "WARC/1.1"
+TRUNCATED_REASONS = frozenset({"length", "time", "disconnect", "unspecified"})
+# Statuses (and HEAD requests) whose responses have no body whatever Content-Length says.
+_NO_BODY_STATUSES = frozenset({204, 304}) | frozenset(range(100, 200))
+
+
+def payload_digest(data: bytes) -> str:
+    """``sha1:BASE32`` digest of ``data``, the form WARC-Payload-Digest uses."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
+
+
+def warc_date(when: datetime) -> str:
+    """WARC-Date value: UTC, ISO 8601, microseconds (WARC/1.1 allows sub-second precision)."""
+    when = when.astimezone(UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class RecordLocation:
+    """Where a record landed and what identifies it."""
+
+    filename: str
+    offset: int
+    length: int
+    record_id: str
+    record_type: str
+    target_uri: str
+    date: datetime
+    payload_digest: str | None
+    block_digest: str | None
+
+
+@dataclass(frozen=True)
+class ExchangeLocation:
+    """The records written for one HTTP exchange."""
+
+    response: RecordLocation
+    request: RecordLocation
+
+
+@dataclass(frozen=True)
+class RevisitTarget:
+    """The earlier response a revisit record points at (identical payload digest)."""
+
+    target_uri: str
+    date: datetime
+    record_id: str
+
+
+class WarcWriter:
+    """Appends records to rotating WARC files in ``directory``.
+
+    ``warcinfo`` is written at the start of each file (software, format and whatever the
+    caller puts in it, e.g. crawl settings). ``max_size`` is the size after which the next
+    record goes to a new file. ``fsync_interval`` (seconds) bounds how much a power loss can
+    take; 0 fsyncs after every record. Safe to use from several threads.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        prefix: str = "ARCHIVER",
+        max_size: int = 10**9,
+        warcinfo: Mapping[str, object] | None = None,
+        fsync_interval: float = 5.0,
+    ) -> None:
+        self.directory = Path(directory)
+        self.prefix = prefix
+        self.max_size = max_size
+        self.fsync_interval = fsync_interval
+        self._warcinfo = {
+            "software": _software(),
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "hostname": os.uname().nodename,
+            **(warcinfo or {}),
+        }
+        self._builder = RecordBuilder(warc_version=WARC_VERSION)
+        self._lock = threading.RLock()
+        self._file: io.BufferedWriter | None = None
+        self._name: str | None = None
+        self._warcinfo_id: str | None = None
+        self._serial = 0
+        self._last_fsync = 0.0
+        self.closed_files: list[Path] = []
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def current_file(self) -> Path | None:
+        """The ``.open`` path being written, if any."""
+        return self.directory / (self._name + OPEN_SUFFIX) if self._name else None
+
+    def write_exchange(
+        self,
+        url: str,
+        request: HttpRequest,
+        response: HttpResponse,
+        *,
+        fetched_at: datetime | None = None,
+        ip_address: str | None = None,
+        truncated: str | None = None,
+        revisit_of: RevisitTarget | None = None,
+    ) -> ExchangeLocation:
+        """Write a request and its response (or a revisit of an identical earlier payload).
+
+        The response's headers and body are stored as received, except that a
+        ``Transfer-Encoding`` header is dropped and ``Content-Length`` made to match the stored
+        body, since the body is stored de-chunked (a truncated body keeps its headers).
+        """
+        _check_uri(url)
+        if truncated is not None and truncated not in TRUNCATED_REASONS:
+            raise WarcWriteError(f"WARC-Truncated must be one of {sorted(TRUNCATED_REASONS)}, got {truncated!r}")
+        when = fetched_at or datetime.now(UTC)
+        headers = _stored_response_headers(request, response, truncated)
+        http_headers = StatusAndHeaders(response.status_line_tail, headers, protocol=response.protocol)
+        digest = payload_digest(response.body)
+        fields: dict[str, str] = {
+            "WARC-Type": "revisit" if revisit_of else "response",
+            "WARC-Target-URI": url,
+            "WARC-Date": warc_date(when),
+        }
+        if ip_address:
+            fields["WARC-IP-Address"] = ip_address
+
+        with self._lock:
+            self._ensure_file()
+            fields["WARC-Warcinfo-ID"] = self._warcinfo_id or ""
+            if revisit_of is not None:
+                fields["WARC-Refers-To"] = revisit_of.record_id
+                record = self._builder.create_revisit_record(
+                    url, digest, revisit_of.target_uri, warc_date(revisit_of.date),
+                    http_headers=http_headers, warc_headers_dict=fields,
+                )
+            else:
+                if truncated:
+                    fields["WARC-Truncated"] = truncated
+                fields["WARC-Payload-Digest"] = digest
+                record = self._builder.create_warc_record(
+                    url, "response", payload=io.BytesIO(response.body), length=len(response.body),
+                    http_headers=http_headers, warc_headers_dict=fields,
+                )
+            response_id = record.rec_headers.get_header("WARC-Record-ID")
+            req_fields = {
+                "WARC-Type": "request",
+                "WARC-Target-URI": url,
+                "WARC-Date": fields["WARC-Date"],
+                "WARC-Warcinfo-ID": fields["WARC-Warcinfo-ID"],
+                "WARC-Concurrent-To": response_id,
+            }
+            req_record = self._builder.create_warc_record(
+                url, "request", payload=io.BytesIO(request.body), length=len(request.body),
+                http_headers=StatusAndHeaders(request.request_line, _headers(request.headers), is_http_request=True),
+                warc_headers_dict=req_fields,
+            )
+            response_loc = self._append(record)
+            request_loc = self._append(req_record)
+            self._maybe_fsync()
+        return ExchangeLocation(response=response_loc, request=request_loc)
+
+    def write_record(
+        self,
+        record_type: str,
+        url: str,
+        payload: bytes,
+        *,
+        content_type: str,
+        refers_to: str | None = None,
+        concurrent_to: str | None = None,
+        date: datetime | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> RecordLocation:
+        """Write a ``conversion``, ``metadata`` or ``resource`` record holding ``payload``."""
+        if record_type not in ("conversion", "metadata", "resource"):
+            raise WarcWriteError(f"write_record writes conversion, metadata or resource records, not {record_type!r}")
+        _check_uri(url)
+        fields = {"WARC-Type": record_type, "WARC-Target-URI": url, "WARC-Date": warc_date(date or datetime.now(UTC))}
+        if refers_to:
+            fields["WARC-Refers-To"] = refers_to
+        if concurrent_to:
+            fields["WARC-Concurrent-To"] = concurrent_to
+        fields.update(extra_headers or {})
+        with self._lock:
+            self._ensure_file()
+            fields["WARC-Warcinfo-ID"] = self._warcinfo_id or ""
+            record = self._builder.create_warc_record(
+                url, record_type, payload=io.BytesIO(payload), length=len(payload),
+                warc_content_type=content_type, warc_headers_dict=fields,
+            )
+            location = self._append(record)
+            self._maybe_fsync()
+        return location
+
+    def rotate(self) -> None:
+        """Close the current file (if any); the next record starts a new one."""
+        with self._lock:
+            self._close_current()
+
+    def close(self) -> None:
+        """Flush, fsync and close the current file under its final name."""
+        self.rotate()
+
+    def __enter__(self) -> WarcWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ internals
+    def _ensure_file(self) -> None:
+        if self._file is not None and self._file.tell() >= self.max_size:
+            self._close_current()
+        if self._file is None:
+            self._open_new()
+
+    def _open_new(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._serial += 1
+        name = warc_filename(self.prefix, self._serial, pid=os.getpid())
+        path = self.directory / (name + OPEN_SUFFIX)
+        try:
+            self._file = open(path, "xb")  # noqa: SIM115 - lives until close()
+        except OSError as exc:
+            raise WarcWriteError(f"cannot create WARC file: {exc.strerror}", path=str(path)) from exc
+        self._name = name
+        record = self._builder.create_warcinfo_record(name, self._warcinfo)
+        self._warcinfo_id = record.rec_headers.get_header("WARC-Record-ID")
+        self._append(record)
+        log.info("opened WARC file %s", path)
+
+    def _append(self, record: object) -> RecordLocation:
+        assert self._file is not None and self._name is not None
+        buffer = io.BytesIO()
+        try:
+            _WarcioWriter(buffer, gzip=True).write_record(record)
+        except (ValueError, TypeError, UnicodeError) as exc:
+            raise WarcWriteError(f"cannot build WARC record: {exc}") from exc
+        data = buffer.getvalue()
+        offset = self._file.tell()
+        try:
+            self._file.write(data)
+            self._file.flush()
+        except OSError as exc:
+            # Cut the file back so no partial record stays behind a later good one.
+            self._file.seek(offset)
+            self._file.truncate()
+            raise WarcWriteError(f"cannot write WARC record: {exc.strerror}", path=self._name) from exc
+        headers = record.rec_headers  # type: ignore[attr-defined]
+        return RecordLocation(
+            filename=self._name,
+            offset=offset,
+            length=len(data),
+            record_id=headers.get_header("WARC-Record-ID"),
+            record_type=headers.get_header("WARC-Type"),
+            target_uri=headers.get_header("WARC-Target-URI") or "",
+            date=_parse_warc_date(headers.get_header("WARC-Date")),
+            payload_digest=headers.get_header("WARC-Payload-Digest"),
+            block_digest=headers.get_header("WARC-Block-Digest"),
+        )
+
+    def _maybe_fsync(self) -> None:
+        now = time.monotonic()
+        if self._file is not None and now - self._last_fsync >= self.fsync_interval:
+            os.fsync(self._file.fileno())
+            self._last_fsync = now
+
+    def _close_current(self) -> None:
+        if self._file is None or self._name is None:
+            return
+        open_path = self.directory / (self._name + OPEN_SUFFIX)
+        final_path = self.directory / self._name
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        os.replace(open_path, final_path)
+        _fsync_dir(self.directory)
+        log.info("closed WARC file %s", final_path)
+        self.closed_files.append(final_path)
+        self._file = None
+        self._name = None
+        self._warcinfo_id = None
+
+
+def _check_uri(url: str) -> None:
+    if not url or not url.strip():
+        raise WarcWriteError("a WARC record needs a target URI; got an empty one")
+    if any(ch in url for ch in " \r\n\t"):
+        raise WarcWriteError(f"target URI may not contain whitespace: {url!r}")
+
+
+def _headers(headers: Headers) -> Headers:
+    return [(str(k), str(v)) for k, v in headers]
+
+
+def _stored_response_headers(request: HttpRequest, response: HttpResponse, truncated: str | None) -> Headers:
+    headers = [(k, v) for k, v in _headers(response.headers) if k.lower() not in HOP_BY_HOP_FRAMING]
+    has_body = request.method.upper() != "HEAD" and response.status not in _NO_BODY_STATUSES
+    if truncated or not has_body:
+        return headers
+    length = str(len(response.body))
+    for i, (key, _value) in enumerate(headers):
+        if key.lower() == "content-length":
+            headers[i] = (key, length)
+            break
+    else:
+        headers.append(("Content-Length", length))
+    return headers
+
+
+def _parse_warc_date(value: str) -> datetime:
+    value = value.rstrip("Z")
+    fmt = "%Y-%m-%dT%H:%M:%S.%f" if "." in value else "%Y-%m-%dT%H:%M:%S"
+    return datetime.strptime(value, fmt).replace(tzinfo=UTC)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _software() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ours = version("news-archiver")
+    except PackageNotFoundError:
+        ours = "dev"
+    return f"news-archiver/{ours} (warcio/{version('warcio')})"

@@ -1,0 +1,130 @@
+"""Thin wrapper around trafilatura: the only module of the archiver that imports it.
+
+:func:`run_trafilatura` runs ``bare_extraction`` with metadata and returns a plain
+``dict`` of strings and lists, so the rest of the package never touches
+trafilatura's ``Document`` class. When trafilatura finds no article body it drops
+the metadata as well; the wrapper then runs ``extract_metadata`` on its own so the
+title, author and date are not lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import trafilatura
+from trafilatura.deduplication import content_fingerprint
+from trafilatura.metadata import extract_metadata
+
+try:  # internal helper, used to keep paragraph boundaries; optional
+    from trafilatura.xml import xmltotxt as _xmltotxt
+except ImportError:  # pragma: no cover - depends on the trafilatura version
+    _xmltotxt = None
+
+__all__ = ["TRAFILATURA_VERSION", "fingerprint", "run_trafilatura"]
+
+logger = logging.getLogger(__name__)
+
+try:
+    TRAFILATURA_VERSION: str = version("trafilatura")
+except PackageNotFoundError:  # pragma: no cover - vendored or odd installs
+    TRAFILATURA_VERSION = getattr(trafilatura, "__version__", "unknown")
+
+#: Metadata fields copied from trafilatura's ``Document``.
+_FIELDS = (
+    "title",
+    "author",
+    "url",
+    "hostname",
+    "description",
+    "sitename",
+    "date",
+    "categories",
+    "tags",
+    "language",
+    "image",
+    "pagetype",
+)
+
+
+def _body_paragraphs(body: Any) -> list[str] | None:
+    """Render each block of trafilatura's XML body as one paragraph, or ``None``."""
+    if body is None or _xmltotxt is None:
+        return None
+    paragraphs: list[str] = []
+    if body.text and body.text.strip():
+        paragraphs.append(body.text.strip())
+    for child in body:
+        tail, child.tail = child.tail, None
+        try:
+            block = _xmltotxt(child, False)
+        finally:
+            child.tail = tail
+        block = "\n".join(line.strip() for line in block.strip().splitlines() if line.strip())
+        if block:
+            paragraphs.append(block)
+        if tail and tail.strip():
+            paragraphs.append(tail.strip())
+    return paragraphs
+
+
+def _paragraphs(doc: Any) -> list[str]:
+    """Paragraphs of the extracted body, falling back to trafilatura's line split."""
+    try:
+        paragraphs = _body_paragraphs(getattr(doc, "body", None))
+    except Exception:  # internal API: never let it break extraction
+        logger.debug("per-block rendering failed, using plain text", exc_info=True)
+        paragraphs = None
+    if paragraphs:
+        return paragraphs
+    text = getattr(doc, "text", None) or ""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _metadata_only(html: str, url: str | None) -> dict[str, Any]:
+    """Run trafilatura's metadata extraction alone (used when no body is found)."""
+    try:
+        doc = extract_metadata(html, default_url=url)
+    except Exception:  # trafilatura bugs on odd pages must not stop the archiver
+        logger.warning("trafilatura metadata extraction failed for %s", url, exc_info=True)
+        return {}
+    return {field: getattr(doc, field, None) for field in _FIELDS}
+
+
+def run_trafilatura(html: str, url: str | None = None) -> dict[str, Any]:
+    """Extract the article body and metadata of ``html`` with trafilatura.
+
+    Returns a dict with the metadata fields of trafilatura's ``Document`` (``title``,
+    ``author`` as one ``"; "``-joined string, ``date``, ``sitename``, ``tags``, …),
+    ``paragraphs`` (list of body paragraphs, empty when no body was found) and
+    ``text`` (trafilatura's own plain text, or ``None``). Never raises.
+    """
+    result: dict[str, Any] = {"paragraphs": [], "text": None}
+    if not html or not html.strip():
+        return result
+    try:
+        doc = trafilatura.bare_extraction(
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+        )
+    except Exception:  # trafilatura bugs on odd pages must not stop the archiver
+        logger.warning("trafilatura extraction failed for %s", url, exc_info=True)
+        doc = None
+    if doc is None or isinstance(doc, dict):
+        result.update(_metadata_only(html, url))
+        return result
+    result.update({field: getattr(doc, field, None) for field in _FIELDS})
+    result["paragraphs"] = _paragraphs(doc)
+    result["text"] = getattr(doc, "text", None) or None
+    return result
+
+
+def fingerprint(text: str) -> str:
+    """Return trafilatura's simhash content fingerprint of ``text`` (hex string)."""
+    return content_fingerprint(text)

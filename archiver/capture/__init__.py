@@ -1,0 +1,1 @@
+"""Scrapy components that keep every HTTP exchange in WARC and catalogue it."""

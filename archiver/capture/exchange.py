@@ -1,0 +1,100 @@
+"""Turn Scrapy's request and response into the storage layer's plain HTTP messages.
+
+The request is rebuilt as Twisted writes it on the wire: request line, headers in the order
+Scrapy's middlewares set them, ``Host`` last (added by Twisted's agent), ``Content-Length``
+only with a body. The response keeps its status, headers and still-encoded body.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import Request
+from scrapy.http import Headers as ScrapyHeaders
+from scrapy.http import Response
+
+from storage.warc.http import Headers, HttpRequest, HttpResponse
+
+__all__ = ["redirect_location", "requested_url", "to_http_request", "to_http_response", "truncation"]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _decode(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
+def header_list(headers: ScrapyHeaders) -> Headers:
+    """Scrapy headers as an ordered list of (name, value), one pair per value, copied."""
+    pairs: Headers = []
+    for name, values in headers.items():
+        for value in values:
+            pairs.append((_decode(name), _decode(value)))
+    return pairs
+
+
+def _host_header(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    if parts.port and parts.port != _DEFAULT_PORTS.get(parts.scheme):
+        host = f"{host}:{parts.port}"
+    return host
+
+
+def request_target(url: str) -> str:
+    """Path, parameters and query as sent in the request line (never the fragment)."""
+    parts = urlsplit(url)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    return target
+
+
+def to_http_request(request: Request) -> HttpRequest:
+    """The request as it went out (read at process_response time, after every middleware)."""
+    headers = [(k, v) for k, v in header_list(request.headers) if k.lower() != "host"]
+    if request.body:
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(request.body))))
+    host = request.headers.get("Host")
+    headers.append(("Host", _decode(host) if host else _host_header(request.url)))
+    return HttpRequest(method=request.method, target=request_target(request.url), headers=headers,
+                       body=request.body or b"")
+
+
+def to_http_response(response: Response) -> HttpResponse:
+    """Status, headers (copied: later middlewares edit them in place) and the raw body."""
+    return HttpResponse(status=response.status, headers=header_list(response.headers), body=response.body,
+                        protocol=response.protocol or "HTTP/1.1")
+
+
+def truncation(response: Response) -> str | None:
+    """The WARC-Truncated reason for a response Scrapy flagged as incomplete, else None.
+
+    ``dataloss``: the connection dropped before the promised length arrived. ``partial``
+    only means an HTTP/1.0 body ended by closing the connection, which is normal.
+    """
+    if "dataloss" in response.flags:
+        return "disconnect"
+    if "download_stopped" in response.flags:
+        return str(response.meta.get("archiver_truncated", "length"))
+    return None
+
+
+def requested_url(request: Request) -> str:
+    """The URL that started the redirect chain this request belongs to."""
+    chain = request.meta.get("redirect_urls")
+    return chain[0] if chain else request.url
+
+
+def redirect_location(response: Response) -> str | None:
+    """The absolute target of a 3xx response, or None."""
+    if not 300 <= response.status < 400:
+        return None
+    location = response.headers.get("Location")
+    return urljoin(response.url, _decode(location)) if location else None

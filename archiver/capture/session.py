@@ -1,0 +1,76 @@
+"""One :class:`storage.Archive` per running crawler, shared by the capture middleware and pipeline.
+
+Opened on first use with the crawler's settings; the crawl run it records into is the one
+named by ``ARCHIVER_RUN_ID`` or a new one. Closed, and the run marked finished, when the
+spider closes.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.spiders import Spider
+
+from archiver import __version__
+from archiver.config import storage_config_from_settings
+from storage import Archive
+
+__all__ = ["ArchiveSession", "archive_session"]
+
+log = logging.getLogger(__name__)
+_SESSIONS: weakref.WeakKeyDictionary[Crawler, ArchiveSession] = weakref.WeakKeyDictionary()
+
+# Spider close reasons and the run status they mean.
+_RUN_STATUS = {"finished": "finished", "shutdown": "interrupted", "closespider_pagecount": "finished",
+               "closespider_itemcount": "finished", "closespider_timeout": "finished"}
+
+
+@dataclass
+class ArchiveSession:
+    """The archive a crawler writes to and the crawl run its captures belong to."""
+
+    archive: Archive
+    run_id: int
+
+    def close(self, reason: str, stats: dict[str, Any]) -> None:
+        """Mark the run finished (or interrupted/failed) and close the WARC file."""
+        try:
+            self.archive.finish_run(self.run_id, status=_RUN_STATUS.get(reason, "failed"),
+                                    stats={"close_reason": reason, **stats})
+        finally:
+            self.archive.close()
+
+
+def archive_session(crawler: Crawler) -> ArchiveSession:
+    """The crawler's archive session, opened on first call."""
+    session = _SESSIONS.get(crawler)
+    if session is not None:
+        return session
+    settings = crawler.settings
+    warcinfo = {
+        "isPartOf": settings.get("ARCHIVER_RUN_NAME") or crawler.spidercls.name,
+        "http-header-user-agent": settings.get("USER_AGENT"),
+        "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+        "description": f"news-archiver {__version__}, spider {crawler.spidercls.name}",
+    }
+    archive = Archive(storage_config_from_settings(settings), warcinfo=warcinfo)
+    run_id = settings.getint("ARCHIVER_RUN_ID") or archive.start_run(
+        settings.get("ARCHIVER_RUN_KIND", "crawl"), name=settings.get("ARCHIVER_RUN_NAME") or crawler.spidercls.name,
+    )
+    session = ArchiveSession(archive=archive, run_id=run_id)
+    _SESSIONS[crawler] = session
+
+    def _closed(spider: Spider, reason: str) -> None:
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        _SESSIONS.pop(crawler, None)
+        session.close(reason, {k: v for k, v in stats.items() if k.startswith(("archiver/", "downloader/", "item_"))})
+
+    # Connected after the pipeline's and middleware's own handlers: closes last.
+    crawler.signals.connect(_closed, signal=signals.spider_closed, weak=False)
+    log.info("archiving into %s (run %d)", archive.config.home, run_id)
+    return session

@@ -1,0 +1,66 @@
+"""The ``archiver`` command line. Library errors become one-line messages and exit codes here."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from archiver import __version__
+from archiver.cli.archive import archive_command
+from archiver.cli.common import err_console
+from archiver.cli.show import get_command, show_command
+from archiver.cli.verify import verify_command
+from storage import StorageError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="archiver",
+    help="Archive news articles: WARC files that last, clean text, a catalogue to search.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"archiver {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    home: Annotated[Path | None, typer.Option("--home", envvar="ARCHIVER_HOME",
+                                              help="Archive directory (default ./archive).")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Archive news articles: WARC files that last, clean text, a catalogue to search."""
+    if home is not None:
+        os.environ["ARCHIVER_HOME"] = str(home)
+
+
+app.command("archive")(archive_command)
+app.command("show")(show_command)
+app.command("get")(get_command)
+app.command("verify")(verify_command)
+
+
+def main() -> None:
+    """Console entry point."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except StorageError as exc:
+        err_console.print(f"error: {exc}", markup=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("interrupted", markup=False)
+        sys.exit(130)

@@ -1,0 +1,114 @@
+"""``archiver archive URL...``: fetch, WARC, extract, catalogue; one result per URL."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from archiver.cli.common import capture_record, console, err_console, fail, open_archive, print_json
+from archiver.config import storage_config_from_settings
+from archiver.runner import archiver_settings, run_spider
+from spiders.urls import UrlsSpider, validate_url
+from storage.catalogue import queries
+from storage.catalogue.models import Capture
+
+__all__ = ["archive_command", "parse_setting_overrides"]
+
+
+def parse_setting_overrides(pairs: list[str]) -> dict[str, str]:
+    """``["NAME=VALUE", ...]`` as a dict; a pair without ``=`` is a usage error."""
+    overrides = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise fail(f"-s takes NAME=VALUE, got {pair!r}", code=2)
+        overrides[name.strip()] = value
+    return overrides
+
+
+def archive_command(
+    urls: Annotated[list[str], typer.Argument(help="http(s) URLs to archive.", show_default=False)],
+    json_output: Annotated[bool, typer.Option("--json", help="One JSON object per URL on stdout.")] = False,
+    timeout: Annotated[float, typer.Option(help="Give up on a download after this many seconds.", min=0.1)] = 60.0,
+    retries: Annotated[int, typer.Option(help="Retries after a network error or a 5xx answer.", min=0)] = 1,
+    obey_robots: Annotated[bool, typer.Option("--obey-robots", help="Skip URLs that robots.txt disallows.")] = False,
+    setting: Annotated[list[str], typer.Option("-s", "--set", help="Scrapy or archiver setting NAME=VALUE.")] = [],  # noqa: B006
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show the crawler's log.")] = False,
+) -> None:
+    """Archive URLs now: keep every exchange in WARC, extract the article, catalogue it.
+
+    Example: archiver archive https://www.example.org/news/2024/story --json
+
+    Exit status: 0 when every URL got an HTTP response (a 404 is a response), 1 when any
+    failed at the network level or came in cut short, 2 for bad input (nothing is written).
+    """
+    bad = []
+    targets = []
+    for url in urls:
+        try:
+            targets.append(validate_url(url))
+        except ValueError as exc:
+            bad.append(str(exc))
+    if bad:
+        for message in bad:
+            err_console.print(f"error: {escape(message)}", soft_wrap=True)
+        raise typer.Exit(2)
+    overrides = {
+        "LOG_LEVEL": "INFO" if verbose else "WARNING",
+        "DOWNLOAD_TIMEOUT": timeout,
+        "RETRY_TIMES": retries,
+        "ROBOTSTXT_OBEY": obey_robots,
+        "ARCHIVER_RUN_KIND": "archive",
+        **parse_setting_overrides(setting),
+    }
+    settings = archiver_settings(overrides)
+    run_id = run_spider(UrlsSpider, settings, kind="archive", run_settings={"urls": targets}, urls=targets)
+
+    with open_archive(storage_config_from_settings(settings)) as archive, archive.db.session() as session:
+        captures = queries.captures_in_run(session, run_id)
+        final: dict[str, Capture] = {}
+        for capture in captures:  # in order made: the last one of a chain is its outcome
+            final[capture.requested_url] = capture
+        failed = False
+        for url in targets:
+            capture = final.get(url)
+            ok = capture is not None and capture.status is not None and not capture.truncated
+            failed = failed or not ok
+            if json_output:
+                print_json(capture_record(capture, capture.article) if capture else _not_fetched(url))
+            else:
+                _print_line(url, capture)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _not_fetched(url: str) -> dict:
+    return {"id": None, "url": url, "final_url": None, "status": None, "error": "not fetched (see the log with -v)"}
+
+
+def _print_line(url: str, capture: Capture | None) -> None:
+    if capture is None:
+        console.print(f"[red]✗[/red] {escape(url)}  not fetched (run with -v to see why)", soft_wrap=True)
+        return
+    if capture.status is None:
+        console.print(f"[red]✗[/red] {escape(url)}  {escape(capture.error or 'failed')}", soft_wrap=True)
+        return
+    mark = "[green]✓[/green]" if capture.status < 400 and not capture.truncated else "[yellow]![/yellow]"
+    line = f"{mark} {capture.status} {escape(url)}"
+    if capture.url != url:
+        line += f" → {escape(capture.url)}"
+    article = capture.article
+    if article is not None:
+        bits = [f'"{escape(article.title)}"' if article.title else None, escape(article.author or ""),
+                (article.published or "")[:10], f"{article.word_count} words"]
+        line += "  " + ", ".join(b for b in bits if b)
+    elif capture.content_type:
+        line += f"  {escape(capture.content_type)}"
+    if capture.truncated:
+        line += f"  [yellow]truncated ({capture.truncated})[/yellow]"
+    if capture.record_type == "revisit":
+        line += f"  (unchanged since capture {capture.revisit_of_id})"
+    line += f"  [dim]#{capture.id}[/dim]"
+    console.print(line, soft_wrap=True)

@@ -1,0 +1,86 @@
+"""``archiver show`` and ``archiver get``: read one capture back, as an article or as raw bytes."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from archiver.cli.common import capture_record, fail, find_capture, open_archive, print_json
+from archiver.render import to_markdown, to_text
+from storage.catalogue import queries
+from storage.warc import decode_payload
+
+__all__ = ["get_command", "show_command"]
+
+
+class Format(StrEnum):
+    """Output formats of ``show``."""
+
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+    html = "html"
+
+
+def show_command(
+    ref: Annotated[str, typer.Argument(metavar="ID|URL", help="A capture id, or a URL (requested or final).")],
+    json_output: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="text, markdown, json or html.")] = Format.text,
+) -> None:
+    """Show the latest capture of a URL (or a capture by id) with its article.
+
+    Example: archiver show https://www.example.org/news/2024/story --format markdown
+    """
+    if json_output:
+        fmt = Format.json
+    with open_archive() as archive:
+        capture = find_capture(archive, ref)
+        if fmt is Format.html:
+            record = _payload_record(archive, capture)
+            sys.stdout.buffer.write(decode_payload(record))
+            return
+        article = capture.article
+        if fmt is Format.json:
+            print_json(capture_record(capture, article, with_text=True))
+        elif fmt is Format.markdown:
+            sys.stdout.write(to_markdown(capture, article))
+        else:
+            sys.stdout.write(to_text(capture, article))
+
+
+def get_command(
+    ref: Annotated[str, typer.Argument(metavar="ID|URL", help="A capture id, or a URL (requested or final).")],
+    headers: Annotated[bool, typer.Option("--headers", help="Write the HTTP status line and headers first.")] = False,
+    decoded: Annotated[bool, typer.Option("--decoded", help="Undo Content-Encoding (gzip, deflate, br).")] = False,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE instead of stdout.")] = None,
+) -> None:
+    """Write the archived payload bytes as stored (one seek at the catalogued offset).
+
+    Example: archiver get 42 --decoded -o page.html
+    """
+    with open_archive() as archive:
+        capture = find_capture(archive, ref)
+        head_record = archive.read(capture)
+        body_record = _payload_record(archive, capture)
+    body = decode_payload(body_record) if decoded else body_record.payload
+    data = (head_record.http_head if headers else b"") + body
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        output.write_bytes(data)
+
+
+def _payload_record(archive, capture):  # noqa: ANN001, ANN202
+    """The record holding the capture's payload: its own, or the original a revisit points at."""
+    if capture.record_type == "revisit" and capture.revisit_of_id:
+        with archive.db.session() as session:
+            original = queries.get_capture(session, capture.revisit_of_id)
+        if original is None:
+            raise fail(f"capture {capture.id} is a revisit of capture {capture.revisit_of_id}, which is gone")
+        capture = original
+    return archive.read(capture)

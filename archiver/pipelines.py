@@ -1,0 +1,125 @@
+"""Item pipeline that extracts the article from each archived HTML page.
+
+Extraction (CPU-bound) runs in a process pool, off the reactor thread. The result is written
+to WARC as a ``conversion`` record (the text) and a ``metadata`` record (the fields), both
+referring to the response record, and then to the catalogue's ``articles`` table. A revisit
+(identical payload) gets a copy of the original's article, without extracting again.
+
+Settings: ``ARCHIVER_EXTRACT_ENABLED`` (default True), ``ARCHIVER_EXTRACT_WORKERS`` (processes;
+0 extracts in a thread instead). Needs the asyncio reactor (Scrapy's default).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from archiver.capture.session import archive_session
+from archiver.extraction import ExtractionResult, extract
+from storage import ArticleData
+from storage.catalogue import queries
+
+__all__ = ["ExtractionPipeline", "article_data"]
+
+log = logging.getLogger(__name__)
+
+
+def article_data(result: ExtractionResult) -> ArticleData:
+    """The catalogue's view of an extraction result."""
+    return ArticleData(
+        title=result.title, authors=list(result.authors), published=result.published, modified=result.modified,
+        sitename=result.sitename, language=result.language, description=result.description,
+        canonical_url=result.canonical_url, image=result.image, tags=list(result.tags), text=result.text,
+        word_count=result.word_count, fingerprint=result.fingerprint, extractor=result.extractor,
+        field_sources=dict(result.sources),
+    )
+
+
+class ExtractionPipeline:
+    """Extracts text and metadata from archived HTML and catalogues them as an article."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.workers = crawler.settings.getint("ARCHIVER_EXTRACT_WORKERS", 2)
+        self.session = archive_session(crawler)
+        self._executor: Executor | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
+        if not crawler.settings.getbool("ARCHIVER_EXTRACT_ENABLED", True):
+            raise NotConfigured("ARCHIVER_EXTRACT_ENABLED is off")
+        return cls(crawler)
+
+    async def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        capture_id = adapter.get("capture_id")
+        html = adapter.get("html")
+        if not capture_id:
+            return item
+        archive = self.session.archive
+        capture = await asyncio.to_thread(self._capture, capture_id)
+        if capture is None:
+            return item
+        if capture.revisit_of_id is not None:
+            article = await asyncio.to_thread(archive.copy_article, capture.revisit_of_id, capture)
+            if article is not None:
+                return self._done(adapter, article.id)
+        if not html or not 200 <= (capture.status or 0) < 300:
+            return item  # error pages and redirects are archived, but they are not articles
+        try:
+            result = await self._extract(html, capture.url)
+        except Exception:  # an extractor bug must not lose the capture, which is already archived
+            log.exception("extraction failed for %s", capture.url)
+            self._count("archiver/extract_error")
+            return item
+        article = await asyncio.to_thread(archive.record_article, capture, article_data(result))
+        self._count("archiver/articles")
+        return self._done(adapter, article.id)
+
+    def close_spider(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    # ------------------------------------------------------------------ internals
+    def _capture(self, capture_id: int):  # noqa: ANN202 - ORM object
+        with self.session.archive.db.session() as session:
+            return queries.get_capture(session, capture_id)
+
+    async def _extract(self, html: str, url: str) -> ExtractionResult:
+        executor = self._get_executor()
+        try:
+            return await asyncio.wrap_future(executor.submit(extract, html, url))
+        except BrokenProcessPool:
+            log.warning("extraction worker died; restarting the pool and trying %s again", url)
+            self._executor = None
+            return await asyncio.wrap_future(self._get_executor().submit(extract, html, url))
+
+    def _get_executor(self) -> Executor:
+        if self._executor is None:
+            if self.workers > 0:
+                context = multiprocessing.get_context("forkserver")
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+            else:
+                self._executor = ThreadPoolExecutor(1)
+        return self._executor
+
+    @staticmethod
+    def _done(adapter: ItemAdapter, article_id: int) -> Any:
+        if "article_id" in adapter.field_names():
+            adapter["article_id"] = article_id
+        if "html" in adapter.field_names():
+            adapter["html"] = None  # the page is archived; don't keep it in memory
+        return adapter.item
+
+    def _count(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key)

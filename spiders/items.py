@@ -1,0 +1,25 @@
+"""Items the spiders yield."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Page"]
+
+
+@dataclass
+class Page:
+    """A fetched page handed to the item pipelines.
+
+    ``html`` is the decoded document (charset from the HTTP header, then ``<meta>``, then
+    detection) for HTML responses, else None. ``capture_id`` is the catalogue id a capture
+    middleware put in ``response.meta["archiver_capture_id"]``, if one ran.
+    """
+
+    url: str
+    requested_url: str
+    status: int
+    content_type: str | None
+    html: str | None = None
+    capture_id: int | None = None
+    article_id: int | None = None

@@ -1,0 +1,86 @@
+"""The ``urls`` spider: fetch the URLs it is given, nothing more.
+
+    scrapy crawl urls -a urls="https://a.example/x https://b.example/y"
+    scrapy crawl urls -a urls_file=list.txt
+
+URLs are validated before anything is fetched; a bad one stops the spider with a clear error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+from w3lib.url import safe_url_string
+
+from spiders.items import Page
+
+__all__ = ["UrlsSpider", "validate_url"]
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def validate_url(url: str) -> str:
+    """Return ``url`` normalised (percent-encoded where needed); raise ValueError unless it is http(s) with a host."""
+    candidate = url.strip()
+    parts = urlsplit(candidate)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    if not parts.hostname:
+        raise ValueError(f"URL has no host: {url!r}")
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise ValueError(f"URL has a bad port: {url!r}") from None
+    return safe_url_string(candidate)
+
+
+def _split(urls: str | Iterable[str]) -> list[str]:
+    if isinstance(urls, str):
+        return urls.replace(",", " ").split()
+    return [u for u in urls if u.strip()]
+
+
+class UrlsSpider(scrapy.Spider):
+    """Fetches each given URL once (even if given twice across runs: no dupe filtering)."""
+
+    name = "urls"
+
+    def __init__(self, urls: str | Iterable[str] = (), urls_file: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        given = _split(urls)
+        if urls_file:
+            lines = Path(urls_file).read_text(encoding="utf-8").splitlines()
+            given += [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        if not given:
+            raise ValueError("the urls spider needs urls=... or urls_file=...")
+        self.start_urls = [validate_url(url) for url in given]
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.start_urls:
+            yield scrapy.Request(url, callback=self.parse, errback=self.failed, dont_filter=True)
+
+    def parse(self, response: Response) -> Iterable[Page]:
+        content_type = response.headers.get("Content-Type")
+        content_type_text = content_type.decode("latin-1") if content_type else None
+        is_html = isinstance(response, TextResponse) and any(
+            kind in (content_type_text or "text/html").lower() for kind in HTML_TYPES
+        )
+        chain = response.meta.get("redirect_urls")
+        yield Page(
+            url=response.url,
+            requested_url=chain[0] if chain else response.url,
+            status=response.status,
+            content_type=content_type_text,
+            html=response.text if is_html else None,
+            capture_id=response.meta.get("archiver_capture_id"),
+        )
+
+    def failed(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        self.logger.info("could not fetch %s: %s", getattr(request, "url", "?"), failure.getErrorMessage())

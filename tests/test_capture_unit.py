@@ -1,0 +1,90 @@
+"""Unit tests of the capture components: request/response conversion and Scrapy configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scrapy import Request
+from scrapy.exceptions import NotConfigured
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
+
+from archiver.capture.exchange import (
+    redirect_location,
+    requested_url,
+    to_http_request,
+    to_http_response,
+    truncation,
+)
+from archiver.capture.middleware import WarcCaptureMiddleware
+from archiver.config import storage_config_from_settings
+from archiver.pipelines import ExtractionPipeline
+from spiders.urls import UrlsSpider, validate_url
+
+
+def test_request_rebuilt_as_twisted_writes_it() -> None:
+    request = Request("http://news.example:8080/a/b?x=1#frag", headers={"Accept": "text/html", "User-Agent": "t"})
+    http = to_http_request(request)
+    assert http.request_line == "GET /a/b?x=1 HTTP/1.1"
+    assert http.headers == [("Accept", "text/html"), ("User-Agent", "t"), ("Host", "news.example:8080")]
+
+
+def test_post_request_gets_content_length() -> None:
+    http = to_http_request(Request("https://news.example/", method="POST", body=b"a=1"))
+    assert ("Content-Length", "3") in http.headers and http.headers[-1] == ("Host", "news.example")
+    assert http.body == b"a=1"
+
+
+def test_response_headers_are_copied_not_referenced() -> None:
+    response = HtmlResponse("http://news.example/", body=b"\x1f\x8b", headers={"Content-Encoding": "gzip",
+                                                                              "Set-Cookie": ["a=1", "b=2"]})
+    http = to_http_response(response)
+    response.headers.pop("Content-Encoding")  # what HttpCompressionMiddleware does later
+    assert ("Content-Encoding", "gzip") in http.headers
+    assert [v for k, v in http.headers if k == "Set-Cookie"] == ["a=1", "b=2"]
+    assert http.body == b"\x1f\x8b"
+
+
+def test_truncation_flags() -> None:
+    url = "http://news.example/"
+    assert truncation(HtmlResponse(url, flags=["dataloss"])) == "disconnect"
+    assert truncation(HtmlResponse(url, flags=["partial"])) is None  # HTTP/1.0 close-delimited: complete
+    assert truncation(HtmlResponse(url)) is None
+
+
+def test_redirect_bookkeeping() -> None:
+    request = Request("http://news.example/b", meta={"redirect_urls": ["http://news.example/a"]})
+    assert requested_url(request) == "http://news.example/a"
+    response = HtmlResponse("http://news.example/b", status=302, headers={"Location": "/c"}, request=request)
+    assert redirect_location(response) == "http://news.example/c"
+    assert redirect_location(HtmlResponse("http://news.example/b", status=200)) is None
+
+
+def test_middleware_and_pipeline_can_be_switched_off() -> None:
+    crawler = get_crawler(UrlsSpider, {"ARCHIVER_WARC_ENABLED": False, "ARCHIVER_EXTRACT_ENABLED": False})
+    with pytest.raises(NotConfigured):
+        WarcCaptureMiddleware.from_crawler(crawler)
+    with pytest.raises(NotConfigured):
+        ExtractionPipeline.from_crawler(crawler)
+
+
+def test_storage_settings_from_scrapy_settings(tmp_path: Path) -> None:
+    config = storage_config_from_settings({"ARCHIVER_HOME": str(tmp_path), "ARCHIVER_WARC_MAX_SIZE": "10MB"}, {})
+    assert config.warc_dir == tmp_path / "warcs" and config.warc_max_size == 10_000_000
+
+
+@pytest.mark.parametrize("url", ["ftp://x.example/", "javascript:alert(1)", "http://", "not a url", "http://a:xx/"])
+def test_validate_url_refuses(url: str) -> None:
+    with pytest.raises(ValueError):
+        validate_url(url)
+
+
+def test_validate_url_normalises() -> None:
+    assert validate_url(" https://news.example/a b ") == "https://news.example/a%20b"
+
+
+def test_urls_spider_needs_urls() -> None:
+    with pytest.raises(ValueError, match="needs urls"):
+        UrlsSpider()
+    assert UrlsSpider(urls="http://a.example/ http://b.example/").start_urls == ["http://a.example/", "http://b.example/"]

@@ -3,7 +3,8 @@
 This package knows nothing of Scrapy or of the application; it is called, never calls back.
 """
 
-from storage.archive import Archive, ArticleData
+from storage.archive import Archive
+from storage.articles import ArticleData
 from storage.config import StorageConfig
 from storage.errors import (
     CatalogueError,

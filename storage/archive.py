@@ -17,15 +17,17 @@ import os
 import socket
 import threading
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
+from storage.articles import ArticleData, article_row
 from storage.catalogue import queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import Article, Capture, CrawlRun, utcnow
 from storage.config import StorageConfig
 from storage.errors import CatalogueError
+from storage.recovery import recover_archive
 from storage.warc.http import HttpRequest, HttpResponse
 from storage.warc.reader import ArchivedRecord, read_record, resolve_warc_path
 from storage.warc.writer import RevisitTarget, WarcWriter, payload_digest
@@ -35,37 +37,22 @@ __all__ = ["Archive", "ArticleData"]
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ArticleData:
-    """Extracted article fields, as the catalogue stores them."""
-
-    title: str | None = None
-    authors: list[str] = field(default_factory=list)
-    published: str | None = None
-    modified: str | None = None
-    sitename: str | None = None
-    language: str | None = None
-    description: str | None = None
-    canonical_url: str | None = None
-    image: str | None = None
-    tags: list[str] = field(default_factory=list)
-    text: str | None = None
-    word_count: int = 0
-    fingerprint: str | None = None
-    extractor: str | None = None
-    field_sources: dict[str, str] = field(default_factory=dict)
-
-
 class Archive:
     """An archive directory: a :class:`WarcWriter` (opened on first write) and a :class:`Database`.
+
+    Opening it first recovers any ``.open`` WARC file a killed process left (see
+    :mod:`storage.recovery`).
 
     ``warcinfo`` goes into the ``warcinfo`` record at the start of every WARC file this
     archive writes (crawl settings, operator, ...).
     """
 
-    def __init__(self, config: StorageConfig, *, warcinfo: Mapping[str, object] | None = None) -> None:
+    def __init__(self, config: StorageConfig, *, warcinfo: Mapping[str, object] | None = None,
+                 recover: bool = True) -> None:
         self.config = config
         self.db = Database(config.database_url)
+        # What a killed writer left is put right before anything reads or writes.
+        self.recovered = recover_archive(self.db, config.warc_dir) if recover else []
         self._warcinfo = dict(warcinfo or {})
         self._writer: WarcWriter | None = None
         self._lock = threading.Lock()
@@ -186,7 +173,7 @@ class Archive:
                 content_type="application/json", refers_to=capture.record_id,
                 concurrent_to=conversion.record_id if conversion else None,
             )
-        article = _article_row(capture.id, data)
+        article = article_row(capture.id, data)
         if conversion is not None:
             article.conversion_file = conversion.filename
             article.conversion_offset = conversion.offset
@@ -257,45 +244,6 @@ def _article_metadata(data: ArticleData) -> dict[str, Any]:
     fields = asdict(data)
     fields.pop("text")
     return fields
-
-
-def _article_row(capture_id: int, data: ArticleData) -> Article:
-    return Article(
-        capture_id=capture_id,
-        title=data.title,
-        authors=list(data.authors),
-        author="; ".join(data.authors) or None,
-        published=data.published,
-        published_at=parse_iso_instant(data.published),
-        modified=data.modified,
-        sitename=data.sitename,
-        language=data.language,
-        description=data.description,
-        canonical_url=data.canonical_url,
-        image=data.image,
-        tags=list(data.tags),
-        text=data.text,
-        word_count=data.word_count,
-        fingerprint=data.fingerprint,
-        extractor=data.extractor,
-        field_sources=dict(data.field_sources),
-    )
-
-
-def parse_iso_instant(value: str | None) -> datetime | None:
-    """``2023-04-16T12:05:00+03:00`` (or a bare date) as an aware UTC datetime; None if unparsable.
-
-    A value without an offset is taken as UTC.
-    """
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def _jsonable(value: Any) -> Any:

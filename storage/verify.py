@@ -1,11 +1,15 @@
-"""Check that the catalogue and the WARC files agree.
+"""Check that the catalogue and the WARC files agree, in both directions.
 
-Every capture and article that points at a WARC record must find, at that file and offset,
-a whole record of the right type, id and target URI.
+- rows → records (:func:`verify_catalogue`): every capture and article that points at a WARC
+  record finds, at that file and offset, a whole record of the right type, id and target URI;
+- records → rows (:func:`verify_files`): every closed WARC file reads to its end, every
+  ``response``/``revisit`` record in it has its catalogue row, and (deep) every block and
+  payload digest matches the stored bytes.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,23 +18,28 @@ from sqlalchemy.orm import Session
 
 from storage.catalogue import queries
 from storage.errors import StorageError
-from storage.warc.reader import read_record, resolve_warc_path
+from storage.warc.digests import digest_problems
+from storage.warc.naming import WARC_SUFFIX
+from storage.warc.reader import ScanProblem, read_raw, read_record, resolve_warc_path, scan_file
 
-__all__ = ["Problem", "verify_catalogue"]
+__all__ = ["Problem", "verify_catalogue", "verify_files"]
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One disagreement between a catalogue row and the WARC files."""
+    """One disagreement between the catalogue and the WARC files."""
 
-    capture_id: int
-    url: str
+    capture_id: int | None
+    url: str | None
     warc_file: str | None
     offset: int | None
     message: str
+    record_id: str | None = None
 
     def __str__(self) -> str:
-        return f"capture {self.capture_id} ({self.url}): {self.message} [{self.warc_file} @ {self.offset}]"
+        who = f"capture {self.capture_id} ({self.url})" if self.capture_id else (self.url or self.warc_file or "")
+        where = f"{self.warc_file} @ {self.offset}" + (f", {self.record_id}" if self.record_id else "")
+        return f"{who}: {self.message} [{where}]"
 
 
 def verify_catalogue(session: Session, warc_dir: Path) -> Iterator[tuple[int, list[Problem]]]:
@@ -63,3 +72,31 @@ def _check(warc_dir: Path, filename: str, offset: int, length: int | None, recor
     if record.target_uri != url:
         return f"record is for {record.target_uri}"
     return None
+
+
+def verify_files(session: Session, warc_dir: Path, *, deep: bool = False) -> Iterator[tuple[str, list[Problem]]]:
+    """For every closed WARC file in ``warc_dir``: its name and the problems found in it."""
+    files = sorted(p for p in warc_dir.glob("*") if p.name.endswith((WARC_SUFFIX, ".warc")))
+    for path in files:
+        catalogued = queries.catalogued_record_ids(session, path.name)
+        problems = []
+        for item in scan_file(path):
+            if isinstance(item, ScanProblem):
+                problems.append(Problem(None, None, path.name, item.offset,
+                                        f"unreadable bytes up to {item.resume_at if item.resume_at else 'the end'}: "
+                                        f"{item.message}"))
+                continue
+            if item.record_type in ("response", "revisit") and item.record_id not in catalogued:
+                problems.append(Problem(None, item.target_uri, path.name, item.offset,
+                                        f"{item.record_type} record has no catalogue row", item.record_id))
+            if deep:
+                raw = read_raw(path, item.offset, item.length or 0)
+                for message in digest_problems(_uncompressed(raw)):
+                    problems.append(Problem(None, item.target_uri, path.name, item.offset, message, item.record_id))
+        yield path.name, problems
+
+
+def _uncompressed(raw: bytes) -> bytes:
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw)

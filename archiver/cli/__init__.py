@@ -13,6 +13,7 @@ import typer
 from archiver import __version__
 from archiver.cli.archive import archive_command
 from archiver.cli.common import err_console
+from archiver.cli.reindex import reindex_command
 from archiver.cli.show import get_command, show_command
 from archiver.cli.verify import verify_command
 from storage import StorageError
@@ -51,6 +52,7 @@ app.command("archive")(archive_command)
 app.command("show")(show_command)
 app.command("get")(get_command)
 app.command("verify")(verify_command)
+app.command("reindex")(reindex_command)
 
 
 def main() -> None:

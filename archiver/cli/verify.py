@@ -1,4 +1,4 @@
-"""``archiver verify``: prove every catalogue row points at the WARC record it names."""
+"""``archiver verify``: prove that the catalogue and the WARC files agree, both ways."""
 
 from __future__ import annotations
 
@@ -9,37 +9,49 @@ from rich.progress import Progress
 
 from archiver.cli.common import console, err_console, open_archive, print_json
 from storage.catalogue import queries
-from storage.verify import verify_catalogue
+from storage.verify import verify_catalogue, verify_files
 
 __all__ = ["verify_command"]
 
 
 def verify_command(
+    deep: Annotated[bool, typer.Option("--deep", help="Also recompute every block and payload digest.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="A JSON report on stdout.")] = False,
 ) -> None:
-    """Check that each capture's record is at its file and offset, with the right type, id and URL.
+    """Check every catalogue row against its WARC record, and every WARC file against the catalogue.
 
-    Example: archiver verify --json
+    Rows: the record is at its file and offset, whole, with the right type, id and URL.
+    Files: each closed WARC file reads to its end and each response/revisit in it has its row;
+    with --deep every digest is recomputed.
+
+    Example: archiver verify --deep --json
 
     Exit status: 0 when catalogue and WARC files agree, 1 with the list of problems otherwise.
     """
     problems = []
-    checked = 0
+    checked = files = 0
     with open_archive() as archive, archive.db.session() as session:
         total = queries.count_captures(session)
-        with Progress(console=err_console, transient=True, disable=json_output or not err_console.is_terminal) as bar:
-            task = bar.add_task("verifying", total=total)
+        show_bar = not json_output and err_console.is_terminal
+        with Progress(console=err_console, transient=True, disable=not show_bar) as bar:
+            task = bar.add_task("checking catalogue rows", total=total)
             for _capture_id, found in verify_catalogue(session, archive.config.warc_dir):
                 checked += 1
                 problems.extend(found)
                 bar.advance(task)
+            task = bar.add_task("reading WARC files", total=None)
+            for _name, found in verify_files(session, archive.config.warc_dir, deep=deep):
+                files += 1
+                problems.extend(found)
+                bar.advance(task)
     if json_output:
-        print_json({"ok": not problems, "checked": checked,
+        print_json({"ok": not problems, "checked": checked, "files": files, "deep": deep,
                     "problems": [vars(p) for p in problems]})
     else:
         for problem in problems:
             console.print(f"✗ {problem}", markup=False, soft_wrap=True)
         verdict = "OK" if not problems else f"{len(problems)} problem(s)"
-        console.print(f"{checked} captures checked: {verdict}", markup=False)
+        console.print(f"{checked} captures and {files} WARC files checked{' (deep)' if deep else ''}: {verdict}",
+                      markup=False)
     if problems:
         raise typer.Exit(1)

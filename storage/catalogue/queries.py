@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import case, func, or_, select, text
+from sqlalchemy import case, delete, func, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
@@ -16,6 +16,11 @@ from storage.catalogue.models import Article, Capture, CrawlRun
 from storage.errors import CatalogueError
 
 __all__ = [
+    "clear_captures",
+    "articles_with_conversion_in",
+    "captures_in_warc_file",
+    "catalogued_record_ids",
+    "capture_by_record_id",
     "article_for_capture",
     "captures_in_run",
     "captures_of_url",
@@ -98,6 +103,37 @@ def first_capture_with_digest(session: Session, digest: str) -> Capture | None:
         .order_by(Capture.id)
         .limit(1)
     ).first()
+
+
+def capture_by_record_id(session: Session, record_id: str) -> Capture | None:
+    """The capture whose response or revisit record has this WARC-Record-ID."""
+    return session.scalars(select(Capture).where(Capture.record_id == record_id).limit(1)).first()
+
+
+def catalogued_record_ids(session: Session, warc_file: str) -> set[str]:
+    """The record ids of every capture (and article conversion) that points into ``warc_file``."""
+    ids = set(session.scalars(select(Capture.record_id).where(Capture.warc_file == warc_file)))
+    ids |= set(session.scalars(select(Article.conversion_record_id).where(Article.conversion_file == warc_file)))
+    return {i for i in ids if i}
+
+
+def captures_in_warc_file(session: Session, warc_file: str) -> Sequence[Capture]:
+    """Every capture whose record lies in ``warc_file``."""
+    return session.scalars(select(Capture).where(Capture.warc_file == warc_file).order_by(Capture.id)).all()
+
+
+def articles_with_conversion_in(session: Session, warc_file: str) -> Sequence[Article]:
+    """Every article whose conversion record lies in ``warc_file``."""
+    return session.scalars(select(Article).where(Article.conversion_file == warc_file)).all()
+
+
+def clear_captures(session: Session) -> int:
+    """Delete every capture and article (crawl runs and schedules stay); return how many captures went."""
+    count = count_captures(session)
+    session.execute(delete(Article))
+    session.execute(update(Capture).values(revisit_of_id=None))
+    session.execute(delete(Capture))
+    return count
 
 
 def article_for_capture(session: Session, capture_id: int) -> Article | None:

@@ -21,7 +21,16 @@ from storage.errors import CorruptRecord, RecordNotFound, WarcError
 from storage.warc.http import Headers, header_value
 from storage.warc.naming import OPEN_SUFFIX
 
-__all__ = ["ArchivedRecord", "decode_payload", "iter_records", "read_record", "resolve_warc_path"]
+__all__ = [
+    "ArchivedRecord",
+    "ScanProblem",
+    "decode_payload",
+    "iter_records",
+    "read_raw",
+    "read_record",
+    "resolve_warc_path",
+    "scan_file",
+]
 
 _DECODERS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate", "br": "br"}
 
@@ -136,6 +145,71 @@ def iter_records(path: str | Path) -> Iterator[ArchivedRecord]:
                                     path=str(path), offset=offset)
         except (ArchiveLoadFailed, zlib.error, EOFError, ValueError, OSError) as exc:
             raise CorruptRecord(f"unreadable WARC record: {exc}", path=str(path), offset=offset) from exc
+
+
+@dataclass(frozen=True)
+class ScanProblem:
+    """Bytes in a WARC file that are not a readable record, from ``offset`` to ``resume_at``."""
+
+    path: str
+    offset: int
+    resume_at: int | None
+    message: str
+
+
+def scan_file(path: str | Path) -> Iterator[ArchivedRecord | ScanProblem]:
+    """Every record of ``path``, and a :class:`ScanProblem` for each damaged stretch.
+
+    Unlike :func:`iter_records`, a damaged record does not end the scan: the scan resumes at
+    the next gzip member that reads as a record, so the records after the damage still count.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    offset = 0
+    while offset < size:
+        try:
+            record = read_record(path, offset)
+        except WarcError as exc:
+            resume = _next_member(path, offset + 1, size)
+            yield ScanProblem(str(path), offset, resume, str(exc))
+            if resume is None:
+                return
+            offset = resume
+            continue
+        yield record
+        offset += record.length or 0
+        if not record.length:
+            return
+
+
+def _next_member(path: Path, start: int, size: int) -> int | None:
+    """Offset of the next gzip member at or after ``start`` that reads as a WARC record."""
+    with open(path, "rb") as handle:
+        position = start
+        while position < size:
+            handle.seek(position)
+            chunk = handle.read(1 << 20)
+            found = chunk.find(b"\x1f\x8b\x08")
+            if found < 0:
+                position += max(len(chunk) - 2, 1)
+                continue
+            candidate = position + found
+            try:
+                read_record(path, candidate)
+                return candidate
+            except WarcError:
+                position = candidate + 1
+    return None
+
+
+def read_raw(path: str | Path, offset: int, length: int) -> bytes:
+    """The stored bytes of a record (one gzip member for our files), exactly as on disk."""
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        data = handle.read(length)
+    if len(data) != length:
+        raise RecordNotFound(f"only {len(data)} of {length} bytes are there", path=str(path), offset=offset)
+    return data
 
 
 def decode_payload(record: ArchivedRecord) -> bytes:

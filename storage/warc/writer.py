@@ -38,6 +38,7 @@ __all__ = [
     "RecordLocation",
     "RevisitTarget",
     "WarcWriter",
+    "fsync_dir",
     "payload_digest",
     "warc_date",
 ]
@@ -319,7 +320,7 @@ class WarcWriter:
         os.fsync(self._file.fileno())
         self._file.close()
         os.replace(open_path, final_path)
-        _fsync_dir(self.directory)
+        fsync_dir(self.directory)
         log.info("closed WARC file %s", final_path)
         self.closed_files.append(final_path)
         self._file = None
@@ -359,7 +360,8 @@ def _parse_warc_date(value: str) -> datetime:
     return datetime.strptime(value, fmt).replace(tzinfo=UTC)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or a new file in ``directory`` durable."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)

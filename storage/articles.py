@@ -1,0 +1,71 @@
+"""Extracted article fields as the archive stores them, and the catalogue row made from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from storage.catalogue.models import Article
+
+__all__ = ["ArticleData", "article_row", "parse_iso_instant"]
+
+
+@dataclass(frozen=True)
+class ArticleData:
+    """Extracted article fields, as the catalogue stores them."""
+
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    modified: str | None = None
+    sitename: str | None = None
+    language: str | None = None
+    description: str | None = None
+    canonical_url: str | None = None
+    image: str | None = None
+    tags: list[str] = field(default_factory=list)
+    text: str | None = None
+    word_count: int = 0
+    fingerprint: str | None = None
+    extractor: str | None = None
+    field_sources: dict[str, str] = field(default_factory=dict)
+
+
+def article_row(capture_id: int, data: ArticleData) -> Article:
+    """The ``articles`` row for extracted ``data`` of capture ``capture_id`` (not yet added to a session)."""
+    return Article(
+        capture_id=capture_id,
+        title=data.title,
+        authors=list(data.authors),
+        author="; ".join(data.authors) or None,
+        published=data.published,
+        published_at=parse_iso_instant(data.published),
+        modified=data.modified,
+        sitename=data.sitename,
+        language=data.language,
+        description=data.description,
+        canonical_url=data.canonical_url,
+        image=data.image,
+        tags=list(data.tags),
+        text=data.text,
+        word_count=data.word_count,
+        fingerprint=data.fingerprint,
+        extractor=data.extractor,
+        field_sources=dict(data.field_sources),
+    )
+
+
+def parse_iso_instant(value: str | None) -> datetime | None:
+    """``2023-04-16T12:05:00+03:00`` (or a bare date) as an aware UTC datetime; None if unparsable.
+
+    A value without an offset is taken as UTC.
+    """
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)

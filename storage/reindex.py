@@ -1,0 +1,164 @@
+"""Catalogue WARC records from the files alone: ours or any other tool's (wget, Heritrix, ...).
+
+For each ``response``/``revisit`` record without a catalogue row, a capture row is made from
+its WARC and HTTP headers; our ``conversion`` + ``metadata`` records become article rows.
+Records already catalogued (same WARC-Record-ID) are skipped, so indexing is idempotent.
+Extracting text from responses that have no conversion record is the caller's job (this
+package does not extract); :class:`IndexResult` lists those captures.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urljoin
+
+from storage.articles import ArticleData, article_row
+from storage.catalogue import queries
+from storage.catalogue.database import Database
+from storage.catalogue.models import Capture
+from storage.warc.reader import ArchivedRecord, ScanProblem, scan_file
+from storage.warc.writer import payload_digest
+
+__all__ = ["IndexResult", "index_warc_file"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IndexResult:
+    """What indexing one or more files did."""
+
+    records: int = 0
+    captures_added: int = 0
+    articles_added: int = 0
+    problems: list[str] = field(default_factory=list)
+    without_article: list[int] = field(default_factory=list)  # 2xx HTML captures with no article
+
+    def add(self, other: IndexResult) -> None:
+        """Fold another result into this one."""
+        self.records += other.records
+        self.captures_added += other.captures_added
+        self.articles_added += other.articles_added
+        self.problems += other.problems
+        self.without_article += other.without_article
+
+
+def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None) -> IndexResult:
+    """Catalogue every record of ``path`` that the catalogue does not have yet.
+
+    ``path`` must lie in the archive's WARC directory: rows name it by its file name.
+    """
+    result = IndexResult()
+    requests: dict[str, str] = {}  # response record id -> request record id (either direction)
+    conversions: dict[str, ArchivedRecord] = {}
+    metadata: dict[str, dict] = {}
+    new_captures: list[Capture] = []
+    with db.session() as session:
+        for item in scan_file(path):
+            if isinstance(item, ScanProblem):
+                result.problems.append(f"{item.path} at offset {item.offset}: {item.message}")
+                continue
+            result.records += 1
+            kind = item.record_type
+            if kind == "request":
+                target = item.header("WARC-Concurrent-To")
+                if target:
+                    requests[target] = item.record_id
+            elif kind in ("response", "revisit"):
+                concurrent = item.header("WARC-Concurrent-To")
+                if concurrent:
+                    requests.setdefault(item.record_id, concurrent)
+                if queries.capture_by_record_id(session, item.record_id) is None:
+                    capture = _capture_from_record(session, item, path.name, crawl_run_id)
+                    session.add(capture)
+                    session.flush()
+                    new_captures.append(capture)
+            elif kind == "conversion" and item.header("WARC-Refers-To"):
+                conversions[item.header("WARC-Refers-To") or ""] = item
+            elif kind == "metadata" and "json" in (item.header("Content-Type") or ""):
+                refers_to = item.header("WARC-Refers-To")
+                try:
+                    fields = json.loads(item.payload)
+                except ValueError:
+                    continue
+                if refers_to and isinstance(fields, dict):
+                    metadata[refers_to] = fields
+        for capture in new_captures:
+            capture.request_record_id = requests.get(capture.record_id or "")
+        result.captures_added = len(new_captures)
+        result.articles_added = _add_articles(session, conversions, metadata)
+        for capture in new_captures:
+            if (capture.record_type == "response" and capture.status is not None and 200 <= capture.status < 300
+                    and "html" in (capture.content_type or "")
+                    and queries.article_for_capture(session, capture.id) is None):
+                result.without_article.append(capture.id)
+    log.info("indexed %s: %d records, %d new captures, %d new articles", path.name, result.records,
+             result.captures_added, result.articles_added)
+    return result
+
+
+def _capture_from_record(session, record: ArchivedRecord, filename: str, crawl_run_id: int | None) -> Capture:  # noqa: ANN001
+    url = record.target_uri
+    status = record.http_status
+    location = record.http_header("Location")
+    digest = record.header("WARC-Payload-Digest") or payload_digest(record.payload)
+    revisit_of = None
+    if record.record_type == "revisit":
+        refers_to = record.header("WARC-Refers-To")
+        original = queries.capture_by_record_id(session, refers_to) if refers_to else None
+        original = original or queries.first_capture_with_digest(session, digest)
+        revisit_of = original.id if original else None
+    return Capture(
+        url=url,
+        requested_url=url,
+        status=status,
+        content_type=(record.http_header("Content-Type") or None) and record.http_header("Content-Type")[:255],
+        redirect_location=urljoin(url, location) if location and status and 300 <= status < 400 else None,
+        fetched_at=_warc_date(record.header("WARC-Date")),
+        ip_address=record.header("WARC-IP-Address"),
+        warc_file=filename,
+        warc_offset=record.offset,
+        warc_length=record.length,
+        record_id=record.record_id,
+        record_type=record.record_type,
+        payload_digest=digest,
+        payload_length=len(record.payload) if record.record_type == "response" else None,
+        truncated=record.header("WARC-Truncated"),
+        revisit_of_id=revisit_of,
+        crawl_run_id=crawl_run_id,
+    )
+
+
+def _add_articles(session, conversions: dict[str, ArchivedRecord], metadata: dict[str, dict]) -> int:  # noqa: ANN001
+    added = 0
+    for response_id in set(conversions) | set(metadata):
+        capture = queries.capture_by_record_id(session, response_id)
+        if capture is None or queries.article_for_capture(session, capture.id) is not None:
+            continue
+        fields = {k: v for k, v in metadata.get(response_id, {}).items() if k in ArticleData.__dataclass_fields__}
+        conversion = conversions.get(response_id)
+        if conversion is not None:
+            fields["text"] = conversion.payload.decode("utf-8", "replace")
+        article = article_row(capture.id, ArticleData(**fields))
+        if conversion is not None:
+            article.conversion_file = Path(conversion.path).name
+            article.conversion_offset = conversion.offset
+            article.conversion_length = conversion.length
+            article.conversion_record_id = conversion.record_id
+        session.add(article)
+        added += 1
+    return added
+
+
+def _warc_date(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.now(UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -6,16 +6,16 @@ referring to the response record, and then to the catalogue's ``articles`` table
 (identical payload) gets a copy of the original's article, without extracting again.
 
 Settings: ``ARCHIVER_EXTRACT_ENABLED`` (default True), ``ARCHIVER_EXTRACT_WORKERS`` (processes;
-0 extracts in a thread instead). Needs the asyncio reactor (Scrapy's default).
+0 extracts in a thread instead), ``ARCHIVER_EXTRACT_TIMEOUT`` (seconds one page may take,
+default 60, 0 for no limit: past it the workers are replaced, the capture keeps no article, and
+the stat ``archiver/extract_timeout`` and a warning say so). Needs the asyncio reactor
+(Scrapy's default).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -24,6 +24,7 @@ from scrapy.exceptions import NotConfigured
 
 from archiver.capture.session import archive_session
 from archiver.extraction import ExtractionResult, extract
+from archiver.workers import WorkerPool, WorkTimeout
 from storage import ArticleData
 from storage.catalogue import queries
 
@@ -49,8 +50,9 @@ class ExtractionPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.workers = crawler.settings.getint("ARCHIVER_EXTRACT_WORKERS", 2)
+        self.timeout = crawler.settings.getfloat("ARCHIVER_EXTRACT_TIMEOUT", 60.0)
         self.session = archive_session(crawler)
-        self._executor: Executor | None = None
+        self._pool = WorkerPool(self.workers, timeout=self.timeout)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
@@ -75,7 +77,12 @@ class ExtractionPipeline:
         if not html or not 200 <= (capture.status or 0) < 300:
             return item  # error pages and redirects are archived, but they are not articles
         try:
-            result = await self._extract(html, capture.url)
+            result = await self._pool.run(extract, html, capture.url)
+        except WorkTimeout:
+            log.warning("gave up extracting %s after %g s (ARCHIVER_EXTRACT_TIMEOUT): the capture keeps no "
+                        "article; extraction workers restarted", capture.url, self.timeout)
+            self._count("archiver/extract_timeout")
+            return item
         except Exception:  # an extractor bug must not lose the capture, which is already archived
             log.exception("extraction failed for %s", capture.url)
             self._count("archiver/extract_error")
@@ -85,32 +92,12 @@ class ExtractionPipeline:
         return self._done(adapter, article.id)
 
     def close_spider(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        self._pool.close()
 
     # ------------------------------------------------------------------ internals
     def _capture(self, capture_id: int):  # noqa: ANN202 - ORM object
         with self.session.archive.db.session() as session:
             return queries.get_capture(session, capture_id)
-
-    async def _extract(self, html: str, url: str) -> ExtractionResult:
-        executor = self._get_executor()
-        try:
-            return await asyncio.wrap_future(executor.submit(extract, html, url))
-        except BrokenProcessPool:
-            log.warning("extraction worker died; restarting the pool and trying %s again", url)
-            self._executor = None
-            return await asyncio.wrap_future(self._get_executor().submit(extract, html, url))
-
-    def _get_executor(self) -> Executor:
-        if self._executor is None:
-            if self.workers > 0:
-                context = multiprocessing.get_context("forkserver")
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
-            else:
-                self._executor = ThreadPoolExecutor(1)
-        return self._executor
 
     @staticmethod
     def _done(adapter: ItemAdapter, article_id: int) -> Any:

@@ -27,7 +27,11 @@ DEFAULT_REQUEST_HEADERS = {
 # --- Capture ------------------------------------------------------------------------------
 # Above RedirectMiddleware (600) and below HttpCacheMiddleware (900): the capture middleware
 # sees every exchange as it came off the wire, still compressed, each hop and retry.
-DOWNLOADER_MIDDLEWARES = {"archiver.capture.middleware.WarcCaptureMiddleware": 880}
+# The limits middleware sits just outside it: it trims a stopped body before it is archived.
+DOWNLOADER_MIDDLEWARES = {
+    "archiver.capture.limits.DownloadLimitsMiddleware": 890,
+    "archiver.capture.middleware.WarcCaptureMiddleware": 880,
+}
 ITEM_PIPELINES = {"archiver.pipelines.ExtractionPipeline": 300}
 # A body cut short still reaches the capture middleware (flagged) and is kept as truncated.
 DOWNLOAD_FAIL_ON_DATALOSS = False
@@ -37,6 +41,25 @@ HTTPERROR_ALLOW_ALL = True
 ARCHIVER_WARC_ENABLED = True
 ARCHIVER_EXTRACT_ENABLED = True
 ARCHIVER_EXTRACT_WORKERS = 2
+# Seconds one page's extraction may take (worker start-up included); then the workers are
+# replaced and the capture keeps no article. 0: no limit.
+ARCHIVER_EXTRACT_TIMEOUT = 60.0
+
+# --- Limits (archiver.capture.limits) ----------------------------------------------------
+# A page that is huge or slow must never stall a crawl or fill the memory: keep the first
+# ARCHIVER_MAX_BODY_SIZE bytes (WARC-Truncated: length), and when body bytes arrive after
+# ARCHIVER_MAX_DOWNLOAD_TIME seconds keep what came (WARC-Truncated: time). None: 90% of the
+# request's DOWNLOAD_TIMEOUT; 0 switches either limit off. A server that sends nothing more at
+# all still ends in DOWNLOAD_TIMEOUT's plain timeout error. Scrapy's DOWNLOAD_MAXSIZE (1 GiB,
+# which also bounds gzip decoding) stays above ARCHIVER_MAX_BODY_SIZE as a backstop.
+ARCHIVER_LIMITS_ENABLED = True
+ARCHIVER_MAX_BODY_SIZE = "50MB"
+ARCHIVER_MAX_DOWNLOAD_TIME = None
+# Scrapy's warning for bodies over 32 MiB says nothing the limits middleware does not.
+DOWNLOAD_WARNSIZE = 0
+# One redirect more than this is not followed: its response is kept, with an error recorded.
+REDIRECT_MAX_TIMES = 20
+
 # Crawl run bookkeeping: the CLI creates the run and passes its id; otherwise one is started.
 ARCHIVER_RUN_ID = None
 ARCHIVER_RUN_KIND = "crawl"

@@ -26,8 +26,15 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 def validate_url(url: str) -> str:
-    """Return ``url`` normalised (percent-encoded where needed); raise ValueError unless it is http(s) with a host."""
+    """Return ``url`` normalised (percent-encoded where needed); raise ValueError unless it is http(s) with a host.
+
+    Control characters (a raw CR or LF, as in a header-injection attempt) are refused: Python's
+    URL parser silently drops some of them, so the URL fetched would not be the one given.
+    Percent-encoded ones (``%0d%0a``) are ordinary URL text and stay encoded on the wire.
+    """
     candidate = url.strip()
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in candidate):
+        raise ValueError(f"URL contains control characters (CR, LF, ...): {url!r}")
     parts = urlsplit(candidate)
     if parts.scheme.lower() not in ("http", "https"):
         raise ValueError(f"not an http(s) URL: {url!r}")

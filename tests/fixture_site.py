@@ -33,6 +33,32 @@ Routes (matched on the path; a query string is ignored except by ``/_control``):
     connection is aborted with a TCP RST.
 ``/changing``
     Article whose title and one paragraph depend on a server-side version (starts at 1).
+``/loop``, ``/loop-2``
+    A redirect loop: ``/loop`` 302s to ``/loop-2``, which 302s back to ``/loop``.
+``/bad-gzip``
+    ``Content-Encoding: gzip`` with a body that is not gzip at all.
+``/length-long``
+    Headers promise ``Content-Length: 5000``; 1000 bytes are sent, then the connection is
+    closed cleanly (FIN, not RST).
+``/length-short``
+    Headers say ``Content-Length: 100``; the whole ~2000-byte page is sent, then the
+    connection is closed.
+``/bad-charset``
+    UTF-8 article whose header and ``<meta>`` both declare ``charset=no-such-charset``.
+``/deep``
+    HTML nested 100,000 ``<div>`` levels deep (~1.1 MB).
+``/binary``
+    64 KiB of pseudo-random bytes (always the same) served as ``text/html``.
+``/huge``, ``/huge.bin``
+    A 1,000,000,000-byte body (``Content-Length`` correct), generated lazily while it is
+    sent (``huge_body()``): an HTML page of endlessly repeated paragraphs, as ``text/html``
+    or as ``application/octet-stream``. Never held in memory.
+``/trickle``
+    Headers promise ``Content-Length: 1000000``; 2000 bytes are sent every 0.1 s (the
+    whole body would take 50 s).
+``/stall``
+    Headers promise ``Content-Length: 100000``; 1000 bytes are sent, then nothing for
+    120 s.
 ``/robots.txt``
     Allows everything.
 ``/_control?changing=N``
@@ -43,10 +69,14 @@ Routes (matched on the path; a query string is ignored except by ``/_control``):
     from the socket, latin-1), ``status``, ``body_sha1`` and ``body_length`` of the body
     bytes sent (after gzip, without chunk framing). An entry is appended when the response
     is committed, just before its bytes are written, so a client that has seen a response
-    always finds its entry; for ``/slow`` it describes the reply due after the sleep.
+    always finds its entry; for ``/slow`` it describes the reply due after the sleep. For
+    the streamed routes (``/huge``, ``/huge.bin``, ``/trickle``) ``body_sha1`` is null and
+    ``body_length`` is the length promised; for ``/length-short`` they describe all the
+    bytes written after the head, for ``/stall`` and ``/length-long`` the bytes sent.
 
-Every response except ``/chunked`` (and the bodiless 204) carries a correct
-Content-Length; connections are HTTP/1.1 keep-alive except ``/reset``.
+Every response except ``/chunked`` (and the bodiless 204) carries a Content-Length, correct
+except on ``/length-long``, ``/length-short`` and ``/stall``; connections are
+HTTP/1.1 keep-alive except ``/reset``, ``/length-long`` and ``/length-short``.
 """
 
 from __future__ import annotations
@@ -309,6 +339,15 @@ CP1251_PARAGRAPHS = [
 ]
 
 
+BAD_CHARSET_TITLE = "Zürich café reopens after a naïve rénovation"
+BAD_CHARSET_PARAGRAPHS = [
+    "The café on the Limmat reopened on Monday, its owners said, after a year of work that "
+    "went over budget and over time, to the relief of regulars who had crossed the river daily.",
+    "Crème brûlée is back on the menu, and so is the façade's original lettering, restored by "
+    "hand from photographs taken in the nineteen-twenties by a customer's grandfather.",
+]
+
+
 def build_pdf() -> bytes:
     """A minimal one-page PDF 1.4 with a correct cross-reference table."""
     stream = b"BT /F1 18 Tf 72 720 Td (Fixture annual report) Tj ET"
@@ -331,6 +370,46 @@ def build_pdf() -> bytes:
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
         len(objects) + 1, xref)
     return bytes(out)
+
+
+HUGE_LENGTH = 1_000_000_000
+HUGE_HEAD = (b'<!DOCTYPE html>\n<html lang="en">\n<head>\n  <meta charset="utf-8">\n'
+             b"  <title>An endless page</title>\n</head>\n<body>\n  <article>\n    <h1>An endless page</h1>\n")
+HUGE_PARAGRAPH = (b"    <p>This paragraph repeats until the page is a gigabyte long, "
+                  b"to see whether an archiver keeps only what it can hold.</p>\n")
+_STREAM_CHUNK = 64 * 1024
+
+
+def huge_body(length: int = HUGE_LENGTH) -> Iterator[bytes]:
+    """The first ``length`` bytes of the endless page, in chunks of at most 64 KiB, made as needed."""
+    first = HUGE_HEAD[:length]
+    if first:
+        yield first
+    remaining = length - len(first)
+    repeats = _STREAM_CHUNK // len(HUGE_PARAGRAPH)
+    chunk = HUGE_PARAGRAPH * repeats
+    while remaining > 0:
+        piece = chunk[:remaining]
+        remaining -= len(piece)
+        yield piece
+
+
+def deep_page(depth: int = 100_000) -> bytes:
+    """An article buried ``depth`` ``<div>`` levels deep."""
+    return (b'<!DOCTYPE html>\n<html lang="en">\n<head>\n  <meta charset="utf-8">\n'
+            b"  <title>Deep down</title>\n</head>\n<body>\n" + b"<div>" * depth
+            + b"<p>The story at the bottom of a very deep page.</p>" + b"</div>" * depth
+            + b"\n</body>\n</html>\n")
+
+
+def binary_body(size: int = 64 * 1024) -> bytes:
+    """``size`` pseudo-random bytes, the same on every call."""
+    out = bytearray()
+    counter = 0
+    while len(out) < size:
+        out += hashlib.sha256(b"fixture-binary-%d" % counter).digest()
+        counter += 1
+    return bytes(out[:size])
 
 
 def accepts_gzip(accept_encoding: str) -> bool:
@@ -378,6 +457,8 @@ class FixtureServer(ThreadingHTTPServer):
         article_html = render_article(parse_seed()).encode("utf-8")
         self.article = {False: article_html, True: gzip.compress(article_html, mtime=0)}
         self.pdf = build_pdf()
+        self.deep = deep_page()
+        self.binary = binary_body()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):  # clients hanging up are normal
@@ -537,6 +618,76 @@ class FixtureHandler(BaseHTTPRequestHandler):
     def _robots(self) -> None:
         self._respond(200, b"User-agent: *\nAllow: /\n", "text/plain; charset=utf-8")
 
+    # -- hostile routes
+
+    def _log_stream(self, status: int, length: int) -> None:
+        entry = {"path": self.path, "raw_request": bytes(self.rfile.record).decode("latin-1"),
+                 "status": status, "body_sha1": None, "body_length": length}
+        with self.server.lock:
+            self.server.entries.append(entry)
+
+    def _loop(self) -> None:
+        target = "/loop-2" if urllib.parse.urlsplit(self.path).path == "/loop" else "/loop"
+        body = f'<html><body><p>Moved: <a href="{target}">{target}</a></p></body></html>\n'
+        self._respond(302, body.encode(), headers={"Location": target})
+
+    def _bad_gzip(self) -> None:
+        page = simple_page("Not really gzip", ["This page says gzip but is plain text."])
+        self._respond(200, page.encode(), headers={"Content-Encoding": "gzip"})
+
+    def _lying_length(self) -> None:
+        page = simple_page("Wrong length", ["The Content-Length header of this page is wrong. " * 40]).encode()
+        is_long = urllib.parse.urlsplit(self.path).path == "/length-long"
+        promised, sent = (5000, page[:1000]) if is_long else (100, page)
+        self._log(200, sent)
+        self._head(200, {"Content-Type": HTML_UTF8, "Content-Length": str(promised), "Connection": "close"})
+        if self.command != "HEAD":
+            self.wfile.write(sent)
+        self.close_connection = True  # a clean close (FIN) after the bytes
+
+    def _bad_charset(self) -> None:
+        head = '  <meta charset="no-such-charset">\n'
+        page = simple_page(BAD_CHARSET_TITLE, BAD_CHARSET_PARAGRAPHS, head=head)
+        self._respond(200, page.encode("utf-8"), "text/html; charset=no-such-charset")
+
+    def _deep(self) -> None:
+        self._respond(200, self.server.deep)
+
+    def _binary(self) -> None:
+        self._respond(200, self.server.binary, "text/html")
+
+    def _huge(self) -> None:
+        is_html = urllib.parse.urlsplit(self.path).path == "/huge"
+        self._log_stream(200, HUGE_LENGTH)
+        self._head(200, {"Content-Type": HTML_UTF8 if is_html else "application/octet-stream",
+                         "Content-Length": str(HUGE_LENGTH)})
+        if self.command == "HEAD":
+            return
+        for chunk in huge_body():  # made as sent: memory stays flat whatever the length
+            self.wfile.write(chunk)
+
+    def _trickle(self) -> None:
+        body = b"".join(huge_body(1_000_000))
+        self._log_stream(200, len(body))
+        self._head(200, {"Content-Type": HTML_UTF8, "Content-Length": str(len(body))})
+        if self.command == "HEAD":
+            return
+        for start in range(0, len(body), 2000):
+            self.wfile.write(body[start:start + 2000])
+            self.wfile.flush()
+            time.sleep(0.1)
+
+    def _stall(self) -> None:
+        sent = b"".join(huge_body(1000))
+        self._log(200, sent)
+        self._head(200, {"Content-Type": HTML_UTF8, "Content-Length": "100000"})
+        if self.command == "HEAD":
+            return
+        self.wfile.write(sent)
+        self.wfile.flush()
+        time.sleep(120)
+        self.close_connection = True
+
 
 ROUTES = {
     "/": "_home",
@@ -553,6 +704,18 @@ ROUTES = {
     "/reset": "_reset",
     "/changing": "_changing",
     "/robots.txt": "_robots",
+    "/loop": "_loop",
+    "/loop-2": "_loop",
+    "/bad-gzip": "_bad_gzip",
+    "/length-long": "_lying_length",
+    "/length-short": "_lying_length",
+    "/bad-charset": "_bad_charset",
+    "/deep": "_deep",
+    "/binary": "_binary",
+    "/huge": "_huge",
+    "/huge.bin": "_huge",
+    "/trickle": "_trickle",
+    "/stall": "_stall",
 }
 
 

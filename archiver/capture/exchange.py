@@ -15,9 +15,11 @@ from scrapy.http import Response
 
 from storage.warc.http import Headers, HttpRequest, HttpResponse
 
-__all__ = ["redirect_location", "requested_url", "to_http_request", "to_http_response", "truncation"]
+__all__ = ["TRUNCATED_KEY", "redirect_location", "requested_url", "to_http_request", "to_http_response", "truncation"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: ``request.meta`` key naming why a download was stopped (``length``, ``time``), for :func:`truncation`.
+TRUNCATED_KEY = "archiver_truncated"
 
 
 def _decode(value: bytes) -> str:
@@ -73,16 +75,21 @@ def to_http_response(response: Response) -> HttpResponse:
                         protocol=response.protocol or "HTTP/1.1")
 
 
-def truncation(response: Response) -> str | None:
+def truncation(response: Response, request: Request | None = None) -> str | None:
     """The WARC-Truncated reason for a response Scrapy flagged as incomplete, else None.
 
     ``dataloss``: the connection dropped before the promised length arrived. ``partial``
-    only means an HTTP/1.0 body ended by closing the connection, which is normal.
+    only means an HTTP/1.0 body ended by closing the connection, which is normal. A stopped
+    download (``download_stopped``) gives the reason its stopper put in the request's
+    ``meta[TRUNCATED_KEY]``, ``length`` if none. Pass ``request`` from a downloader
+    middleware: ``response.request`` is only set after the middlewares have run.
     """
     if "dataloss" in response.flags:
         return "disconnect"
     if "download_stopped" in response.flags:
-        return str(response.meta.get("archiver_truncated", "length"))
+        source = request if request is not None else response.request
+        reason = source.meta.get(TRUNCATED_KEY) if source is not None else None
+        return str(reason or "length")
     return None
 
 

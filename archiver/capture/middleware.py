@@ -13,6 +13,10 @@ Settings: ``ARCHIVER_WARC_ENABLED`` (default True), ``ARCHIVER_HOME``, ``ARCHIVE
 ``ARCHIVER_DATABASE_URL``, ``ARCHIVER_WARC_PREFIX``, ``ARCHIVER_WARC_MAX_SIZE``. A request with
 ``meta["archiver_skip"] = True`` is not archived. After a response is archived, its capture id
 is in ``request.meta["archiver_capture_id"]`` (and so in ``response.meta`` downstream).
+
+A note in ``request.meta["archiver_error"]`` (put there by a middleware closer to the
+downloader, e.g. :mod:`archiver.capture.limits`) is recorded as the capture's error, and so is
+a body whose ``Content-Encoding`` cannot be undone (:mod:`archiver.capture.decoding`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from archiver.capture.decoding import content_decoding_error
 from archiver.capture.exchange import (
     redirect_location,
     requested_url,
@@ -34,6 +39,7 @@ from archiver.capture.exchange import (
     to_http_response,
     truncation,
 )
+from archiver.capture.limits import ERROR_KEY
 from archiver.capture.session import archive_session
 from storage import StorageError
 from storage.catalogue.models import Capture
@@ -68,9 +74,10 @@ class WarcCaptureMiddleware:
         http_response = to_http_response(response)
         details = {
             "requested_url": requested_url(request),
-            "truncated": truncation(response),
+            "truncated": truncation(response, request),
             "redirect_location": redirect_location(response),
             "ip_address": str(response.ip_address) if response.ip_address else None,
+            "error": request.meta.get(ERROR_KEY),
         }
         capture = await maybe_deferred_to_future(
             deferToThread(self._record, response.url, http_request, http_response, details)
@@ -80,6 +87,9 @@ class WarcCaptureMiddleware:
         if capture.truncated:
             self._count("archiver/truncated")
             log.warning("archived %s truncated (%s)", response.url, capture.truncated)
+        if capture.error:
+            self._count("archiver/capture_error")
+            log.warning("archived %s with an error: %s", response.url, capture.error)
         return response
 
     async def process_exception(self, request: Request, exception: Exception) -> None:
@@ -91,6 +101,9 @@ class WarcCaptureMiddleware:
         return None  # let RetryMiddleware and the spider's errback decide what happens next
 
     def _record(self, url: str, request: HttpRequest, response: HttpResponse, details: dict) -> Capture:
+        if not details["error"] and request.method.upper() != "HEAD":
+            encodings = [value for name, value in response.headers if name.lower() == "content-encoding"]
+            details["error"] = content_decoding_error(encodings, response.body) if encodings else None
         try:
             return self.session.archive.record_exchange(
                 url, request, response, crawl_run_id=self.session.run_id,

@@ -11,8 +11,10 @@ from archiver.cli.common import capture_record, console, err_console, fail, open
 from archiver.config import storage_config_from_settings
 from archiver.runner import archiver_settings, run_spider
 from spiders.urls import UrlsSpider, validate_url
+from storage import ConfigError
 from storage.catalogue import queries
 from storage.catalogue.models import Capture
+from storage.config import parse_size
 
 __all__ = ["archive_command", "parse_setting_overrides"]
 
@@ -33,6 +35,9 @@ def archive_command(
     json_output: Annotated[bool, typer.Option("--json", help="One JSON object per URL on stdout.")] = False,
     timeout: Annotated[float, typer.Option(help="Give up on a download after this many seconds.", min=0.1)] = 60.0,
     retries: Annotated[int, typer.Option(help="Retries after a network error or a 5xx answer.", min=0)] = 1,
+    max_size: Annotated[str | None, typer.Option(
+        "--max-size", help="Keep at most this much of each body (e.g. 50MB, 2GiB); the rest is cut, "
+        "marked WARC-Truncated: length. Default 50MB (ARCHIVER_MAX_BODY_SIZE).", show_default=False)] = None,
     obey_robots: Annotated[bool, typer.Option("--obey-robots", help="Skip URLs that robots.txt disallows.")] = False,
     setting: Annotated[list[str], typer.Option("-s", "--set", help="Scrapy or archiver setting NAME=VALUE.")] = [],  # noqa: B006
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show the crawler's log.")] = False,
@@ -42,7 +47,9 @@ def archive_command(
     Example: archiver archive https://www.example.org/news/2024/story --json
 
     Exit status: 0 when every URL got an HTTP response (a 404 is a response), 1 when any
-    failed at the network level or came in cut short, 2 for bad input (nothing is written).
+    failed at the network level, came in cut short (a limit included) or was archived with an
+    error (too many redirects, a body that cannot be decoded), 2 for bad input (nothing is
+    written).
     """
     bad = []
     targets = []
@@ -51,6 +58,11 @@ def archive_command(
             targets.append(validate_url(url))
         except ValueError as exc:
             bad.append(str(exc))
+    if max_size is not None:
+        try:
+            parse_size(max_size)
+        except ConfigError as exc:
+            bad.append(f"--max-size: {exc}")
     if bad:
         for message in bad:
             err_console.print(f"error: {escape(message)}", soft_wrap=True)
@@ -61,6 +73,7 @@ def archive_command(
         "RETRY_TIMES": retries,
         "ROBOTSTXT_OBEY": obey_robots,
         "ARCHIVER_RUN_KIND": "archive",
+        **({"ARCHIVER_MAX_BODY_SIZE": max_size} if max_size is not None else {}),
         **parse_setting_overrides(setting),
     }
     settings = archiver_settings(overrides)
@@ -74,7 +87,7 @@ def archive_command(
         failed = False
         for url in targets:
             capture = final.get(url)
-            ok = capture is not None and capture.status is not None and not capture.truncated
+            ok = capture is not None and capture.status is not None and not capture.truncated and not capture.error
             failed = failed or not ok
             if json_output:
                 print_json(capture_record(capture, capture.article) if capture else _not_fetched(url))
@@ -95,7 +108,8 @@ def _print_line(url: str, capture: Capture | None) -> None:
     if capture.status is None:
         console.print(f"[red]✗[/red] {escape(url)}  {escape(capture.error or 'failed')}", soft_wrap=True)
         return
-    mark = "[green]✓[/green]" if capture.status < 400 and not capture.truncated else "[yellow]![/yellow]"
+    fine = capture.status < 400 and not capture.truncated and not capture.error
+    mark = "[green]✓[/green]" if fine else "[yellow]![/yellow]"
     line = f"{mark} {capture.status} {escape(url)}"
     if capture.url != url:
         line += f" → {escape(capture.url)}"
@@ -108,6 +122,8 @@ def _print_line(url: str, capture: Capture | None) -> None:
         line += f"  {escape(capture.content_type)}"
     if capture.truncated:
         line += f"  [yellow]truncated ({capture.truncated})[/yellow]"
+    if capture.error:
+        line += f"  [red]{escape(capture.error)}[/red]"
     if capture.record_type == "revisit":
         line += f"  (unchanged since capture {capture.revisit_of_id})"
     line += f"  [dim]#{capture.id}[/dim]"

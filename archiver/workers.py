@@ -1,0 +1,90 @@
+"""A pool of worker processes for CPU-bound calls, with a time limit per call.
+
+    pool = WorkerPool(2, timeout=60.0)
+    result = await pool.run(extract, html, url)   # raises WorkTimeout after 60 s
+    pool.close()
+
+At most ``workers`` calls run at once, and the others wait their turn *before* being handed to
+the pool, so the time limit counts a call's own run (plus starting a worker, the first time),
+never its wait in a queue. When a call runs out of time its worker cannot be interrupted, so
+the whole pool is replaced: its processes are terminated and the next call starts a new pool.
+Calls that were running in the old pool fail with ``BrokenProcessPool`` and are tried once
+more in the new one, as are calls whose worker died (a crash, or the system killing it).
+
+``workers=0`` runs calls in one thread instead (for debugging): a thread cannot be stopped, so
+there the time limit only frees the caller; the call itself runs on in the background.
+Needs a running asyncio event loop (Scrapy's asyncio reactor).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+__all__ = ["WorkTimeout", "WorkerPool"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class WorkTimeout(TimeoutError):
+    """A call to :meth:`WorkerPool.run` took longer than the pool's time limit."""
+
+
+class WorkerPool:
+    """Runs picklable callables in worker processes, each call within ``timeout`` seconds (None: no limit)."""
+
+    def __init__(self, workers: int, *, timeout: float | None) -> None:
+        self.workers = max(workers, 0)
+        self.timeout = timeout if timeout and timeout > 0 else None
+        self._executor: Executor | None = None
+        self._slots: asyncio.Semaphore | None = None
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in a worker. Raises :class:`WorkTimeout`, or whatever ``fn`` raised."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(max(self.workers, 1))
+        async with self._slots:
+            for attempt in (1, 2):
+                executor = self._get_executor()
+                future = asyncio.wrap_future(executor.submit(fn, *args))
+                try:
+                    return await asyncio.wait_for(future, self.timeout)
+                except TimeoutError:
+                    self._discard(executor)
+                    raise WorkTimeout(f"took longer than {self.timeout:g} s") from None
+                except BrokenProcessPool:
+                    self._discard(executor)
+                    if attempt == 2:
+                        raise
+                    log.warning("a worker process died; starting new workers and trying again")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        """Wait for running calls to end and stop the workers."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def _get_executor(self) -> Executor:
+        if self._executor is None:
+            if self.workers > 0:
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"))
+            else:
+                self._executor = ThreadPoolExecutor(1)
+        return self._executor
+
+    def _discard(self, executor: Executor) -> None:
+        """Stop ``executor`` without waiting for it (once, even if several calls fail on it)."""
+        if executor is not self._executor:
+            return
+        self._executor = None
+        # ProcessPoolExecutor has no public way (before Python 3.14) to stop a running call.
+        for process in list((getattr(executor, "_processes", None) or {}).values()):
+            process.terminate()
+        executor.shutdown(wait=False)

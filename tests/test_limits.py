@@ -1,0 +1,265 @@
+"""Unit tests of the download limits, the Content-Encoding check, URL refusal and the worker pool."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import time
+import zlib
+
+import pytest
+from scrapy import Request
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.exceptions import NotConfigured, StopDownload
+from scrapy.http import HtmlResponse, Response
+from scrapy.utils.test import get_crawler
+
+from archiver.capture.decoding import content_decoding_error
+from archiver.capture.exchange import TRUNCATED_KEY, truncation
+from archiver.capture.limits import ERROR_KEY, DownloadLimits, DownloadLimitsMiddleware
+from archiver.runner import archiver_settings
+from archiver.workers import WorkerPool, WorkTimeout
+from spiders.urls import validate_url
+
+URL = "http://news.example/page"
+
+
+def middleware(**settings: object) -> DownloadLimitsMiddleware:
+    base = {"ARCHIVER_WARC_ENABLED": False, "ARCHIVER_EXTRACT_ENABLED": False, **settings}
+    return DownloadLimitsMiddleware.from_crawler(get_crawler(settings_dict=base))
+
+
+def stopped(mw: DownloadLimitsMiddleware, request: Request, *chunks: bytes) -> int | None:
+    """Feed body chunks; the index of the chunk whose arrival stopped the download, or None."""
+    for i, chunk in enumerate(chunks):
+        try:
+            mw.bytes_received(chunk, request)
+        except StopDownload as stop:
+            assert stop.fail is False  # keep the partial response
+            return i
+    return None
+
+
+# ------------------------------------------------------------------ settings
+
+
+def test_defaults_from_the_archiver_settings() -> None:
+    limits = DownloadLimits.from_settings(archiver_settings({"DOWNLOAD_TIMEOUT": 10}))
+    assert limits.max_body_size == 50_000_000
+    assert limits.max_redirects == 20
+    assert limits.time_limit(Request(URL)) == pytest.approx(9.0)  # 90% of DOWNLOAD_TIMEOUT
+    assert limits.time_limit(Request(URL, meta={"download_timeout": 5})) == pytest.approx(4.5)
+
+
+def test_settings_override_and_switch_off() -> None:
+    limits = DownloadLimits.from_settings(archiver_settings({
+        "ARCHIVER_MAX_BODY_SIZE": "64KiB", "ARCHIVER_MAX_DOWNLOAD_TIME": "2.5", "REDIRECT_ENABLED": False}))
+    assert (limits.max_body_size, limits.time_limit(Request(URL)), limits.max_redirects) == (65536, 2.5, None)
+    off = DownloadLimits.from_settings(archiver_settings({"ARCHIVER_MAX_BODY_SIZE": "0",
+                                                          "ARCHIVER_MAX_DOWNLOAD_TIME": 0}))
+    assert off.max_body_size == 0 and off.time_limit(Request(URL)) is None
+    with pytest.raises(NotConfigured):
+        middleware(ARCHIVER_LIMITS_ENABLED=False)
+
+
+def test_limits_middleware_is_enabled_outside_the_capture_middleware() -> None:
+    chain = archiver_settings().getdict("DOWNLOADER_MIDDLEWARES")
+    # process_response runs from the highest number down: limits first, then capture.
+    assert chain["archiver.capture.limits.DownloadLimitsMiddleware"] > chain[
+        "archiver.capture.middleware.WarcCaptureMiddleware"]
+
+
+# ------------------------------------------------------------------ body size
+
+
+def test_body_size_stops_and_keeps_exactly_the_limit() -> None:
+    mw = middleware(ARCHIVER_MAX_BODY_SIZE=1000)
+    request = Request(URL)
+    mw.headers_received(headers={}, body_length=10_000, request=request)
+    assert stopped(mw, request, b"a" * 600, b"b" * 600, b"c" * 600) == 1  # stops once past 1000
+    assert request.meta[TRUNCATED_KEY] == "length"
+    partial = HtmlResponse(URL, body=b"a" * 600 + b"b" * 600, flags=["download_stopped"])
+    kept = mw.process_response(request, partial)
+    assert kept.body == b"a" * 600 + b"b" * 400 and len(kept.body) == 1000
+    assert truncation(kept, request) == "length"
+    assert mw.crawler.stats.get_value("archiver/limits/body_size") == 1
+
+
+def test_body_of_exactly_the_limit_is_not_cut() -> None:
+    mw = middleware(ARCHIVER_MAX_BODY_SIZE=1000)
+    request = Request(URL)
+    mw.headers_received(headers={}, body_length=1000, request=request)
+    assert stopped(mw, request, b"a" * 500, b"a" * 500) is None
+
+
+def test_a_single_chunk_over_the_limit_is_cut_too() -> None:
+    mw = middleware(ARCHIVER_MAX_BODY_SIZE=100)
+    request = Request(URL)
+    mw.headers_received(headers={}, body_length=150, request=request)
+    assert stopped(mw, request, b"x" * 150) == 0
+
+
+# ------------------------------------------------------------------ download time
+
+
+def test_bytes_after_the_deadline_stop_the_download_as_time() -> None:
+    mw = middleware(ARCHIVER_MAX_DOWNLOAD_TIME=1.0)
+    # The request was sent 2 s before its headers came: the deadline is already behind us.
+    request = Request(URL, meta={"download_latency": 2.0})
+    mw.headers_received(headers={}, body_length=None, request=request)
+    assert stopped(mw, request, b"first bytes") == 0
+    assert request.meta[TRUNCATED_KEY] == "time"
+    response = mw.process_response(request, HtmlResponse(URL, body=b"first bytes", flags=["download_stopped"]))
+    assert response.body == b"first bytes" and truncation(response, request) == "time"
+
+
+def test_the_chunk_that_completes_the_body_is_never_cut_for_time() -> None:
+    mw = middleware(ARCHIVER_MAX_DOWNLOAD_TIME=1.0)
+    request = Request(URL, meta={"download_latency": 2.0})
+    mw.headers_received(headers={}, body_length=11, request=request)
+    assert stopped(mw, request, b"whole body!") is None
+
+
+def test_within_the_deadline_nothing_is_cut() -> None:
+    mw = middleware(DOWNLOAD_TIMEOUT=60)
+    request = Request(URL, meta={"download_latency": 0.01, "download_timeout": 60})
+    mw.headers_received(headers={}, body_length=None, request=request)
+    assert stopped(mw, request, b"a" * 1000, b"b" * 1000) is None
+
+
+# ------------------------------------------------------------------ redirects
+
+
+def redirect(request: Request) -> HtmlResponse:
+    return HtmlResponse(request.url, status=302, headers={"Location": "/elsewhere"}, request=request)
+
+
+def test_one_redirect_too_many_is_kept_with_an_error() -> None:
+    mw = middleware(REDIRECT_MAX_TIMES=3)
+    request = Request(URL, meta={"redirect_times": 3, "redirect_ttl": 17})
+    mw.process_response(request, redirect(request))
+    assert request.meta["dont_redirect"] is True
+    assert request.meta[ERROR_KEY] == "too many redirects: gave up after 3 (REDIRECT_MAX_TIMES is 3)"
+
+
+def test_redirects_within_the_limit_are_left_to_scrapy() -> None:
+    mw = middleware(REDIRECT_MAX_TIMES=3)
+    request = Request(URL, meta={"redirect_times": 2, ERROR_KEY: "stale note from an earlier hop"})
+    mw.process_response(request, redirect(request))
+    assert "dont_redirect" not in request.meta and ERROR_KEY not in request.meta
+    ok = Request(URL, meta={"redirect_times": 9})
+    mw.process_response(ok, HtmlResponse(URL, status=200, request=ok))  # not a redirect at all
+    assert "dont_redirect" not in ok.meta
+
+
+# ------------------------------------------------------------------ Content-Encoding check
+
+
+@pytest.mark.parametrize(("codings", "body"), [
+    (["gzip"], b"<!DOCTYPE html><p>served plain, labelled gzip</p>"),
+    (["gzip"], b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + b"garbage after a gzip header" * 10),
+    (["deflate"], b"\x00\xff not deflate either \x00" * 10),
+    (["gzip, gzip"], gzip.compress(b"only one layer", mtime=0)),
+])
+def test_undecodable_bodies_are_reported(codings: list[str], body: bytes) -> None:
+    error = content_decoding_error(codings, body)
+    assert error is not None and error.startswith("cannot decode the ")
+
+
+@pytest.mark.parametrize(("codings", "body"), [
+    (["gzip"], gzip.compress(b"<p>fine</p>" * 100, mtime=0)),
+    (["gzip"], gzip.compress(b"<p>cut short</p>" * 5000, mtime=0)[:2000]),  # truncated: Scrapy keeps what came
+    (["deflate"], zlib.compress(b"zlib-wrapped")),
+    (["deflate"], zlib.compress(b"raw deflate")[2:-4]),
+    (["x-gzip"], b""),  # an empty body decodes to nothing
+    (["identity"], b"anything"),
+    (["br"], b"not checked"),
+])
+def test_decodable_bodies_pass(codings: list[str], body: bytes) -> None:
+    assert content_decoding_error(codings, body) is None
+
+
+@pytest.mark.parametrize("body", [
+    b"<p>plain</p>", b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + b"junk" * 50, b"",
+    gzip.compress(b"<p>ok</p>" * 3000, mtime=0), gzip.compress(b"<p>ok</p>" * 3000, mtime=0)[:500],
+    gzip.compress(b"<p>ok</p>" * 3000, mtime=0)[:12],
+])
+def test_the_check_agrees_with_scrapys_decoder(body: bytes) -> None:
+    scrapy_decoder = HttpCompressionMiddleware.from_crawler(get_crawler())
+    request = Request(URL)
+    try:
+        scrapy_decoder.process_response(request, Response(URL, body=body, headers={"Content-Encoding": "gzip"}))
+    except Exception:
+        scrapy_fails = True
+    else:
+        scrapy_fails = False
+    assert (content_decoding_error(["gzip"], body) is not None) == scrapy_fails
+
+
+def test_a_compression_bomb_is_checked_within_a_budget() -> None:
+    bomb = gzip.compress(b"\0" * (200 * 1024 * 1024), compresslevel=9, mtime=0)  # 200 MiB of zeros, ~200 KB
+    started = time.monotonic()
+    assert content_decoding_error(["gzip"], bomb) is None
+    assert time.monotonic() - started < 2
+
+
+# ------------------------------------------------------------------ URLs
+
+
+@pytest.mark.parametrize("url", ["http://news.example/a\r\nX-Injected: yes", "http://news.example/a\nb",
+                                 "http://news.example/\x00"])
+def test_raw_control_characters_in_a_url_are_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="control characters"):
+        validate_url(url)
+
+
+def test_percent_encoded_crlf_stays_encoded() -> None:
+    assert validate_url("http://news.example/a%0d%0aX-Injected:%20yes") == "http://news.example/a%0d%0aX-Injected:%20yes"
+    assert validate_url("  http://news.example/trailing-newline\r\n") == "http://news.example/trailing-newline"
+
+
+# ------------------------------------------------------------------ worker pool
+
+
+def test_a_call_past_the_time_limit_is_abandoned_and_the_pool_replaced() -> None:
+    async def scenario() -> tuple[float, int, float]:
+        pool = WorkerPool(1, timeout=1.5)
+        try:
+            assert await pool.run(abs, -3) == 3  # starts the worker (forkserver) before timing
+            started = time.monotonic()
+            with pytest.raises(WorkTimeout):
+                await pool.run(time.sleep, 30)
+            waited = time.monotonic() - started
+            after = await pool.run(abs, -4)  # a fresh worker answers
+            return waited, after, time.monotonic() - started
+        finally:
+            pool.close()
+
+    waited, after, total = asyncio.run(scenario())
+    assert 1.4 < waited < 5 and after == 4 and total < 15
+
+
+def test_thread_mode_frees_the_caller_on_timeout() -> None:
+    async def scenario() -> float:
+        pool = WorkerPool(0, timeout=0.2)
+        started = time.monotonic()
+        with pytest.raises(WorkTimeout):
+            await pool.run(time.sleep, 1)
+        elapsed = time.monotonic() - started
+        assert await pool.run(abs, -1) == 1
+        pool.close()
+        return elapsed
+
+    assert asyncio.run(scenario()) < 0.9
+
+
+def test_exceptions_from_the_call_come_through() -> None:
+    async def scenario() -> None:
+        pool = WorkerPool(0, timeout=None)
+        try:
+            with pytest.raises(ValueError):
+                await pool.run(int, "not a number")
+        finally:
+            pool.close()
+
+    asyncio.run(scenario())

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from archiver.cli.common import console, open_archive, print_json
-from archiver.reindex import reindex
 
 __all__ = ["reindex_command"]
 
@@ -29,6 +28,8 @@ def reindex_command(
 
     Example: archiver reindex --from-scratch
     """
+    from archiver.reindex import reindex  # loads the extractor: only when needed
+
     with open_archive() as archive:
         result = reindex(archive, files or [], from_scratch=from_scratch)
     summary = {"records": result.records, "captures_added": result.captures_added,

@@ -27,6 +27,7 @@ from archiver.extraction.structured import parse_structured
 from archiver.extraction.trafilatura_backend import (
     TRAFILATURA_VERSION,
     fingerprint,
+    load_tree,
     run_trafilatura,
 )
 
@@ -116,8 +117,9 @@ def extract(
         text = _to_text(html, encoding, content_type).replace("\x00", "")
         if not text.strip():
             return ExtractionResult()
-        trafilatura_out = run_trafilatura(text, url)
-        structured = parse_structured(text, url)
+        tree = load_tree(text)  # parsed once: read here, copied by trafilatura
+        structured = parse_structured(text, url, tree=tree)
+        trafilatura_out = run_trafilatura(text, url, tree=tree)
         fields = merge(trafilatura_out, structured, url)
         body = fields.get("text")
         return ExtractionResult(

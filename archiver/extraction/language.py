@@ -29,6 +29,7 @@ _CLOSE_LANGUAGES = [
     {"ca", "es", "gl"},
 ]
 _DETECTION_MIN_CHARS = 200
+_DETECTION_MAX_CHARS = 1500  # enough for a confident guess; the cost grows with the length
 _OVERRIDE_CONFIDENCE = 0.95
 
 
@@ -73,7 +74,7 @@ def detect_language(text: str | None) -> tuple[str | None, float]:
     if identifier is None:
         return None, 0.0
     try:
-        code, confidence = identifier.classify(text[:5000])
+        code, confidence = identifier.classify(text[:_DETECTION_MAX_CHARS])
     except Exception:  # detector bugs must not break extraction
         logger.debug("language detection failed", exc_info=True)
         return None, 0.0

@@ -10,7 +10,9 @@ Parses, with lxml only:
 * ``<meta name=author|description|keywords>`` and a few other common ``<meta>`` names,
   schema.org microdata ``itemprop`` dates and headline;
 * ``<link rel=canonical>``, ``<html lang>``, ``<meta http-equiv=content-language>``,
-  ``<title>``.
+  ``<title>``;
+* the raw text of a Next.js ``__NEXT_DATA__`` script, decoded only when the article text
+  has to be looked for there (:mod:`archiver.extraction.scripts`).
 
 Values are returned raw (only whitespace-trimmed); cleaning them is the job of
 :mod:`archiver.extraction.merge`. Nothing here raises on bad input.
@@ -63,6 +65,8 @@ _MAX_NODES = 5000  # node limit when walking JSON-LD
 _MAX_SCRIPT = 2_000_000  # characters of one JSON-LD script that we are willing to parse
 _MAX_REPAIR_ATTEMPTS = 20  # failed decode attempts per script before giving up
 
+_MICRODATA_PROPS = ("headline", "datePublished", "dateModified", "author")
+
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _WRAPPERS = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|/\*\s*<!\[CDATA\[\s*\*/)|"
                        r"(?:-->|//\s*\]\]>|/\*\s*\]\]>\s*\*/)\s*$")
@@ -86,6 +90,8 @@ class JsonLdArticle:
     url: str | None = None
     keywords: list[str] = field(default_factory=list)
     in_language: str | None = None
+    article_body: str | None = None
+    """``articleBody`` (or ``text``) as written, line breaks kept."""
 
 
 @dataclass
@@ -107,6 +113,8 @@ class StructuredData:
     ``dateModified``/``author``."""
     h1: list[str] = field(default_factory=list)
     """Text of the page's ``<h1>`` elements (at most a few)."""
+    next_data: str | None = None
+    """The JSON text of a Next.js ``<script id="__NEXT_DATA__">``, not decoded."""
 
     def first(self, *keys: str) -> str | None:
         """Return the first non-empty ``<meta>`` value among ``keys``."""
@@ -205,6 +213,15 @@ def _walk(values: list[Any]) -> Iterator[tuple[dict[str, Any], int]]:
                 if isinstance(child, (dict, list)):
                     # @graph members are top-level nodes, not nested ones
                     queue.append((child, depth if key == "@graph" else depth + 1))
+
+
+def _raw_text(value: Any) -> str | None:
+    """A string value (or a list of strings, one per line) as written; ``None`` otherwise."""
+    if isinstance(value, list):
+        value = "\n".join(item for item in value if isinstance(item, str))
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip()
 
 
 def _person_name(node: Any, index: dict[str, dict[str, Any]]) -> tuple[str, str] | None:
@@ -306,6 +323,7 @@ def _to_article(node: dict[str, Any], index: dict[str, dict[str, Any]]) -> JsonL
         url=_url_of(node.get("url")) or _url_of(node.get("mainEntityOfPage")),
         keywords=_keywords(node.get("keywords")),
         in_language=_clean(language),
+        article_body=_raw_text(node.get("articleBody")) or _raw_text(node.get("text")),
     )
 
 
@@ -373,10 +391,15 @@ def _text(element: Any) -> str | None:
         return None
 
 
-def parse_structured(html: str, url: str | None = None) -> StructuredData:
-    """Collect the structured metadata of ``html``; empty data when there is none."""
+def parse_structured(html: str, url: str | None = None, *, tree: Any = None) -> StructuredData:
+    """Collect the structured metadata of ``html``; empty data when there is none.
+
+    ``tree`` is ``html`` already parsed (lxml.html); it is only read. Without it the page
+    is parsed here.
+    """
     data = StructuredData()
-    tree = _parse_html(html)
+    if tree is None:
+        tree = _parse_html(html)
     if tree is None:
         return data
     try:
@@ -413,26 +436,27 @@ def _fill(data: StructuredData, tree: Any, url: str | None) -> None:
             data.canonical_url = _clean(link.get("href"))
             break
 
-    for prop in ("headline", "datePublished", "dateModified", "author"):
-        values = []
-        for element in tree.xpath(f"//*[@itemprop='{prop}'][not(self::meta)]")[:5]:
-            value = element.get("datetime") or element.get("content")
-            if prop == "author":
-                names = element.xpath(".//*[@itemprop='name']")
-                value = value or (_text(names[0]) if names else None)
-            value = _clean(value) or _text(element)
-            if value:
-                values.append(value)
-        if values:
-            data.microdata[prop] = values
+    for element in tree.xpath("//*[@itemprop][not(self::meta)]"):
+        prop = element.get("itemprop")
+        if prop not in _MICRODATA_PROPS or len(data.microdata.get(prop, ())) >= 5:
+            continue
+        value = element.get("datetime") or element.get("content")
+        if prop == "author":
+            names = element.xpath(".//*[@itemprop='name']")
+            value = value or (_text(names[0]) if names else None)
+        value = _clean(value) or _text(element)
+        if value:
+            data.microdata.setdefault(prop, []).append(value)
 
     data.h1 = [t for t in (_text(h) for h in tree.xpath("//h1")[:5]) if t]
 
-    scripts = [
-        script.text or ""
-        for script in tree.xpath("//script[@type]")
-        if "ld+json" in (script.get("type") or "").lower()
-    ]
+    scripts = []
+    for script in tree.iter("script"):
+        kind = (script.get("type") or "").lower()
+        if "ld+json" in kind:
+            scripts.append(script.text or "")
+        elif script.get("id") == "__NEXT_DATA__" and data.next_data is None and script.text:
+            data.next_data = script.text
     if scripts:
         page_urls = (url, data.canonical_url, data.first("og:url"))
         data.jsonld, data.jsonld_site_names = _pick_article(

@@ -10,6 +10,7 @@ Every error the package raises on purpose derives from :class:`StorageError`, so
     │   ├── RecordNotFound     nothing readable at the given file and offset
     │   └── CorruptRecord      bytes are there but are not a valid WARC record
     └── CatalogueError         the catalogue database could not be opened or used
+        └── SearchQueryError   a full-text query the index cannot parse (a usage error)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ __all__ = [
     "ConfigError",
     "CorruptRecord",
     "RecordNotFound",
+    "SearchQueryError",
     "StorageError",
     "WarcError",
     "WarcWriteError",
@@ -62,3 +64,10 @@ class CorruptRecord(WarcError):
 
 class CatalogueError(StorageError):
     """The catalogue database could not be opened, migrated or written."""
+
+
+class SearchQueryError(CatalogueError):
+    """A full-text search query is malformed (unbalanced quotes, an operator with nothing beside it).
+
+    It is the user's input that is wrong, not the catalogue: callers treat it as a usage error.
+    """

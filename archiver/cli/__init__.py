@@ -13,10 +13,15 @@ import typer
 from archiver import __version__
 from archiver.cli.archive import archive_command
 from archiver.cli.common import err_console
+from archiver.cli.diff import diff_command
+from archiver.cli.export import export_command
+from archiver.cli.history import history_command
 from archiver.cli.reindex import reindex_command
+from archiver.cli.search import search_command
 from archiver.cli.show import get_command, show_command
+from archiver.cli.stats import stats_command
 from archiver.cli.verify import verify_command
-from storage import StorageError
+from storage import SearchQueryError, StorageError
 
 __all__ = ["app", "main"]
 
@@ -53,6 +58,11 @@ app.command("show")(show_command)
 app.command("get")(get_command)
 app.command("verify")(verify_command)
 app.command("reindex")(reindex_command)
+app.command("search")(search_command)
+app.command("history")(history_command)
+app.command("diff")(diff_command)
+app.command("export")(export_command)
+app.command("stats")(stats_command)
 
 
 def main() -> None:
@@ -60,6 +70,9 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         app()
+    except SearchQueryError as exc:  # the user's query, not the archive: a usage error
+        err_console.print(f"error: {exc}", markup=False, soft_wrap=True)
+        sys.exit(2)
     except StorageError as exc:
         err_console.print(f"error: {exc}", markup=False, soft_wrap=True)
         sys.exit(1)

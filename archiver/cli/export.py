@@ -1,0 +1,132 @@
+"""``archiver export``: the articles a search selects, as JSONL, CSV, Markdown, WARC or WACZ."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Annotated
+
+import typer
+
+from archiver.cli.common import err_console, fail, open_archive
+from archiver.cli.filters import (
+    AllVersionsOption,
+    AuthorOption,
+    LangOption,
+    QueryArgument,
+    SinceOption,
+    SiteOption,
+    SortOption,
+    StatusOption,
+    UntilOption,
+    build_filters,
+)
+from archiver.export import export_markdown
+from storage.errors import SearchQueryError
+from storage.export import article_record, export_wacz, export_warc, selected_articles, write_csv, write_jsonl
+
+__all__ = ["ExportFormat", "export_command"]
+
+
+class ExportFormat(StrEnum):
+    """What ``export`` can write."""
+
+    jsonl = "jsonl"
+    csv = "csv"
+    markdown = "markdown"
+    warc = "warc"
+    wacz = "wacz"
+
+
+def export_command(
+    query: QueryArgument = "",
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="jsonl, csv, markdown, warc or wacz.")]
+    = ExportFormat.jsonl,
+    output: Annotated[str | None, typer.Option("-o", "--output", metavar="PATH",
+                                               help="File to write (a directory for markdown); "
+                                                    "'-' or none: stdout (jsonl, csv).")] = None,
+    author: AuthorOption = None,
+    site: SiteOption = None,
+    lang: LangOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    status: StatusOption = None,
+    sort: SortOption = None,
+    all_versions: AllVersionsOption = False,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Export at most N articles.")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Title of a WACZ collection.")] = None,
+) -> None:
+    """Export the articles a search selects (same query and filters as search; default: all).
+
+    Example: archiver export --author AFP --since 2023 --format wacz -o afp-2023.wacz
+
+    jsonl and csv: one record per article with every catalogue field and the text. markdown:
+    one file per article in a directory. warc: the captures' records (request, response or
+    revisit with the response it repeats, conversion, metadata, warcinfo) copied byte for
+    byte. wacz: that WARC with a CDXJ index and a page list, for ReplayWeb.page and pywb.
+    Each page is exported once, as its latest capture that matches, unless --all-versions.
+    """
+    filters = build_filters(query, author=author, site=site, lang=lang, since=since, until=until, status=status,
+                            all_versions=all_versions, sort=sort)
+    to_stdout = output in (None, "-")
+    if to_stdout and fmt not in (ExportFormat.jsonl, ExportFormat.csv):
+        raise fail(f"--format {fmt.value} needs -o PATH", code=2)
+    with open_archive() as archive, archive.db.session() as session:
+        try:
+            articles = selected_articles(session, filters, limit=limit)
+            first = next(articles, None)
+        except SearchQueryError as exc:
+            raise fail(str(exc), code=2) from None
+        selection = _chain(first, articles)
+        if fmt is ExportFormat.markdown:
+            count = len(export_markdown(selection, Path(output)))  # type: ignore[arg-type]
+        elif fmt in (ExportFormat.jsonl, ExportFormat.csv):
+            records = (article_record(a.capture, a) for a in selection)
+            write = write_jsonl if fmt is ExportFormat.jsonl else write_csv
+            if to_stdout:
+                count = write(records, sys.stdout)
+                sys.stdout.flush()
+            else:
+                with _replacing(Path(output), "w") as out:  # type: ignore[arg-type]
+                    count = write(records, out)  # type: ignore[arg-type]
+        elif fmt is ExportFormat.warc:
+            ids = [a.capture_id for a in selection]
+            with _replacing(Path(output), "wb") as out:  # type: ignore[arg-type]
+                summary = export_warc(session, archive.config.warc_dir, ids, out)  # type: ignore[arg-type]
+            count = summary.captures
+            for problem in summary.missing:
+                err_console.print(f"warning: {problem} not found; left out", markup=False)
+        else:
+            with _replacing(Path(output), "wb") as out:  # type: ignore[arg-type]
+                result = export_wacz(session, archive.config.warc_dir, selection, out,  # type: ignore[arg-type]
+                                     title=title or "news-archiver export")
+            count = result.pages
+    where = "stdout" if to_stdout else output
+    err_console.print(f"exported {count} article(s) as {fmt.value} to {where}", markup=False, soft_wrap=True)
+
+
+def _chain(first: object, rest: Iterator) -> Iterator:
+    if first is not None:
+        yield first
+        yield from rest
+
+
+@contextmanager
+def _replacing(path: Path, mode: str) -> Iterator[IO]:
+    """A file written beside ``path`` and renamed onto it only when complete."""
+    if path.is_dir():
+        raise fail(f"{path} is a directory: give a file name", code=2)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    encoding = None if "b" in mode else "utf-8"
+    try:
+        with open(partial, mode, encoding=encoding, newline="" if encoding else None) as out:
+            yield out
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise

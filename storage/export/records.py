@@ -1,0 +1,109 @@
+"""Articles as flat records for JSON Lines and CSV, and back.
+
+One record per article version: every column of the capture and of its article (so an export
+round-trips the catalogue), ``capture_id`` and ``article_id`` first, the text last. Datetimes
+are ISO 8601 in UTC with a ``Z``; in CSV, list and mapping fields are JSON and None is empty.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from sqlalchemy import JSON, Boolean, Integer
+
+from storage.catalogue.models import Article, Capture
+
+__all__ = ["FIELDS", "article_record", "from_csv_row", "iso", "write_csv", "write_jsonl"]
+
+_FIRST = ["capture_id", "article_id", "url", "requested_url", "title", "authors", "author", "published",
+          "published_at", "modified", "sitename", "language", "description", "canonical_url", "image", "tags",
+          "word_count", "status", "content_type", "fetched_at", "record_type", "payload_digest", "revisit_of_id"]
+_LAST = ["text"]
+_CAPTURE_COLUMNS = {c.key: c for c in Capture.__table__.columns if c.key != "id"}
+_ARTICLE_COLUMNS = {c.key: c for c in Article.__table__.columns if c.key not in ("id", "capture_id")}
+_ALL = {**_CAPTURE_COLUMNS, **_ARTICLE_COLUMNS}
+
+#: Every field of a record, in order (new catalogue columns join automatically before ``text``).
+FIELDS: list[str] = _FIRST + [name for name in _ALL if name not in _FIRST + _LAST] + _LAST
+
+
+def iso(value: datetime | None) -> str | None:
+    """An aware datetime as ``2026-11-25T06:00:00.123456Z`` (None stays None)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def article_record(capture: Capture, article: Article, *, with_text: bool = True) -> dict[str, Any]:
+    """The capture and its article as one flat, JSON-ready dict with the keys of :data:`FIELDS`."""
+    record: dict[str, Any] = {}
+    for name in FIELDS:
+        if name == "capture_id":
+            value: Any = capture.id
+        elif name == "article_id":
+            value = article.id
+        elif name in _ARTICLE_COLUMNS:
+            value = getattr(article, name)
+        else:
+            value = getattr(capture, name)
+        if isinstance(value, datetime):
+            value = iso(value)
+        elif isinstance(value, list | dict):
+            value = json.loads(json.dumps(value))  # a copy, detached from the ORM object
+        record[name] = value
+    if not with_text:
+        record.pop("text")
+    return record
+
+
+def write_jsonl(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
+    """Write one JSON object per line; return how many."""
+    count = 0
+    for record in records:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def write_csv(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
+    """Write a header row and one row per record (lists and mappings as JSON); return how many."""
+    writer = csv.DictWriter(out, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for record in records:
+        writer.writerow({key: _csv_cell(value) for key, value in record.items()})
+        count += 1
+    return count
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def from_csv_row(row: Mapping[str, str]) -> dict[str, Any]:
+    """A CSV row back as a record with the types of :func:`article_record` (empty cells are None)."""
+    record: dict[str, Any] = {}
+    for name, cell in row.items():
+        if cell == "" or cell is None:
+            record[name] = None
+            continue
+        column = _ALL.get(name)
+        kind = type(column.type) if column is not None else None
+        if name in ("capture_id", "article_id") or (kind and issubclass(kind, Integer)):
+            record[name] = int(cell)
+        elif kind and issubclass(kind, JSON):
+            record[name] = json.loads(cell)
+        elif kind and issubclass(kind, Boolean):
+            record[name] = cell.lower() in ("true", "1")
+        else:
+            record[name] = cell  # text, and datetimes as the ISO strings the JSON records hold
+    return record
+

@@ -1,4 +1,4 @@
-"""Shared fixtures: a throw-away archive directory, CLI tool paths."""
+"""Shared fixtures: a throw-away archive directory, CLI tool paths, outside services."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from services import postgres_url, redis_url  # noqa: F401 - fixtures for the tests that need them
 
 from storage import Archive, StorageConfig
 

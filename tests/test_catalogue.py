@@ -25,8 +25,16 @@ def test_migrations_create_schema_on_empty_sqlite(tmp_path: Path) -> None:
     db.close()
 
 
-def test_capture_row_round_trips(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'c.sqlite'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty catalogue database: a SQLite file, or a PostgreSQL database (skips when no server)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'c.sqlite'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def test_capture_row_round_trips(database_url: str) -> None:
+    db = Database(database_url)
     when = datetime(2026, 11, 25, 6, 0, 0, 123456, tzinfo=UTC)
     with db.session() as session:
         capture = Capture(url="http://n.example/a", requested_url="http://n.example/r", status=200,

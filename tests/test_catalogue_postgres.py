@@ -1,7 +1,8 @@
 """The catalogue on PostgreSQL: the same migrations, models and capture path as on SQLite.
 
 Full-text search on PostgreSQL (tsvector) belongs to the [scale] work; these tests prove the
-schema and payload-digest dedup (the capture round trip runs on both in test_catalogue.py), which every later layer stands on.
+schema and payload-digest dedup, which every later layer stands on (the capture round trip
+runs on both databases in test_catalogue.py).
 """
 
 from __future__ import annotations

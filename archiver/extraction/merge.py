@@ -6,8 +6,10 @@ Precedence, field by field (first usable value wins; ``sources`` records which):
 title         ``og:title`` → JSON-LD ``headline`` → microdata headline → trafilatura →
               ``twitter:title`` → ``<title>``; each cleaned of site-name prefixes and
               suffixes; a decorated winner ("Kicker | Headline", "Headline - Section")
-              gives way to the bare headline when another source confirms it; a title
-              equal to the site name is never returned
+              gives way to the bare headline when another source confirms it; a JSON-LD
+              headline that is also the ``<h1>`` beats a differently worded ``og:title``;
+              the quotes are spelt as most sources print them; a title equal to the
+              site name is never returned
 authors       JSON-LD ``author`` → microdata author → ``article:author`` →
               ``<meta name=author>`` (and similar) → trafilatura; names equal to the
               site/publisher name are dropped, unless the JSON-LD author names the site

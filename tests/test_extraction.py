@@ -501,14 +501,15 @@ def test_declared_language_is_checked_against_detection() -> None:
 # --------------------------------------------------------------------------- no body
 
 
-def next_data_page() -> str:
-    """A client-rendered page: the article lives only in ``__NEXT_DATA__``."""
+def next_data_page(*, with_body: bool = True) -> str:
+    """A client-rendered page: the article lives only in ``__NEXT_DATA__`` (or nowhere)."""
     next_data = {
         "props": {
             "pageProps": {
                 "article": {
                     "title": "Harbour Reopens After Storm",
-                    "body": [{"type": "paragraph", "text": t} for t in ARTICLE_PARAGRAPHS],
+                    "body": [{"type": "paragraph", "text": t} for t in ARTICLE_PARAGRAPHS]
+                    if with_body else [],
                 }
             }
         }
@@ -528,11 +529,23 @@ def next_data_page() -> str:
 </body></html>"""
 
 
-def test_metadata_survives_when_no_body_is_found() -> None:
+def test_next_data_body_is_the_fallback_and_metadata_survives() -> None:
     result = extract(next_data_page().encode(), "https://coastalpost.example/a")
+    assert result.text == "\n\n".join(ARTICLE_PARAGRAPHS)
+    assert result.sources["text"] == "next-data"
+    assert result.word_count == count_words(result.text) and result.fingerprint
+    assert result.title == "Harbour Reopens After Storm"
+    assert list(result.authors) == ["Ann Ek", "Bo Li"]
+    assert result.published == "2024-05-06T07:08:09+02:00"
+    assert result.sitename == "Coastal Post"
+
+
+def test_metadata_survives_when_no_body_is_found() -> None:
+    result = extract(next_data_page(with_body=False).encode(), "https://coastalpost.example/a")
     assert result.text is None
     assert result.word_count == 0
     assert result.fingerprint is None
+    assert "text" not in result.sources
     assert result.title == "Harbour Reopens After Storm"
     assert list(result.authors) == ["Ann Ek", "Bo Li"]
     assert result.published == "2024-05-06T07:08:09+02:00"

@@ -236,3 +236,22 @@ def test_jsonld_graph_with_reportage_news_article() -> None:
     assert result.published == "2024-05-06T07:00:00+02:00"
     assert result.sitename == "Harbour Times"
     assert {result.sources[k] for k in ("title", "authors", "published")} == {"json-ld"}
+
+
+# --------------------------------------------------------------------------- the seed article
+
+
+def test_seed_article_extracts_as_before() -> None:
+    from fixture_site import ARTICLE_PATH, MODIFIED, PUBLISHED, SITE_NAME, parse_seed, render_article
+
+    seed = parse_seed()
+    result = extract(render_article(seed).encode("utf-8"), "http://127.0.0.1:8000" + ARTICLE_PATH)
+    assert result.title == "Frustration With Russia Grows in Armenia"
+    assert result.authors == ("AFP",)
+    assert result.published == PUBLISHED and result.published.startswith("2023-04-16")
+    assert result.modified == MODIFIED
+    assert result.sitename == SITE_NAME
+    assert result.language == "en"
+    assert result.text == "\n\n".join(seed.paragraphs)  # the full body, paragraph for paragraph
+    assert result.word_count == 413
+    assert result.sources["text"] == "trafilatura"

@@ -48,7 +48,9 @@ class ExtractionResult:
     (``"2023-04-16T12:05:00+03:00"``) or a bare day (``"2023-04-16"``); ``language``
     is a lower-case primary language code (``"en"``); ``sources`` tells, for each
     filled field, where the value came from (``"json-ld"``, ``"opengraph"``,
-    ``"meta"``, ``"html"``, ``"trafilatura"`` or ``"detected"``).
+    ``"meta"``, ``"html"``, ``"trafilatura"``, ``"next-data"`` or ``"detected"``). When
+    trafilatura finds no body in the markup, ``text`` comes from the page's script data
+    (JSON-LD ``articleBody`` or Next.js ``__NEXT_DATA__``, see :mod:`.scripts`).
     """
 
     text: str | None = None

@@ -3,6 +3,8 @@
 Precedence, field by field (first usable value wins; ``sources`` records which):
 
 ============  ===========================================================================
+text          trafilatura's body → (when it has fewer than 40 words) JSON-LD
+              ``articleBody`` → Next.js ``__NEXT_DATA__`` (:mod:`.scripts`)
 title         ``og:title`` → JSON-LD ``headline`` → microdata headline → trafilatura →
               ``twitter:title`` → ``<title>``; each cleaned of site-name prefixes and
               suffixes; a decorated winner ("Kicker | Headline", "Headline - Section")
@@ -39,6 +41,7 @@ from urllib.parse import urljoin
 from archiver.extraction.authors import _pick_authors, normalize_authors
 from archiver.extraction.dates import _pick_dates, normalize_date
 from archiver.extraction.language import _pick_language, detect_language, normalize_language
+from archiver.extraction.scripts import MIN_WORDS, script_body
 from archiver.extraction.sites import SiteNames, _pick_sitename, domain_labels
 from archiver.extraction.structured import StructuredData
 from archiver.extraction.text import _URL_LIKE, _clean_text, _compact, _dedupe, count_words, fix_mojibake
@@ -87,6 +90,12 @@ def _body(paragraphs: list[str], title: str | None) -> str | None:
         paragraphs = paragraphs[1:]
     paragraphs = [p for p in paragraphs if not _is_teaser(p)]
     return "\n\n".join(paragraphs) or None
+
+
+def _is_article_body(text: str | None, data: StructuredData) -> bool:
+    """Whether ``text`` is the JSON-LD ``articleBody`` (trafilatura's fallback, one paragraph)."""
+    body = data.jsonld.article_body if data.jsonld else None
+    return bool(text and body and "\n\n" not in text and _compact(text) == _compact(body))
 
 
 # --------------------------------------------------------------------------- misc
@@ -173,7 +182,12 @@ def merge(trafilatura: dict[str, Any], data: StructuredData, url: str | None) ->
     title, title_src = _pick_title(trafilatura, data, site)
     authors, authors_src = _pick_authors(trafilatura, data, site)
     (published, published_src), (modified, modified_src) = _pick_dates(trafilatura, data)
-    text = _body(trafilatura.get("paragraphs") or [], title)
+    text, text_src = _body(trafilatura.get("paragraphs") or [], title), "trafilatura"
+    fallback = script_body(data) if count_words(text) < MIN_WORDS or _is_article_body(text, data) else None
+    if fallback:  # nothing (or a stub) in the markup, or trafilatura's flattened articleBody
+        fallback_text = _body(fallback[0], title)
+        if count_words(fallback_text) >= count_words(text):
+            text, text_src = fallback_text, fallback[1]
     description, description_src = _first(
         [
             (data.first("og:description"), "opengraph"),
@@ -206,7 +220,7 @@ def merge(trafilatura: dict[str, Any], data: StructuredData, url: str | None) ->
         trafilatura, data, text, " ".join(filter(None, [title, description]))
     )
 
-    put("text", text, "trafilatura")
+    put("text", text, text_src)
     put("title", title, title_src)
     put("authors", tuple(authors), authors_src)
     put("published", published, published_src)

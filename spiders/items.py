@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["Page"]
 
@@ -14,6 +15,8 @@ class Page:
     ``html`` is the decoded document (charset from the HTTP header, then ``<meta>``, then
     detection) for HTML responses, else None. ``capture_id`` is the catalogue id a capture
     middleware put in ``response.meta["archiver_capture_id"]``, if one ran.
+    ``discovered_via`` says how a crawl found the page (``sitemap``, ``feed``, ``link``,
+    ``list``) and ``listing`` what the sitemap or feed said about it (title, dates).
     """
 
     url: str
@@ -23,3 +26,5 @@ class Page:
     html: str | None = None
     capture_id: int | None = None
     article_id: int | None = None
+    discovered_via: str | None = None
+    listing: dict[str, Any] = field(default_factory=dict)

@@ -1,7 +1,7 @@
 """The ``urls`` spider: fetch the URLs it is given, nothing more.
 
     scrapy crawl urls -a urls="https://a.example/x https://b.example/y"
-    scrapy crawl urls -a urls_file=list.txt
+    scrapy crawl urls -a urls_file=list.txt      # one URL a line; blank lines and # comments skipped
 
 URLs are validated before anything is fetched; a bad one stops the spider with a clear error.
 """
@@ -14,15 +14,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
 
 from spiders.items import Page
+from spiders.pages import page_from_response
 
 __all__ = ["UrlsSpider", "validate_url"]
-
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 def validate_url(url: str) -> str:
@@ -73,20 +72,7 @@ class UrlsSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse, errback=self.failed, dont_filter=True)
 
     def parse(self, response: Response) -> Iterable[Page]:
-        content_type = response.headers.get("Content-Type")
-        content_type_text = content_type.decode("latin-1") if content_type else None
-        is_html = isinstance(response, TextResponse) and any(
-            kind in (content_type_text or "text/html").lower() for kind in HTML_TYPES
-        )
-        chain = response.meta.get("redirect_urls")
-        yield Page(
-            url=response.url,
-            requested_url=chain[0] if chain else response.url,
-            status=response.status,
-            content_type=content_type_text,
-            html=response.text if is_html else None,
-            capture_id=response.meta.get("archiver_capture_id"),
-        )
+        yield page_from_response(response, discovered_via="list")
 
     def failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)

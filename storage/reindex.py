@@ -2,7 +2,9 @@
 
 For each ``response``/``revisit`` record without a catalogue row, a capture row is made from
 its WARC and HTTP headers; our ``conversion`` + ``metadata`` records become article rows.
-Records already catalogued (same WARC-Record-ID) are skipped, so indexing is idempotent.
+Records already catalogued (same WARC-Record-ID) are skipped, so indexing is idempotent; a
+later ``conversion`` record of an already catalogued response (``archiver reextract``) replaces
+the article made from an earlier one.
 Extracting text from responses that have no conversion record is the caller's job (this
 package does not extract); :class:`IndexResult` lists those captures.
 """
@@ -19,7 +21,7 @@ from urllib.parse import urljoin
 from storage.articles import ArticleData, article_row
 from storage.catalogue import queries
 from storage.catalogue.database import Database
-from storage.catalogue.models import Capture
+from storage.catalogue.models import Article, Capture
 from storage.warc.reader import ArchivedRecord, ScanProblem, scan_file
 from storage.warc.writer import payload_digest
 
@@ -137,10 +139,13 @@ def _add_articles(session, conversions: dict[str, ArchivedRecord], metadata: dic
     added = 0
     for response_id in set(conversions) | set(metadata):
         capture = queries.capture_by_record_id(session, response_id)
-        if capture is None or queries.article_for_capture(session, capture.id) is not None:
+        if capture is None:
+            continue
+        conversion = conversions.get(response_id)
+        existing = queries.article_for_capture(session, capture.id)
+        if existing is not None and not _supersedes(conversion, existing):
             continue
         fields = {k: v for k, v in metadata.get(response_id, {}).items() if k in ArticleData.__dataclass_fields__}
-        conversion = conversions.get(response_id)
         if conversion is not None:
             fields["text"] = conversion.payload.decode("utf-8", "replace")
         article = article_row(capture.id, ArticleData(**fields))
@@ -149,9 +154,30 @@ def _add_articles(session, conversions: dict[str, ArchivedRecord], metadata: dic
             article.conversion_offset = conversion.offset
             article.conversion_length = conversion.length
             article.conversion_record_id = conversion.record_id
+        if existing is not None:  # a later extraction (archiver reextract) of the same response
+            for column in _ARTICLE_COLUMNS:
+                setattr(existing, column, getattr(article, column))
+            log.info("capture %d: article replaced by the later extraction in %s", capture.id, article.conversion_file)
+            continue
         session.add(article)
         added += 1
     return added
+
+
+_ARTICLE_COLUMNS = tuple(c.key for c in Article.__table__.columns if c.key not in ("id", "capture_id"))
+
+
+def _supersedes(conversion: ArchivedRecord | None, article: Article) -> bool:
+    """Whether ``conversion`` is a later extraction than the one ``article`` was made from.
+
+    WARC file names sort by creation time, and records within a file by offset, so the
+    newest conversion record of a response wins, whatever order the files are indexed in.
+    """
+    if conversion is None or article.conversion_file is None or article.conversion_offset is None:
+        return False
+    if conversion.record_id == article.conversion_record_id:
+        return False
+    return (Path(conversion.path).name, conversion.offset) > (article.conversion_file, article.conversion_offset)
 
 
 def _warc_date(value: str | None) -> datetime:

@@ -15,6 +15,7 @@ from archiver.cli.archive import archive_command
 from archiver.cli.common import err_console
 from archiver.cli.diff import diff_command
 from archiver.cli.export import export_command
+from archiver.cli.extract import extract_command, reextract_command
 from archiver.cli.history import history_command
 from archiver.cli.reindex import reindex_command
 from archiver.cli.search import search_command
@@ -63,6 +64,8 @@ app.command("history")(history_command)
 app.command("diff")(diff_command)
 app.command("export")(export_command)
 app.command("stats")(stats_command)
+app.command("extract")(extract_command)
+app.command("reextract")(reextract_command)
 
 
 def main() -> None:

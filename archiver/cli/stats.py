@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from archiver.cli.common import console, open_archive, print_json
+from archiver.cli.stats_extraction import collect_extraction, render_extraction
 from storage import Archive
 from storage.stats import archive_stats
 
@@ -24,6 +25,9 @@ __all__ = ["RENDERERS", "collect", "stats_command"]
 def stats_command(
     json_output: Annotated[bool, typer.Option("--json", help="The report as one JSON object.")] = False,
     top: Annotated[int, typer.Option("--top", min=1, help="Show at most N sites and languages.")] = 20,
+    extraction: Annotated[bool, typer.Option("--extraction", help="Per-site extraction health instead.")] = False,
+    site: Annotated[str | None, typer.Option("--site", metavar="HOST", help="With --extraction: only this host.")]
+    = None,
 ) -> None:
     """Count captures and articles by site, language and month; show the archive's size.
 
@@ -31,9 +35,11 @@ def stats_command(
 
     Sites are hosts of the captured URLs; "pages" counts distinct URLs with an article;
     months are UTC (captures by when they were made, articles by their published date).
+    With --extraction: per site, the share of 2xx HTML captures with an empty body or no
+    title, author or date, and the median word count (archiver stats --extraction --site HOST).
     """
     with open_archive() as archive:
-        report = collect(archive)
+        report = {"extraction": collect_extraction(archive, site)} if extraction else collect(archive)
     if json_output:
         print_json(report)
         return
@@ -108,4 +114,5 @@ RENDERERS: dict[str, Callable[[Any, int], None]] = {
     "sites": _sites,
     "languages": _languages,
     "months": _months,
+    "extraction": render_extraction,
 }

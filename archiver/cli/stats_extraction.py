@@ -1,0 +1,48 @@
+"""The ``extraction`` section of ``archiver stats``: per-site extraction health.
+
+For each site, over its captures with a 2xx HTML response: how many have an empty body or
+miss a title, an author or a date, and the median word count. A site whose layout changed
+shows up as a jump in those shares; ``archiver reextract --site HOST`` then reruns it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from archiver.cli.common import console
+from storage import Archive
+from storage.catalogue.extraction import extraction_health
+
+__all__ = ["collect_extraction", "render_extraction"]
+
+
+def collect_extraction(archive: Archive, site: str | None = None) -> list[dict[str, Any]]:
+    """One JSON-ready row per site (``site``: only that host and its subdomains)."""
+    with archive.db.session() as session:
+        rows = extraction_health(session, host=site)
+    report = []
+    for row in rows:
+        item = asdict(row)
+        for name in ("empty_body", "no_title", "no_author", "no_date"):
+            item[f"{name}_share"] = round(row.share(getattr(row, name)), 4)
+        report.append(item)
+    return report
+
+
+def _percent(count: int, total: int) -> str:
+    return f"{count / total:.0%}" if total else "-"
+
+
+def render_extraction(section: list[dict[str, Any]], top: int) -> None:
+    """The health table: one line per site, most captures first."""
+    from archiver.cli.stats import _table  # the shared table style of ``stats``
+
+    if not section:
+        console.print("No 2xx HTML captures to report on.", markup=False)
+        return
+    rows = [[row["host"] or "(none)", row["captures"], _percent(row["empty_body"], row["captures"]),
+             _percent(row["no_title"], row["captures"]), _percent(row["no_author"], row["captures"]),
+             _percent(row["no_date"], row["captures"]), f"{row['median_words']:g}"] for row in section[:top]]
+    _table(f"Extraction health ({len(section)} sites, 2xx HTML captures)",
+           ["host", "captures", "empty body", "no title", "no author", "no date", "median words"], rows)

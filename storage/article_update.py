@@ -1,0 +1,85 @@
+"""Replace a capture's article with a newer extraction: new WARC records, the same catalogue row.
+
+WARC files are append-only, so a new extraction is written as a new ``conversion`` record (the
+text) and a new ``metadata`` record (the fields as JSON), both referring to the capture's
+response record like the first ones. The ``articles`` row is then updated in place (its id
+stays, the full-text index follows through its triggers) to point at the new conversion
+record; the articles of revisits repeating that payload get the same values. When the
+catalogue is rebuilt from the WARC files, the newest records win (:mod:`storage.reindex`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, fields
+from typing import Any
+
+from storage.archive import _ARTICLE_COPY_COLUMNS, Archive
+from storage.articles import ArticleData, article_row
+from storage.catalogue import queries
+from storage.catalogue.extraction import articles_copied_from
+from storage.catalogue.models import Article, Capture
+from storage.errors import CatalogueError
+
+__all__ = ["article_changes", "replace_article"]
+
+#: ArticleData fields compared to tell whether an extraction changed (not the extractor's name).
+_COMPARED = tuple(f.name for f in fields(ArticleData) if f.name != "extractor")
+
+
+def _stored(article: Article, name: str) -> Any:
+    if name == "field_sources":
+        return dict(article.field_sources or {})
+    value = getattr(article, name)
+    return list(value or []) if name in ("authors", "tags") else value
+
+
+def article_changes(article: Article | None, data: ArticleData) -> list[str]:
+    """Names of the fields whose stored value differs from ``data`` (all filled ones if no article)."""
+    if article is None:
+        return [name for name in _COMPARED if getattr(data, name)]
+    changed = []
+    for name in _COMPARED:
+        new = getattr(data, name)
+        new = list(new) if name in ("authors", "tags") else (dict(new) if name == "field_sources" else new)
+        if _stored(article, name) != new:
+            changed.append(name)
+    return changed
+
+
+def replace_article(archive: Archive, capture: Capture, data: ArticleData) -> Article:
+    """Write ``data`` as new conversion + metadata records of ``capture``; update or add its article row."""
+    if capture.record_id is None or capture.id is None:
+        raise CatalogueError(f"capture {capture.id} has no WARC record to attach an article to")
+    writer = archive.writer
+    conversion = None
+    if data.text:
+        conversion = writer.write_record("conversion", capture.url, data.text.encode("utf-8"),
+                                         content_type="text/plain; charset=utf-8", refers_to=capture.record_id)
+    metadata = {k: v for k, v in asdict(data).items() if k != "text"}
+    writer.write_record("metadata", capture.url,
+                        json.dumps(metadata, ensure_ascii=False, sort_keys=True).encode("utf-8"),
+                        content_type="application/json", refers_to=capture.record_id,
+                        concurrent_to=conversion.record_id if conversion else None)
+    fresh = article_row(capture.id, data)
+    if conversion is not None:
+        fresh.conversion_file = conversion.filename
+        fresh.conversion_offset = conversion.offset
+        fresh.conversion_length = conversion.length
+        fresh.conversion_record_id = conversion.record_id
+    with archive.db.session() as session:
+        article = queries.article_for_capture(session, capture.id)
+        if article is None:
+            session.add(fresh)
+            article = fresh
+        else:
+            _copy(fresh, article)
+        for copy in articles_copied_from(session, capture.id):
+            _copy(fresh, copy)
+        session.flush()
+    return article
+
+
+def _copy(source: Article, target: Article) -> None:
+    for column in _ARTICLE_COPY_COLUMNS:
+        setattr(target, column, getattr(source, column))

@@ -63,3 +63,13 @@ REDIRECT_MAX_TIMES = 20
 # Crawl run bookkeeping: the CLI creates the run and passes its id; otherwise one is started.
 ARCHIVER_RUN_ID = None
 ARCHIVER_RUN_KIND = "crawl"
+
+# --- Scheduler (archiver scheduler, archiver schedule) -----------------------------------
+# An environment variable of the same name overrides each of these (archiver.scheduling.config).
+# What a scheduled run executes, followed by the schedule's arguments.
+ARCHIVER_SCHEDULER_COMMAND = "archiver crawl"
+ARCHIVER_SCHEDULER_POLL = 30.0         # seconds between looks for due schedules
+ARCHIVER_SCHEDULER_MAX_RUNS = 4        # runs at once per scheduler process
+ARCHIVER_SCHEDULER_LEASE = 120.0       # seconds a schedule's lease lasts unless renewed (every third of it)
+ARCHIVER_SCHEDULER_STOP_GRACE = 30.0   # seconds a stopped run gets to close before it is killed
+ARCHIVER_SCHEDULE_FAILURE_FLAG = 3     # `schedule list` flags a schedule whose last N runs failed

@@ -18,6 +18,8 @@ from archiver.cli.export import export_command
 from archiver.cli.extract import extract_command, reextract_command
 from archiver.cli.history import history_command
 from archiver.cli.reindex import reindex_command
+from archiver.cli.schedule import schedule_app
+from archiver.cli.scheduler import scheduler_command
 from archiver.cli.search import search_command
 from archiver.cli.show import get_command, show_command
 from archiver.cli.stats import stats_command
@@ -64,6 +66,8 @@ app.command("history")(history_command)
 app.command("diff")(diff_command)
 app.command("export")(export_command)
 app.command("stats")(stats_command)
+app.add_typer(schedule_app, name="schedule")
+app.command("scheduler")(scheduler_command)
 app.command("extract")(extract_command)
 app.command("reextract")(reextract_command)
 

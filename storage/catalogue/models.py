@@ -7,7 +7,7 @@ Full-text search tables (FTS5 on SQLite) are created by the migrations, not decl
 - ``captures``: one per HTTP exchange (each redirect hop and retry too) or per failed fetch;
   points at its WARC record by file name + offset + length.
 - ``articles``: what extraction found in a capture (at most one per capture).
-- ``schedules``: persistent crawl schedules (filled by the scheduler, later).
+- ``schedules``: persistent crawl schedules (cron + crawl arguments + the scheduler's lease).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -87,7 +88,7 @@ class CrawlRun(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(32), default="running")  # running|finished|failed|interrupted
+    status: Mapped[str] = mapped_column(String(32), default="running")  # running|finished|failed|interrupted|timed_out
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id", ondelete="SET NULL"))
@@ -95,6 +96,8 @@ class CrawlRun(Base):
     pid: Mapped[int | None] = mapped_column(Integer)
 
     captures: Mapped[list[Capture]] = relationship(back_populates="crawl_run")
+
+    __table_args__ = (Index("ix_crawl_runs_schedule_id", "schedule_id"),)
 
 
 class Capture(Base):
@@ -193,7 +196,13 @@ class Article(Base):
 
 
 class Schedule(Base):
-    """A persistent crawl schedule (cron expression + crawl options)."""
+    """A persistent crawl schedule: a cron expression in a timezone and the crawl to run.
+
+    ``crawl_args`` is the argument list of ``archiver crawl`` (without the command itself).
+    ``time_limit`` is in seconds (None: no limit). ``lease_owner``/``lease_expires_at`` are
+    set by the scheduler that is running the schedule, so no other scheduler starts it until
+    the lease is released or has expired (see :mod:`storage.catalogue.schedules`).
+    """
 
     __tablename__ = "schedules"
 
@@ -201,8 +210,12 @@ class Schedule(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     cron: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    crawl_args: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    time_limit: Mapped[float | None] = mapped_column(Float)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

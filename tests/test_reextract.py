@@ -165,6 +165,16 @@ def test_reextract_filters(home: Path, config: StorageConfig) -> None:
     assert code == 0 and json.loads(out)["captures"] == 0
     code, out, _ = run(home, "reextract", "--since", "2024-05", "--json")
     assert json.loads(out)["captures"] == 2  # the 404 and the feed are not articles
+    with Archive(config) as archive:
+        local = archive_page(archive, "http://127.0.0.1:8080/2024/story", article_html(), old=OLD)
+    code, out, _ = run(home, "reextract", "--site", "127.0.0.1:9999", "--json")
+    assert json.loads(out)["captures"] == 0  # another port
+    code, out, _ = run(home, "reextract", "--site", "127.0.0.1", "--json")  # any port
+    assert [c["id"] for c in json.loads(out)["changes"]] == [local.id]
+    code, out, _ = run(home, "reextract", "--site", "127.0.0.1:8080", "--json")
+    assert json.loads(out)["captures"] == 1 and json.loads(out)["unchanged"] == 1
+    code, out, _ = run(home, "stats", "--extraction", "--site", "127.0.0.1", "--json")
+    assert [row["host"] for row in json.loads(out)["extraction"]] == ["127.0.0.1:8080"]
     code, _, err = run(home, "reextract")
     assert code == 2 and "--all" in err
     code, _, err = run(home, "reextract", "--since", "yesterday")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from rich.table import Table
+
 from archiver.cli.common import console
 from storage import Archive
 from storage.catalogue.extraction import extraction_health
@@ -36,13 +38,18 @@ def _percent(count: int, total: int) -> str:
 
 def render_extraction(section: list[dict[str, Any]], top: int) -> None:
     """The health table: one line per site, most captures first."""
-    from archiver.cli.stats import _table  # the shared table style of ``stats``
-
     if not section:
         console.print("No 2xx HTML captures to report on.", markup=False)
         return
-    rows = [[row["host"] or "(none)", row["captures"], _percent(row["empty_body"], row["captures"]),
-             _percent(row["no_title"], row["captures"]), _percent(row["no_author"], row["captures"]),
-             _percent(row["no_date"], row["captures"]), f"{row['median_words']:g}"] for row in section[:top]]
-    _table(f"Extraction health ({len(section)} sites, 2xx HTML captures)",
-           ["host", "captures", "empty body", "no title", "no author", "no date", "median words"], rows)
+    table = Table(title=f"Extraction health ({len(section)} sites, 2xx HTML captures)", title_justify="left",
+                  title_style="bold", box=None, pad_edge=False, header_style="dim")
+    table.add_column("host", no_wrap=True)  # a cut host name is no use
+    for heading in ("captures", "empty body", "no title", "no author", "no date", "median words"):
+        table.add_column(heading, justify="right")
+    for row in section[:top]:
+        total = row["captures"]
+        table.add_row(row["host"] or "(none)", str(total), _percent(row["empty_body"], total),
+                      _percent(row["no_title"], total), _percent(row["no_author"], total),
+                      _percent(row["no_date"], total), f"{row['median_words']:g}")
+    console.print(table)
+    console.print()

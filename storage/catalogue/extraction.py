@@ -58,10 +58,13 @@ def _html_ok() -> ColumnElement[bool]:
 
 
 def host_matches(session: Session, host: str) -> ColumnElement[bool]:
-    """Captures on ``host`` or its subdomains (case-insensitive; ``www.`` is ignored)."""
+    """Captures on ``host`` or its subdomains, on any port (case-insensitive; ``www.`` is ignored)."""
     host = host.strip().lower().removeprefix("www.")
     column = _url_host(session)
-    return or_(column == host, column.endswith("." + host, autoescape=True))
+    if ":" in host:  # a port was given: that port only
+        return or_(column == host, column.endswith("." + host, autoescape=True))
+    return or_(column == host, column.endswith("." + host, autoescape=True),
+               column.startswith(host + ":", autoescape=True), column.contains("." + host + ":", autoescape=True))
 
 
 def extractable_captures(session: Session, *, host: str | None = None, since: datetime | None = None,

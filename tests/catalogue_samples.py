@@ -92,3 +92,34 @@ def newsroom(archive: Archive) -> dict[str, Capture]:
                               sitename="Le Monde", fetched_at=when(5)),
     }
     return captures
+
+
+CHANGING_URL = "https://news.example.org/2026/11/live-story"
+CHANGING_V1 = ("The minister resigned on Monday. Protesters gathered outside parliament.\n"
+               "Talks with Baku were suspended.")
+CHANGING_V3 = ("The minister resigned on Monday. Thousands of protesters gathered outside parliament.\n"
+               "Talks with Baku were suspended.")
+
+
+def changing_page(archive: Archive) -> list[Capture]:
+    """One page archived three times: a first version, the same bytes again (a revisit), then a changed one."""
+    return [
+        add_article(archive, CHANGING_URL, title="Minister resigns", text=CHANGING_V1, authors=("Ani Petrosyan",),
+                    published="2026-11-06T09:00:00+00:00", sitename="News Example", fetched_at=when(6)),
+        add_article(archive, CHANGING_URL, title="Minister resigns", text=CHANGING_V1, authors=("Ani Petrosyan",),
+                    published="2026-11-06T09:00:00+00:00", sitename="News Example", fetched_at=when(7)),
+        add_article(archive, CHANGING_URL, title="Minister resigns", text=CHANGING_V3, authors=("Ani Petrosyan",),
+                    published="2026-11-06T09:00:00+00:00", sitename="News Example", fetched_at=when(8)),
+    ]
+
+
+def run_cli(home: Path, *args: str) -> tuple[int, str, str]:
+    """Run ``archiver ARGS`` in process on the archive at ``home``: (exit code, stdout, stderr)."""
+    from typer.testing import CliRunner
+
+    from archiver.cli import app
+
+    result = CliRunner().invoke(app, list(args), env={"ARCHIVER_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200"})
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr

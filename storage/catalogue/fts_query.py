@@ -1,11 +1,20 @@
 """Turn what a person types into a search box into an SQLite FTS5 query expression.
 
-FTS5's own syntax is kept: ``"exact phrase"``, ``prefix*``, ``AND`` / ``OR`` / ``NOT``,
-parentheses, ``NEAR(a b, 5)``, ``^initial`` and column filters (``title:armenia``,
-``{title author}: afp``). Any other word is quoted, so ordinary text with punctuation
-(``Russia's``, ``COVID-19``, ``U.S.``) searches for its words instead of failing on FTS5's
-bareword rules. Malformed input (an unbalanced quote or parenthesis, an operator with nothing
-on one side) raises :class:`~storage.errors.SearchQueryError` with a message for people.
+What people may type (FTS5's own syntax, made forgiving):
+
+- words: every one must match (``armenia csto``); ``"an exact phrase"``; ``prefix*``;
+- ``OR``, ``AND``, ``NOT`` (upper case; ``and`` is a word), and ``-word`` for ``NOT word``;
+- parentheses: ``armenia (csto OR alliance)``;
+- ``NEAR(a b, 10)``, ``^word`` (the column starts with it), and column filters
+  ``title:armenia``, ``-title:armenia``, ``{title author}: afp``, ``title:(a OR b)``.
+
+Any other word is quoted, so ordinary text with punctuation (``Russia's``, ``COVID-19``,
+``U.S.``) searches for its words instead of failing on FTS5's bareword rules. The query is
+parsed here (precedence: NOT over AND over OR, as in FTS5) and written back fully
+parenthesised with explicit ``AND``s, because FTS5 only joins plain phrases implicitly and
+rejects ``a (b OR c)``. Malformed input (an unbalanced quote or parenthesis, an operator with
+nothing on one side, a query with no word in it) raises :class:`~storage.errors.SearchQueryError`
+with a message for people.
 
 No SQL is built here: the expression is passed as a bound parameter by the query module.
 """
@@ -13,15 +22,15 @@ No SQL is built here: the expression is passed as a bound parameter by the query
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from storage.errors import SearchQueryError
 
 __all__ = ["FTS_COLUMNS", "column_phrase", "quote", "to_fts5"]
 
 FTS_COLUMNS = ("title", "author", "text")
-_OPERATORS = {"AND", "OR", "NOT"}
-_BAREWORD = re.compile(r"[\w\x1a]+", re.UNICODE)  # what FTS5 accepts unquoted (letters, digits, _ and non-ASCII)
-_COLUMN_PREFIX = re.compile(r"^(-?)(" + "|".join(FTS_COLUMNS) + r"):(.*)$", re.IGNORECASE)
+_OPERATORS = ("AND", "OR", "NOT")
+_WORD_CHAR = re.compile(r"[^\W_]")  # letters and digits: what FTS5's unicode61 tokenizer indexes
 _DELIMITERS = set('"(){}')
 
 
@@ -39,125 +48,273 @@ def column_phrase(column: str, value: str) -> str:
 
 def to_fts5(query: str) -> str:
     """The FTS5 expression for ``query`` (see the module docstring); empty for a blank query."""
-    tokens = _tokens(query)
-    _check_structure(query, tokens)
-    return " ".join(tokens)
+    if not query.strip():
+        return ""
+    tokens = _Lexer(query).tokens()
+    if not tokens:
+        raise SearchQueryError(f"bad search query {query!r}: no words to search for")
+    return _Parser(query, tokens).parse()
 
 
-def _tokens(query: str) -> list[str]:
-    tokens: list[str] = []
-    depth = 0
-    near_depth: list[int] = []  # paren depths at which a NEAR( group opened
-    i, n = 0, len(query)
-    while i < n:
-        ch = query[i]
-        if ch.isspace():
-            i += 1
-        elif ch == '"':
-            end = _string_end(query, i)
-            star = "*" if query[end + 1: end + 2] == "*" else ""
-            tokens.append(query[i: end + 1] + star)
-            i = end + 1 + len(star)
-        elif ch == "(":
-            depth += 1
-            if tokens and tokens[-1] == "NEAR":
-                near_depth.append(depth)
-            tokens.append("(")
-            i += 1
-        elif ch == ")":
-            if depth == 0:
-                raise SearchQueryError(f"bad search query {query!r}: ')' without a matching '('")
-            if near_depth and near_depth[-1] == depth:
-                near_depth.pop()
-            depth -= 1
-            tokens.append(")")
-            i += 1
-        elif ch == "{":
-            end = query.find("}", i)
-            if end < 0:
-                raise SearchQueryError(f"bad search query {query!r}: '{{' without a matching '}}'")
-            names = query[i + 1: end].split()
-            unknown = [name for name in names if name.lower() not in FTS_COLUMNS]
-            if unknown or not names:
-                raise SearchQueryError(f"bad search query {query!r}: columns are {', '.join(FTS_COLUMNS)}")
-            tokens.append("{" + " ".join(name.lower() for name in names) + "}")
-            i = end + 1
-        elif ch == "}":
-            raise SearchQueryError(f"bad search query {query!r}: '}}' without a matching '{{'")
-        else:
-            start = i
-            while i < n and not query[i].isspace() and query[i] not in _DELIMITERS:
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # phrase | op | lp | rp | colspec | near | comma | number
+    text: str
+    minus: bool = False  # an op NOT written as -word
+
+
+def _has_word(text: str) -> bool:
+    return bool(_WORD_CHAR.search(text))
+
+
+class _Lexer:
+    """Splits a query into tokens; words become quoted phrases, punctuation-only words vanish."""
+
+    def __init__(self, query: str) -> None:
+        self.query = query
+        self.out: list[_Token] = []
+        self.near_depth: list[int] = []  # paren depths at which a NEAR( group opened
+        self.depth = 0
+        self.caret = False
+
+    def error(self, reason: str) -> SearchQueryError:
+        return SearchQueryError(f"bad search query {self.query!r}: {reason}")
+
+    def tokens(self) -> list[_Token]:
+        query, i, n = self.query, 0, len(self.query)
+        while i < n:
+            ch = query[i]
+            if ch.isspace():
                 i += 1
-            word = query[start:i]
-            if near_depth and word.isdigit() and tokens and tokens[-1] == ",":
-                tokens.append(word)  # NEAR(a b, 5): the distance stays a number
+            elif ch == '"':
+                i = self._string(i)
+            elif ch == "(":
+                self.depth += 1
+                if self.out and self.out[-1].kind == "near":
+                    self.near_depth.append(self.depth)
+                self.out.append(_Token("lp", "("))
+                i += 1
+            elif ch == ")":
+                if self.depth == 0:
+                    raise self.error("')' without a matching '('")
+                if self.near_depth and self.near_depth[-1] == self.depth:
+                    self.near_depth.pop()
+                self.depth -= 1
+                self.out.append(_Token("rp", ")"))
+                i += 1
+            elif ch == "{" or (ch == "-" and query[i + 1: i + 2] == "{"):
+                i = self._colset(i)
+            elif ch == "}":
+                raise self.error("'}' without a matching '{'")
             else:
-                tokens.extend(_word(word, in_near=bool(near_depth), next_char=query[i] if i < n else ""))
-    if depth:
-        raise SearchQueryError(f"bad search query {query!r}: '(' without a matching ')'")
-    return tokens
+                start = i
+                while i < n and not query[i].isspace() and query[i] not in _DELIMITERS:
+                    i += 1
+                i = self._word(query[start:i], i)
+        if self.depth:
+            raise self.error("'(' without a matching ')'")
+        return self.out
+
+    def _string(self, start: int) -> int:
+        """A quoted phrase (``""`` inside is a quote); returns the index after it (and a ``*``)."""
+        query, i = self.query, start + 1
+        while True:
+            i = query.find('"', i)
+            if i < 0:
+                raise self.error("unbalanced double quote")
+            if query[i + 1: i + 2] == '"':
+                i += 2
+                continue
+            break
+        text = query[start + 1: i].replace('""', '"')
+        prefix = query[i + 1: i + 2] == "*"
+        self._phrase(text, prefix=prefix)
+        return i + 1 + prefix
+
+    def _phrase(self, text: str, *, prefix: bool = False) -> None:
+        caret, self.caret = self.caret, False
+        if _has_word(text):
+            self.out.append(_Token("phrase", ("^" if caret and not self.near_depth else "") + quote(text)
+                                   + ("*" if prefix else "")))
+
+    def _colset(self, start: int) -> int:
+        query = self.query
+        minus = query[start] == "-"
+        opening = start + minus
+        end = query.find("}", opening)
+        if end < 0:
+            raise self.error("'{' without a matching '}'")
+        names = query[opening + 1: end].split()
+        if not names or any(name.lower() not in FTS_COLUMNS for name in names):
+            raise self.error(f"columns are {', '.join(FTS_COLUMNS)}")
+        i = end + 1
+        while i < len(query) and query[i].isspace():
+            i += 1
+        if query[i: i + 1] != ":":
+            raise self.error("a {column list} needs ':' and a search term after it")
+        spec = ("-" if minus else "") + "{" + " ".join(name.lower() for name in names) + "}"
+        self.out.append(_Token("colspec", spec))
+        return i + 1
+
+    def _word(self, word: str, after: int) -> int:
+        """Tokens for one whitespace-delimited word; returns where the lexer goes on."""
+        if word in _OPERATORS:
+            self.out.append(_Token("op", word))
+            return after
+        if word == "NEAR" and self.query[after: after + 1] == "(":
+            self.out.append(_Token("near", "NEAR"))
+            return after
+        if self.near_depth:
+            for piece in re.split(r"(,)", word):
+                if piece == ",":
+                    self.out.append(_Token("comma", ","))
+                elif piece.isdigit() and self.out and self.out[-1].kind == "comma":
+                    self.out.append(_Token("number", piece))
+                elif piece:
+                    self._term(piece)
+            return after
+        rest_start = self.query[after:].lstrip()
+        if word.lower() in FTS_COLUMNS and rest_start.startswith(":"):  # "title : armenia"
+            self.out.append(_Token("colspec", word.lower()))
+            return after + (len(self.query[after:]) - len(rest_start)) + 1
+        column = re.match(r"^(-?)(" + "|".join(FTS_COLUMNS) + r"):(.*)$", word, re.IGNORECASE)
+        if column:
+            minus, name, rest = column.groups()
+            self.out.append(_Token("colspec", minus + name.lower()))
+            if rest:
+                self._term(rest)
+            return after
+        if word.startswith("-") and _has_word(word):
+            self.out.append(_Token("op", "NOT", minus=True))
+            word = word.lstrip("-")
+        self._term(word)
+        return after
+
+    def _term(self, word: str) -> None:
+        if word.startswith("^"):
+            self.caret = True
+            word = word.lstrip("^")
+        word = word.lstrip("+")
+        prefix = word.endswith("*")
+        self._phrase(word.rstrip("*"), prefix=prefix)
 
 
-def _string_end(query: str, start: int) -> int:
-    """Index of the quote closing the string that opens at ``start`` (``""`` is an escaped quote)."""
-    i = start + 1
-    while True:
-        i = query.find('"', i)
-        if i < 0:
-            raise SearchQueryError(f"bad search query {query!r}: unbalanced double quote")
-        if query[i + 1: i + 2] == '"':
-            i += 2
-            continue
-        return i
+class _Parser:
+    """Recursive descent over the tokens; emits a fully parenthesised FTS5 expression."""
 
+    _STARTS = ("phrase", "lp", "colspec", "near")
 
-def _word(word: str, *, in_near: bool, next_char: str) -> list[str]:
-    if word in _OPERATORS:
-        return [word]
-    if word == "NEAR" and next_char == "(":
-        return [word]
-    if word == ":":
-        return [word]
-    if word.endswith(":") and word[:-1].lower() in FTS_COLUMNS:
-        return [word[:-1].lower(), ":"]
-    if word.endswith(":") and word.startswith("-") and word[1:-1].lower() in FTS_COLUMNS:
-        return ["-" + word[1:-1].lower(), ":"]
-    column = _COLUMN_PREFIX.match(word)
-    if column:
-        negate, name, rest = column.groups()
-        return [negate + name.lower(), ":", *(_term(rest) if rest else [])]
-    if in_near:
-        parts: list[str] = []
-        for piece in re.split(r"(,)", word):
-            if piece == ",":
-                parts.append(",")
-            elif piece.isdigit() and parts and parts[-1] == ",":
-                parts.append(piece)  # NEAR(a b,5)
-            elif piece:
-                parts.extend(_term(piece))
-        return parts
-    return _term(word)
+    def __init__(self, query: str, tokens: list[_Token]) -> None:
+        self.query = query
+        self.tokens = tokens
+        self.pos = 0
 
+    def error(self, reason: str) -> SearchQueryError:
+        return SearchQueryError(f"bad search query {self.query!r}: {reason}")
 
-def _term(word: str) -> list[str]:
-    caret = word.startswith("^")
-    word = word.lstrip("^")
-    prefix = word.endswith("*")
-    word = word.rstrip("*")
-    if not _BAREWORD.search(word):
-        return []  # only punctuation: FTS5 would index nothing for it either
-    return [("^" if caret else "") + quote(word) + ("*" if prefix else "")]
+    def peek(self) -> _Token | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
+    def take(self) -> _Token:
+        token = self.tokens[self.pos]
+        self.pos += 1
+        return token
 
-def _check_structure(query: str, tokens: list[str]) -> None:
-    """Refuse an operator with no term on one side, which FTS5 reports only as 'syntax error'."""
-    for index, token in enumerate(tokens):
-        if token not in _OPERATORS:
-            continue
-        before = tokens[index - 1] if index else None
-        after = tokens[index + 1] if index + 1 < len(tokens) else None
-        if before in (None, "(", ":", *_OPERATORS) or after in (None, ")", *_OPERATORS):
-            raise SearchQueryError(
-                f"bad search query {query!r}: {token} needs a search term on each side "
-                f"(write \"{token.lower()}\" in quotes to search for the word)"
-            )
+    def parse(self) -> str:
+        expression = self.or_expr()
+        token = self.peek()
+        if token is not None:  # only a stray ',' or number can be left over
+            raise self.error(f"unexpected {token.text!r}")
+        return expression
+
+    def or_expr(self) -> str:
+        left = self.and_expr()
+        while (token := self.peek()) is not None and token.text == "OR" and token.kind == "op":
+            self.take()
+            left = f"({left} OR {self.operand(token)})"
+        return left
+
+    def and_expr(self) -> str:
+        left = self.not_expr()
+        while (token := self.peek()) is not None and (
+                (token.kind == "op" and token.text == "AND") or token.kind in self._STARTS):
+            if token.kind == "op":
+                self.take()
+                right = self.operand(token)
+            else:
+                right = self.not_expr()
+            left = f"({left} AND {right})"
+        return left
+
+    def not_expr(self) -> str:
+        left = self.unary()
+        while (token := self.peek()) is not None and token.kind == "op" and token.text == "NOT":
+            self.take()
+            left = f"({left} NOT {self.unary(after=token)})"
+        return left
+
+    def operand(self, operator: _Token) -> str:
+        """The right-hand side of AND / OR."""
+        return self.not_expr() if self._starts_operand() else self.unary(after=operator)
+
+    def _starts_operand(self) -> bool:
+        token = self.peek()
+        return token is not None and token.kind in self._STARTS
+
+    def unary(self, *, after: _Token | None = None) -> str:
+        token = self.peek()
+        if token is None or token.kind not in self._STARTS:
+            raise self._missing(after, token)
+        if token.kind == "colspec":
+            self.take()
+            if not self._starts_operand() or self.peek().kind == "colspec":  # type: ignore[union-attr]
+                raise self.error(f"{token.text}: needs a search term after it")
+            return f"{token.text} : {self.primary()}"
+        return self.primary()
+
+    def _missing(self, after: _Token | None, found: _Token | None) -> SearchQueryError:
+        culprit = after if after is not None else found
+        if culprit is not None and culprit.kind == "op":
+            if culprit.minus:
+                return self.error("an excluded -word needs a search term before it (e.g. armenia -russia)")
+            return self.error(f"{culprit.text} needs a search term on each side "
+                              f"(write \"{culprit.text.lower()}\" in quotes to search for the word)")
+        if found is not None and found.kind == "rp":
+            return self.error("empty parentheses")
+        if found is not None:
+            return self.error(f"unexpected {found.text!r}")
+        return self.error("a search term is missing")
+
+    def primary(self) -> str:
+        token = self.take()
+        if token.kind == "phrase":
+            return token.text
+        if token.kind == "lp":
+            if self.peek() is not None and self.peek().kind == "rp":  # type: ignore[union-attr]
+                raise self.error("empty parentheses")
+            inner = self.or_expr()
+            closing = self.peek()
+            if closing is None or closing.kind != "rp":
+                raise self._missing(None, closing)
+            self.take()
+            return inner if inner.startswith("(") else f"({inner})"
+        return self.near()
+
+    def near(self) -> str:
+        usage = "write NEAR(word word ...) or NEAR(word word ..., 10)"
+        self.take()  # the "(" the lexer saw right after NEAR
+        phrases: list[str] = []
+        distance = ""
+        while (token := self.peek()) is not None and token.kind == "phrase":
+            phrases.append(self.take().text)
+        if (token := self.peek()) is not None and token.kind == "comma":
+            self.take()
+            number = self.peek()
+            if number is None or number.kind != "number":
+                raise self.error(f"NEAR's distance must be a number: {usage}")
+            distance = ", " + self.take().text
+        closing = self.peek()
+        if not phrases or closing is None or closing.kind != "rp":
+            raise self.error(usage)
+        self.take()
+        return f"NEAR({' '.join(phrases)}{distance})"

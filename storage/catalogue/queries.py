@@ -10,29 +10,21 @@ from collections.abc import Iterator, Sequence
 
 from sqlalchemy import (
     ColumnElement,
-    Row,
     Select,
     String,
     case,
-    column,
     delete,
     distinct,
     func,
-    literal_column,
-    null,
     or_,
     select,
-    table,
-    true,
     update,
 )
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
-from storage.catalogue.fts_query import column_phrase, to_fts5
 from storage.catalogue.models import Article, Capture, CrawlRun
-from storage.catalogue.search_model import MARK_END, MARK_START, SearchFilters, SearchHit, Sort, excerpt, lead
-from storage.errors import CatalogueError, SearchQueryError
+from storage.catalogue.search import articles_by_ids, is_sqlite, search_articles, search_ids, url_host
+from storage.catalogue.search_model import SearchFilters
 
 __all__ = [
     "clear_captures",
@@ -198,56 +190,8 @@ def full_text_search(session: Session, query: str, *, limit: int = 20) -> Sequen
 
 
 # ---------------------------------------------------------------------- search
-# SQLite: the external-content FTS5 table of migration 0001 (title, author, text).
-_FTS = table("articles_fts", column("rowid"))
-_FTS_TABLE = literal_column("articles_fts")  # FTS5 takes the table name as MATCH target and bm25() argument
-_BM25_WEIGHTS = (10.0, 5.0, 1.0)  # title over author over body
-_SNIPPET_TOKENS = 24
-_TEXT_COLUMN = 2
-
-
-def search_articles(session: Session, filters: SearchFilters, *, limit: int | None = 20,
-                    offset: int = 0) -> list[SearchHit]:
-    """Articles matching ``filters`` (see :class:`SearchFilters`), best or newest first.
-
-    On SQLite the query and the author filter go through the FTS5 index: bm25 ranking (title
-    weighted over authors over body) and a snippet of the text with the matches marked. Other
-    databases match the query as a case-insensitive substring until their own index is added.
-    A page (final URL) appears once, as its latest capture that matches, unless
-    ``filters.all_versions``. A query the index cannot parse raises :class:`SearchQueryError`.
-    """
-    rows = _run_search(session, filters, limit=limit, offset=offset)
-    if not rows:
-        return []
-    articles = {article.id: article for article in articles_by_ids(session, [row.article_id for row in rows])}
-    snippets = _snippets(session, filters, list(articles))
-    query = filters.query.strip()
-    hits = []
-    for row in rows:
-        article = articles.get(row.article_id)
-        if article is None:
-            continue
-        snippet = snippets.get(article.id)
-        if snippet is None:
-            snippet = excerpt(article.text, query) if query and not _is_sqlite(session) else lead(article)
-        hits.append(SearchHit(article=article, capture=article.capture, score=row.score,
-                              snippet=" ".join(snippet.split())))
-    return hits
-
-
-def search_ids(session: Session, filters: SearchFilters) -> list[tuple[int, int]]:
-    """``(article id, capture id)`` of every article matching ``filters``, in result order (for exports)."""
-    return [(row.article_id, row.capture_id) for row in _run_search(session, filters, limit=None, offset=0)]
-
-
-def articles_by_ids(session: Session, article_ids: Sequence[int]) -> list[Article]:
-    """The articles with these ids (captures loaded), in the order given; unknown ids are skipped."""
-    found: dict[int, Article] = {}
-    for start in range(0, len(article_ids), 500):
-        chunk = article_ids[start:start + 500]
-        found.update((a.id, a) for a in session.scalars(
-            select(Article).options(selectinload(Article.capture)).where(Article.id.in_(chunk))))
-    return [found[i] for i in article_ids if i in found]
+# search_articles, search_ids, articles_by_ids: see storage.catalogue.search (re-exported here).
+_url_host = url_host  # the name other modules import
 
 
 def captures_by_ids(session: Session, capture_ids: Sequence[int]) -> dict[int, Capture]:
@@ -258,122 +202,6 @@ def captures_by_ids(session: Session, capture_ids: Sequence[int]) -> dict[int, C
         found.update((c.id, c) for c in session.scalars(
             select(Capture).options(selectinload(Capture.article)).where(Capture.id.in_(unique[start:start + 500]))))
     return found
-
-
-def _is_sqlite(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
-
-
-def _run_search(session: Session, filters: SearchFilters, *, limit: int | None, offset: int) -> Sequence[Row]:
-    statement = _search_statement(session, filters)
-    if limit is not None:
-        statement = statement.limit(limit)
-    if offset:
-        statement = statement.offset(offset)
-    try:
-        return session.execute(statement).all()
-    except OperationalError as exc:
-        message = str(exc.orig)
-        if "fts5" in message or "unterminated string" in message:
-            raise SearchQueryError(f"bad search query {filters.query!r}: {message}") from exc
-        raise CatalogueError(f"search failed: {message}") from exc
-
-
-def _fts_expression(filters: SearchFilters) -> str:
-    """The FTS5 MATCH expression for the query (and the author filter); '' when there is neither."""
-    parts = [to_fts5(filters.query)]
-    if filters.author and filters.author.strip():
-        parts.append(column_phrase("author", filters.author.strip()))
-    parts = [part for part in parts if part]
-    return parts[0] if len(parts) == 1 else " AND ".join(f"({part})" for part in parts)
-
-
-def _search_statement(session: Session, filters: SearchFilters) -> Select:
-    sqlite = _is_sqlite(session)
-    match = _fts_expression(filters) if sqlite else ""
-    by_relevance = sqlite and filters.effective_sort is Sort.relevance and bool(to_fts5(filters.query))
-    date = func.coalesce(Article.published_at, Capture.fetched_at)
-    score = func.bm25(_FTS_TABLE, *_BM25_WEIGHTS) if by_relevance else null()
-    statement = select(Article.id.label("article_id"), Capture.id.label("capture_id"), Capture.url.label("url"),
-                       Capture.fetched_at.label("fetched_at"), date.label("date"), score.label("score"))
-    if match:
-        statement = (statement.select_from(_FTS).join(Article, Article.id == _FTS.c.rowid)
-                     .where(_FTS_TABLE.op("MATCH")(match)))
-    else:
-        statement = statement.select_from(Article)
-    statement = statement.join(Capture, Capture.id == Article.capture_id)
-    if not sqlite:
-        statement = statement.where(*_substring_conditions(filters))
-    statement = statement.where(*_metadata_conditions(session, filters, date))
-    source = statement.subquery("hits")
-    latest_only = true()
-    if not filters.all_versions:
-        newest = func.row_number().over(partition_by=source.c.url,
-                                        order_by=(source.c.fetched_at.desc(), source.c.capture_id.desc()))
-        source = select(source, newest.label("newest")).subquery("latest")
-        latest_only = source.c.newest == 1
-    order = [source.c.score.asc()] if by_relevance else []
-    order += [source.c.date.desc(), source.c.article_id.desc()]
-    return select(source.c.article_id, source.c.capture_id, source.c.score).where(latest_only).order_by(*order)
-
-
-def _like_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _substring_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
-    """Query and author as case-insensitive substrings (databases without a full-text index here)."""
-    conditions = []
-    query = filters.query.strip()
-    if query:
-        pattern = f"%{_like_escape(query)}%"
-        conditions.append(or_(*(column.ilike(pattern, escape="\\")
-                                for column in (Article.title, Article.author, Article.text))))
-    if filters.author and filters.author.strip():
-        conditions.append(Article.author.ilike(f"%{_like_escape(filters.author.strip())}%", escape="\\"))
-    return conditions
-
-
-def _metadata_conditions(session: Session, filters: SearchFilters, date: ColumnElement) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if filters.site and filters.site.strip():
-        host = _like_escape(filters.site.strip().lower())
-        url_host = _url_host(session)
-        conditions.append(or_(url_host == filters.site.strip().lower(),
-                              *(url_host.like(pattern, escape="\\")
-                                for pattern in (f"%.{host}", f"{host}:%", f"%.{host}:%"))))
-    if filters.language and filters.language.strip():
-        language = filters.language.strip().lower()
-        conditions.append(or_(func.lower(Article.language) == language,
-                              func.lower(Article.language).like(f"{_like_escape(language)}-%", escape="\\")))
-    if filters.since is not None:
-        conditions.append(date >= filters.since)
-    if filters.until is not None:
-        conditions.append(date < filters.until)
-    if filters.status is not None:
-        conditions.append(Capture.status == filters.status)
-    return conditions
-
-
-def _url_host(session: Session) -> ColumnElement[str]:
-    """The lower-cased ``host[:port]`` of a capture's URL, as SQL."""
-    if _is_sqlite(session):
-        rest = func.substr(Capture.url, func.instr(Capture.url, "://") + 3, type_=String)
-        return func.lower(func.substr(rest, 1, func.instr(rest + "/", "/") - 1, type_=String), type_=String)
-    return func.lower(func.substring(Capture.url, "^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]+)", type_=String),
-                      type_=String)
-
-
-def _snippets(session: Session, filters: SearchFilters, article_ids: list[int]) -> dict[int, str]:
-    """FTS5 snippets of the text for these articles, matches marked (SQLite with a query only)."""
-    if not article_ids or not _is_sqlite(session) or not to_fts5(filters.query):
-        return {}
-    rows = session.execute(
-        select(_FTS.c.rowid, func.snippet(_FTS_TABLE, _TEXT_COLUMN, MARK_START, MARK_END, "…", _SNIPPET_TOKENS))
-        .select_from(_FTS)
-        .where(_FTS_TABLE.op("MATCH")(_fts_expression(filters)), _FTS.c.rowid.in_(article_ids))
-    ).all()
-    return {rowid: snippet for rowid, snippet in rows if snippet}
 
 
 # ----------------------------------------------------------------------- stats
@@ -394,7 +222,7 @@ def catalogue_totals(session: Session) -> dict[str, int]:
 
 def counts_by_host(session: Session) -> list[tuple[str, int, int, int]]:
     """``(host, captures, articles, pages with an article)`` per host, most captures first."""
-    host = _url_host(session).label("host")
+    host = url_host(session).label("host")
     rows = session.execute(
         select(host, func.count(Capture.id), func.count(Article.id),
                func.count(distinct(case((Article.id.is_not(None), Capture.url)))))
@@ -425,6 +253,6 @@ def counts_by_month(session: Session) -> list[tuple[str, int, int]]:
 
 
 def _month(session: Session, column: ColumnElement) -> ColumnElement[str]:
-    if _is_sqlite(session):
+    if is_sqlite(session):
         return func.strftime("%Y-%m", column, type_=String)
     return func.to_char(func.timezone("UTC", column), "YYYY-MM", type_=String)

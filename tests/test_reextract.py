@@ -166,7 +166,7 @@ def test_reextract_filters(home: Path, config: StorageConfig) -> None:
     code, out, _ = run(home, "reextract", "--since", "2024-05", "--json")
     assert json.loads(out)["captures"] == 2  # the 404 and the feed are not articles
     with Archive(config) as archive:
-        local = archive_page(archive, "http://127.0.0.1:8080/2024/story", article_html(), old=OLD)
+        local = archive_page(archive, "http://127.0.0.1:8080/2024/story", article_html("Local story"), old=OLD)
     code, out, _ = run(home, "reextract", "--site", "127.0.0.1:9999", "--json")
     assert json.loads(out)["captures"] == 0  # another port
     code, out, _ = run(home, "reextract", "--site", "127.0.0.1", "--json")  # any port

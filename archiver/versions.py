@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 from storage.catalogue.models import Article, Capture
 
-__all__ = ["COMPARED_FIELDS", "HistoryEntry", "VersionError", "changed_fields", "history", "pick_pair", "same_text"]
+__all__ = [
+    "COMPARED_FIELDS", "HistoryEntry", "VersionError", "changed_fields", "differ", "history", "pick_pair", "same_text",
+]
 
 #: Article fields compared besides the text.
 COMPARED_FIELDS = ("title", "authors", "published", "modified")
@@ -67,7 +69,8 @@ def history(captures: Sequence[Capture]) -> list[HistoryEntry]:
     return entries
 
 
-def _differ(a: Article, b: Article) -> bool:
+def differ(a: Article, b: Article) -> bool:
+    """True when two versions differ in text (beyond whitespace) or in a compared field."""
     return not same_text(a.text, b.text) or bool(changed_fields(a, b))
 
 
@@ -97,11 +100,11 @@ def pick_pair(captures: Sequence[Capture], *, from_id: int | None = None,
         earlier = versions[:versions.index(target)]
         if not earlier:
             raise VersionError(f"capture {to_id} is the first version of this page: nothing before it")
-        differing = [c for c in earlier if _differ(c.article, target.article)]  # type: ignore[arg-type]
+        differing = [c for c in earlier if differ(c.article, target.article)]  # type: ignore[arg-type]
         return (differing or earlier)[-1], target
     if len(versions) < 2:
         return None
     for index in range(len(versions) - 1, 0, -1):
-        if _differ(versions[index - 1].article, versions[index].article):  # type: ignore[arg-type]
+        if differ(versions[index - 1].article, versions[index].article):  # type: ignore[arg-type]
             return versions[index - 1], versions[index]
     return None

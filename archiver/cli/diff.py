@@ -12,7 +12,7 @@ from rich.text import Text
 from archiver.cli.common import console, err_console, fail, open_archive, print_json
 from archiver.cli.history import page_captures
 from archiver.textdiff import Change, WordSegment, diff_sentences, diff_words, hunks
-from archiver.versions import COMPARED_FIELDS, VersionError, pick_pair
+from archiver.versions import COMPARED_FIELDS, VersionError, differ, pick_pair
 from storage.catalogue.models import Capture
 from storage.export.records import iso
 
@@ -59,6 +59,9 @@ def diff_command(
     old, new = pair
     if json_output:
         print_json(diff_record(old, new))
+        return
+    if not differ(old.article, new.article):  # type: ignore[arg-type]
+        err_console.print(f"no change: captures #{old.id} and #{new.id} have the same text, title, authors and dates")
         return
     _print_diff(console, old, new, words=words, context=context)
 

@@ -239,6 +239,10 @@ def test_extract_an_unarchived_url_says_to_archive_it_first(home: Path, config: 
     assert code == 1
     assert f"archive it first: archiver archive {OTHER_URL}" in err
     assert "Traceback" not in err
+    with Archive(config) as archive:
+        archive_page(archive, OTHER_URL + ".pdf", "%PDF-1.4", content_type="application/pdf")
+    code, _, err = run(home, "extract", OTHER_URL + ".pdf")
+    assert code == 1 and "application/pdf, not an HTML page" in err
     code, _, err = run(home, "extract", "no/such/page.html")
     assert code == 2 and "no such file" in err
 

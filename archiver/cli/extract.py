@@ -74,6 +74,8 @@ def _archived_payload(url: str) -> tuple[bytes, str | None, str, dict[str, Any]]
         if capture.is_redirect:
             raise fail(f"{url} was archived as a {capture.status} redirect to {capture.redirect_location}; "
                        f"extract that URL instead")
+        if capture.content_type and "html" not in capture.content_type.lower():
+            raise fail(f"capture #{capture.id} of {url} is {capture.content_type}, not an HTML page")
         payload_capture = _payload_capture(archive, capture)
         record = archive.read(payload_capture)
         html = decode_payload(record)

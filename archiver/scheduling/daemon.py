@@ -150,11 +150,12 @@ class Scheduler:
         if self.log_dir is not None:
             log_file = self.log_dir / schedule.name / f"{now:%Y%m%dT%H%M%S%fZ}.log"
         try:
-            child = ChildRun.start(argv, schedule_id=schedule.id, schedule_name=schedule.name, started_at=now,
+            # Wall-clock start (not the injectable clock): it is compared with the run row's start.
+            child = ChildRun.start(argv, schedule_id=schedule.id, schedule_name=schedule.name, started_at=utcnow(),
                                    env=env, log_file=log_file, time_limit=schedule.time_limit)
         except OSError as exc:
             log.error("schedule %s: cannot start %s: %s", schedule.name, argv[0], exc)
-            self._record(schedule.id, schedule.name, None, now, status="failed",
+            self._record(schedule.id, schedule.name, None, utcnow(), status="failed",
                          stats={"error": f"cannot start {argv[0]}: {exc}"})
             self._release(schedule.id)
             return
@@ -195,7 +196,7 @@ class Scheduler:
     def _link(self, child: ChildRun) -> int | None:
         """Find the crawl run the child recorded and link it to the schedule (the crawl knows nothing of it)."""
         with self.db.session() as session:
-            run = queries.find_run(session, child.schedule_id, hostname=self.hostname, pid=child.pid,
+            run = queries.find_run(session, hostname=self.hostname, pid=child.pid,
                                    since=child.started_at - timedelta(seconds=1))
             if run is None:
                 return None

@@ -182,16 +182,11 @@ def link_run(session: Session, run_id: int, schedule_id: int) -> None:
                     .execution_options(synchronize_session=False))
 
 
-def find_run(session: Session, schedule_id: int, *, hostname: str, pid: int, since: datetime) -> CrawlRun | None:
-    """The crawl run a child process started for a schedule at or after ``since``.
-
-    Found by the child's process id on ``hostname`` (what every run row records), or by
-    ``schedule_id`` when the child linked its run itself.
-    """
+def find_run(session: Session, *, hostname: str, pid: int, since: datetime) -> CrawlRun | None:
+    """The crawl run process ``pid`` on ``hostname`` started at or after ``since`` (every run row records both)."""
     return session.scalars(
         select(CrawlRun)
-        .where(or_(and_(CrawlRun.hostname == hostname, CrawlRun.pid == pid), CrawlRun.schedule_id == schedule_id),
-               CrawlRun.started_at >= since)
+        .where(CrawlRun.hostname == hostname, CrawlRun.pid == pid, CrawlRun.started_at >= since)
         .order_by(CrawlRun.id.desc()).limit(1)).one_or_none()
 
 

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -333,3 +334,27 @@ def test_schedule_run_runs_now_in_the_foreground_linked_and_keeps_the_next_slot(
     failing = archiver(home, "schedule", "add", "broken", "--cron", "@daily", "--", "exit3", **env)
     assert failing.returncode == 0
     assert archiver(home, "schedule", "run", "broken", **env).returncode == 1
+
+
+def test_a_crawl_stops_when_its_scheduler_is_killed(db: Database, home: Path) -> None:
+    """SIGKILL gives the scheduler no chance to stop its crawls: the kernel tells them (Linux)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the parent-death signal is Linux only")
+    schedule_id = add(db, "news", "hang", next_run_at=slot(0))
+    env = {**os.environ, "ARCHIVER_SCHEDULER_COMMAND": f"{sys.executable} {FAKE_CRAWL}"}
+    scheduler = subprocess.Popen([tool("archiver"), "scheduler", "--poll", "0.2"], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not runs_of(db, schedule_id) and time.monotonic() < deadline:
+            time.sleep(0.1)  # waiting for the child to record its run
+        [run] = runs_of(db, schedule_id)
+        assert run.status == "running"
+    finally:
+        scheduler.kill()
+        scheduler.wait()
+    deadline = time.monotonic() + 60
+    while runs_of(db, schedule_id)[0].status == "running" and time.monotonic() < deadline:
+        time.sleep(0.1)  # waiting for the orphaned child to notice
+    [run] = runs_of(db, schedule_id)
+    assert run.status == "interrupted"  # the fake crawl got SIGTERM and closed its run

@@ -4,18 +4,22 @@ The child (``archiver crawl ...``) is the leader of a new process group, so it a
 extraction workers it starts can be killed together, and a Ctrl-C at the scheduler's terminal
 reaches only the scheduler, which decides what the children get. Stopping sends one signal
 to the crawl itself (Scrapy then closes the spider and marks the run interrupted); if it has
-not exited when its grace period is over, the whole group gets SIGKILL.
+not exited when its grace period is over, the whole group gets SIGKILL. On Linux a child
+also gets SIGTERM when the scheduler itself dies (even by SIGKILL), so an orphaned crawl
+never runs on after its lease has expired.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import signal
 import subprocess
+import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -51,7 +55,8 @@ class ChildRun:
             log_file.parent.mkdir(parents=True, exist_ok=True)
             handle = log_file.open("ab")
         process = subprocess.Popen(list(argv), env=dict(env), stdin=subprocess.DEVNULL, stdout=handle,
-                                   stderr=subprocess.STDOUT if handle else None, start_new_session=True)
+                                   stderr=subprocess.STDOUT if handle else None, start_new_session=True,
+                                   preexec_fn=_stop_with_parent(os.getpid()) if sys.platform == "linux" else None)
         now = time.monotonic()
         return cls(schedule_id=schedule_id, schedule_name=schedule_name, process=process, started_at=started_at,
                    log_file=log_file, deadline=now + time_limit if time_limit else None, _log_handle=handle)
@@ -98,3 +103,14 @@ class ChildRun:
     def _reap_group(self) -> None:
         # Extraction workers of a crawl killed with SIGKILL are left behind in its group.
         self._signal_group(signal.SIGKILL)
+
+
+def _stop_with_parent(parent: int) -> Callable[[], None]:
+    """A pre-exec hook (Linux): the child gets SIGTERM if the scheduler dies, so no crawl outlives its lease."""
+
+    def hook() -> None:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # 1: PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the scheduler died before the line above
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return hook

@@ -7,6 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.config import Config as AlembicConfig
 from catalogue_samples import (
     SEED_TITLE,
     SEED_URL,
@@ -17,10 +19,13 @@ from catalogue_samples import (
     when,
 )
 from conftest import tool
+from sqlalchemy import text
 
 from storage import Archive, SearchQueryError, StorageConfig
 from storage.catalogue import queries
+from storage.catalogue.database import MIGRATIONS, Database, make_engine
 from storage.catalogue.fts_query import to_fts5
+from storage.catalogue.hosts import host_key
 from storage.catalogue.search_model import SearchFilters, Sort
 
 HIT_FIELDS = {"capture_id", "url", "title", "author", "authors", "published", "sitename", "language", "snippet",
@@ -219,3 +224,55 @@ def test_paging_over_many_versions_matches_the_full_result(tmp_path: Path) -> No
 ])
 def test_fts5_translation(query: str, expression: str) -> None:
     assert to_fts5(query) == expression
+
+
+# ------------------------------------------------------------------ site filter by host key
+@pytest.mark.parametrize(("url", "key"), [
+    ("https://www.Example.org:8443/news", "org.example.www"),
+    ("http://127.0.0.1:8080/", "1.0.0.127"),
+    ("https://example.org./x", "org.example"),
+    ("not a url", None),
+])
+def test_host_key(url: str, key: str | None) -> None:
+    assert host_key(url) == key
+
+
+def test_site_filter_matches_host_and_subdomains_only(tmp_path: Path) -> None:
+    config = StorageConfig.from_env({}, home=tmp_path / "archive", fsync_interval=0.0)
+    urls = {"apex": "https://example.org/a", "sub": "https://news.example.org/b", "port": "http://example.org:8080/c",
+            "lookalike": "https://badexample.org/d", "suffix": "https://example.org.evil.net/e",
+            "dash": "https://example.org-mirror.net/f", "path": "https://other.net/example.org/g"}
+    with Archive(config) as archive:
+        ids = {name: add_article(archive, url, title=name, text=f"Story {name}.", fetched_at=when(1)).id
+               for name, url in urls.items()}
+        with archive.db.session() as session:
+            def found(site: str) -> set[str]:
+                hits = queries.search_articles(session, SearchFilters(site=site), limit=None)
+                return {name for name, capture_id in ids.items() if capture_id in {h.capture.id for h in hits}}
+
+            assert found("example.org") == {"apex", "sub", "port"}
+            assert found("EXAMPLE.org") == {"apex", "sub", "port"}
+            assert found("news.example.org") == {"sub"}
+            assert found("example.org:8080") == {"port"}
+            assert found("org") == {"apex", "sub", "port", "lookalike"}
+            assert found("nowhere.example") == set()
+
+
+def test_migration_fills_host_key_of_existing_captures(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = make_engine(url)
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002_schedules")
+        connection.execute(text(
+            "INSERT INTO captures (id, url, requested_url, method, fetched_at) VALUES "
+            "(1, 'https://www.example.org/x', 'https://www.example.org/x', 'GET', '2026-11-01 00:00:00'), "
+            "(2, 'http://127.0.0.1:9/y', 'http://127.0.0.1:9/y', 'GET', '2026-11-01 00:00:00')"))
+    engine.dispose()
+    db = Database(url)
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT id, host_key FROM captures ORDER BY id")).all() == [
+            (1, "org.example.www"), (2, "1.0.0.127")]
+    db.close()

@@ -31,6 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from storage.catalogue.hosts import host_key
+
 __all__ = ["Article", "Base", "Capture", "CrawlRun", "Schedule", "UTCDateTime", "utcnow"]
 
 
@@ -76,6 +78,11 @@ class Base(DeclarativeBase):
     """Declarative base with stable constraint names (needed for migrations on any database)."""
 
     metadata = MetaData(naming_convention=NAMING)
+
+
+def _host_key_default(context: Any) -> str | None:
+    """Fill ``captures.host_key`` from the row's URL on insert (ORM and bulk inserts alike)."""
+    return host_key(context.get_current_parameters().get("url"))
 
 
 class CrawlRun(Base):
@@ -133,6 +140,8 @@ class Capture(Base):
     truncated: Mapped[str | None] = mapped_column(String(16))  # WARC-Truncated reason
     revisit_of_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id", ondelete="SET NULL"))
     error: Mapped[str | None] = mapped_column(Text)
+    # The URL's host, labels reversed (org.example.www): site filters by index (storage/catalogue/hosts.py).
+    host_key: Mapped[str | None] = mapped_column(String(255), default=_host_key_default)
 
     crawl_run: Mapped[CrawlRun | None] = relationship(back_populates="captures")
     revisit_of: Mapped[Capture | None] = relationship(remote_side=[id])
@@ -145,6 +154,7 @@ class Capture(Base):
         Index("ix_captures_payload_digest", "payload_digest"),
         Index("ix_captures_fetched_at", "fetched_at"),
         Index("ix_captures_crawl_run_id", "crawl_run_id"),
+        Index("ix_captures_host_key", "host_key"),
     )
 
     @property

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import signal
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,6 +31,15 @@ __all__ = ["WorkTimeout", "WorkerPool"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+def _ignore_interrupts() -> None:
+    """In a worker: ignore Ctrl-C, which a terminal sends to the whole process group.
+
+    The parent decides how to stop (Scrapy finishes the pages in flight, then closes the pool);
+    a worker dying of KeyboardInterrupt mid-page would break that.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class WorkTimeout(TimeoutError):
@@ -74,7 +84,8 @@ class WorkerPool:
     def _get_executor(self) -> Executor:
         if self._executor is None:
             if self.workers > 0:
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"))
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"),
+                                                     initializer=_ignore_interrupts)
             else:
                 self._executor = ThreadPoolExecutor(1)
         return self._executor

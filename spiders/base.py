@@ -12,7 +12,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from spiders.items import Page
-from spiders.pages import REPLAYED_KEY, page_from_response
+from spiders.pages import page_from_response, wants_item
 from spiders.params import parse_patterns, parse_since
 from spiders.urls import validate_url
 
@@ -56,8 +56,8 @@ class DiscoverySpider(scrapy.Spider):
         return not any(p.search(url) for p in self.deny)
 
     def parse_page(self, response: Response) -> Iterator[Page]:
-        """Hand a fetched page to the pipelines (a page read back from the archive is not handed again)."""
-        if not response.meta.get(REPLAYED_KEY):
+        """Hand a fetched page to the pipelines (a page read back from the archive only if it names its capture)."""
+        if wants_item(response):
             yield page_from_response(response, discovered_via=self.discovered_via)
 
     def failed(self, failure: Failure) -> None:

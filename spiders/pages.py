@@ -8,6 +8,7 @@ Meta keys (read by ``archiver.crawl`` components, harmless without them):
   response to the callback instead (a link-following spider still needs its links).
 - ``archiver_listing``: what the sitemap or feed said about the page (title, dates).
 - ``archiver_replayed``: set on a response read back from the archive instead of fetched.
+  With ``archiver_capture_id`` also set, that capture still needs its article extracted.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from scrapy.http import Response, TextResponse
 from spiders.items import Page
 
 __all__ = ["DISCOVERY_KEY", "LISTING_KEY", "NEED_BODY_KEY", "REPLAYED_KEY", "discovery_request", "is_discovery",
-           "is_html", "page_from_response", "page_request"]
+           "is_html", "page_from_response", "page_request", "wants_item"]
 
 DISCOVERY_KEY = "archiver_discovery"
 NEED_BODY_KEY = "archiver_need_body"
@@ -40,6 +41,15 @@ def is_html(response: Response) -> bool:
     """True for a decoded HTML (or XHTML) response; no Content-Type counts as HTML."""
     content_type = (content_type_of(response) or "text/html").lower()
     return isinstance(response, TextResponse) and any(kind in content_type for kind in HTML_TYPES)
+
+
+def wants_item(response: Response) -> bool:
+    """True unless the response was read back from the archive for its links only.
+
+    A replayed response that carries a capture id is a page whose article was never extracted
+    (a crawl killed in between): it is handed to the pipelines again.
+    """
+    return not response.meta.get(REPLAYED_KEY) or bool(response.meta.get("archiver_capture_id"))
 
 
 def page_from_response(response: Response, *, discovered_via: str | None = None) -> Page:

@@ -26,7 +26,7 @@ from scrapy.linkextractors import LinkExtractor
 from spiders.base import DiscoverySpider
 from spiders.items import Page
 from spiders.pagekind import is_article_page
-from spiders.pages import REPLAYED_KEY, is_html, page_from_response, page_request
+from spiders.pages import is_html, page_from_response, page_request, wants_item
 from spiders.params import SpiderArgumentError, parse_non_negative_int
 from spiders.scope import LinkScope
 
@@ -69,11 +69,11 @@ class SiteSpider(DiscoverySpider):
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Page | scrapy.Request]:
         """Yield the page if it is an article, then requests for the in-scope links."""
         if not is_html(response):
-            if not response.meta.get(REPLAYED_KEY):
+            if wants_item(response):
                 yield page_from_response(response, discovered_via=self.discovered_via)
             return
         if is_article_page(response.text, response.url):
-            if not response.meta.get(REPLAYED_KEY):
+            if wants_item(response):
                 yield page_from_response(response, discovered_via=self.discovered_via)
             self._count("articles_found")
         else:

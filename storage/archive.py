@@ -82,14 +82,14 @@ class Archive:
             return run.id
 
     def finish_run(self, run_id: int, *, status: str, stats: Mapping[str, Any] | None = None) -> None:
-        """Record how a crawl run ended."""
+        """Record how a crawl run ended (``stats`` merged into what the run recorded while it ran)."""
         with self.db.session() as session:
             run = session.get(CrawlRun, run_id)
             if run is None:
                 raise CatalogueError(f"no crawl run {run_id}")
             run.status = status
             run.finished_at = utcnow()
-            run.stats = _jsonable(dict(stats or {}))
+            run.stats = {**(run.stats or {}), **_jsonable(dict(stats or {}))}
 
     def record_exchange(
         self,
@@ -104,13 +104,24 @@ class Archive:
         redirect_location: str | None = None,
         crawl_run_id: int | None = None,
         error: str | None = None,
+        not_modified_of: int | None = None,
     ) -> Capture:
-        """Write one HTTP exchange to WARC (response or revisit + request), then catalogue it."""
+        """Write one HTTP exchange to WARC (response or revisit + request), then catalogue it.
+
+        ``not_modified_of``: the id of the capture a conditional request was made against. A
+        304 answer is then written as a ``revisit`` (profile server-not-modified) of that
+        capture's response record (of its original, when it was itself a revisit), and its row
+        gets ``revisit_of`` and the original's payload digest, so the article is found again.
+        """
         fetched_at = fetched_at or datetime.now(UTC)
         digest = payload_digest(response.body)
         with self._lock:
             original = None
-            if response.body and not truncated:
+            if not_modified_of is not None and response.status == 304:
+                found = self._not_modified_target(not_modified_of)
+                if found is not None:
+                    original, digest = found[:2], found[2] or digest
+            elif response.body and not truncated:
                 original = self._find_original(digest)
             location = self.writer.write_exchange(
                 url, request, response, fetched_at=fetched_at, ip_address=ip_address,
@@ -143,6 +154,17 @@ class Archive:
             if original is None and response.body and not truncated:
                 self._seen_digests[digest] = (capture.id, _revisit_target(capture))
         return capture
+
+    def _not_modified_target(self, capture_id: int) -> tuple[int, RevisitTarget, str | None] | None:
+        with self.db.session() as session:
+            earlier = session.get(Capture, capture_id)
+            if earlier is not None and earlier.record_type == "revisit" and earlier.revisit_of_id is not None:
+                earlier = session.get(Capture, earlier.revisit_of_id)
+        if earlier is None or earlier.record_type != "response" or earlier.record_id is None:
+            return None
+        target = RevisitTarget(target_uri=earlier.url, date=earlier.fetched_at, record_id=earlier.record_id,
+                               not_modified=True)
+        return (earlier.id, target, earlier.payload_digest)
 
     def record_failure(self, url: str, error: str, *, requested_url: str | None = None,
                        crawl_run_id: int | None = None, fetched_at: datetime | None = None) -> Capture:

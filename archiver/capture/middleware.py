@@ -12,7 +12,10 @@ compressed, every redirect hop and every retried attempt.
 Settings: ``ARCHIVER_WARC_ENABLED`` (default True), ``ARCHIVER_HOME``, ``ARCHIVER_WARC_DIR``,
 ``ARCHIVER_DATABASE_URL``, ``ARCHIVER_WARC_PREFIX``, ``ARCHIVER_WARC_MAX_SIZE``. A request with
 ``meta["archiver_skip"] = True`` is not archived. After a response is archived, its capture id
-is in ``request.meta["archiver_capture_id"]`` (and so in ``response.meta`` downstream).
+is in ``request.meta["archiver_capture_id"]`` (and so in ``response.meta`` downstream), and
+its record type (``response`` or ``revisit``) in ``request.meta["archiver_record_type"]``.
+A conditional request made against an earlier capture carries that capture's id in
+``request.meta["archiver_not_modified_of"]``; a 304 answer is then archived as a revisit of it.
 
 A note in ``request.meta["archiver_error"]`` (put there by a middleware closer to the
 downloader, e.g. :mod:`archiver.capture.limits`) is recorded as the capture's error, and so is
@@ -50,6 +53,8 @@ __all__ = ["WarcCaptureMiddleware"]
 log = logging.getLogger(__name__)
 
 CAPTURE_ID_KEY = "archiver_capture_id"
+NOT_MODIFIED_KEY = "archiver_not_modified_of"
+RECORD_TYPE_KEY = "archiver_record_type"
 
 
 class WarcCaptureMiddleware:
@@ -78,11 +83,13 @@ class WarcCaptureMiddleware:
             "redirect_location": redirect_location(response),
             "ip_address": str(response.ip_address) if response.ip_address else None,
             "error": request.meta.get(ERROR_KEY),
+            "not_modified_of": request.meta.get(NOT_MODIFIED_KEY) if response.status == 304 else None,
         }
         capture = await maybe_deferred_to_future(
             deferToThread(self._record, response.url, http_request, http_response, details)
         )
         request.meta[CAPTURE_ID_KEY] = capture.id
+        request.meta[RECORD_TYPE_KEY] = capture.record_type
         self._count(f"archiver/{capture.record_type}")
         if capture.truncated:
             self._count("archiver/truncated")

@@ -27,7 +27,8 @@ _SESSIONS: weakref.WeakKeyDictionary[Crawler, ArchiveSession] = weakref.WeakKeyD
 
 # Spider close reasons and the run status they mean.
 _RUN_STATUS = {"finished": "finished", "shutdown": "interrupted", "closespider_pagecount": "finished",
-               "closespider_itemcount": "finished", "closespider_timeout": "finished"}
+               "closespider_itemcount": "finished", "closespider_timeout": "finished",
+               "max_pages": "max-pages"}
 
 
 @dataclass

@@ -13,11 +13,13 @@ import typer
 from archiver import __version__
 from archiver.cli.archive import archive_command
 from archiver.cli.common import err_console
+from archiver.cli.crawl import crawl_command
 from archiver.cli.diff import diff_command
 from archiver.cli.export import export_command
 from archiver.cli.extract import extract_command, reextract_command
 from archiver.cli.history import history_command
 from archiver.cli.reindex import reindex_command
+from archiver.cli.runs import runs_app
 from archiver.cli.schedule import schedule_app
 from archiver.cli.scheduler import scheduler_command
 from archiver.cli.search import search_command
@@ -57,6 +59,8 @@ def root(
 
 
 app.command("archive")(archive_command)
+app.command("crawl")(crawl_command)
+app.add_typer(runs_app, name="runs")
 app.command("show")(show_command)
 app.command("get")(get_command)
 app.command("verify")(verify_command)

@@ -34,6 +34,8 @@ from storage.warc.http import HOP_BY_HOP_FRAMING, Headers, HttpRequest, HttpResp
 from storage.warc.naming import OPEN_SUFFIX, warc_filename
 
 __all__ = [
+    "IDENTICAL_PAYLOAD_DIGEST",
+    "SERVER_NOT_MODIFIED",
     "ExchangeLocation",
     "RecordLocation",
     "RevisitTarget",
@@ -85,13 +87,24 @@ class ExchangeLocation:
     request: RecordLocation
 
 
+#: WARC/1.1 revisit profiles: the payload's digest matched an earlier one; the server said 304.
+IDENTICAL_PAYLOAD_DIGEST = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+
+
 @dataclass(frozen=True)
 class RevisitTarget:
-    """The earlier response a revisit record points at (identical payload digest)."""
+    """The earlier response a revisit record points at.
+
+    ``not_modified`` False: the payload's digest matched it (profile identical-payload-digest).
+    True: the server answered a conditional request with 304 Not Modified (profile
+    server-not-modified); the record then keeps the 304's headers and no payload digest.
+    """
 
     target_uri: str
     date: datetime
     record_id: str
+    not_modified: bool = False
 
 
 class WarcWriter:
@@ -173,7 +186,15 @@ class WarcWriter:
         with self._lock:
             self._ensure_file()
             fields["WARC-Warcinfo-ID"] = self._warcinfo_id or ""
-            if revisit_of is not None:
+            if revisit_of is not None and revisit_of.not_modified:
+                fields.update({
+                    "WARC-Refers-To": revisit_of.record_id, "WARC-Profile": SERVER_NOT_MODIFIED,
+                    "WARC-Refers-To-Target-URI": revisit_of.target_uri,
+                    "WARC-Refers-To-Date": warc_date(revisit_of.date),
+                })
+                record = self._builder.create_warc_record(url, "revisit", http_headers=http_headers,
+                                                          warc_headers_dict=fields)
+            elif revisit_of is not None:
                 fields["WARC-Refers-To"] = revisit_of.record_id
                 record = self._builder.create_revisit_record(
                     url, digest, revisit_of.target_uri, warc_date(revisit_of.date),

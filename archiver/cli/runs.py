@@ -1,0 +1,110 @@
+"""``archiver runs``: the crawl runs, newest first; ``archiver runs show ID``: one run in detail."""
+
+from __future__ import annotations
+
+import socket
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from archiver.cli.common import console, fail, open_archive, print_json
+from archiver.crawl.run import process_alive
+from storage.catalogue import queries
+from storage.catalogue.models import CrawlRun
+from storage.catalogue.runs import list_runs
+
+__all__ = ["run_record", "runs_app"]
+
+runs_app = typer.Typer(no_args_is_help=False, invoke_without_command=True)
+
+
+def _status(run: CrawlRun) -> str:
+    """The run's status; a run left "running" by a process that is gone shows as ``killed``."""
+    if run.status == "running" and run.hostname == socket.gethostname() and not process_alive(run.pid):
+        return "killed"
+    return run.status
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def run_record(run: CrawlRun, *, detail: bool = False) -> dict[str, Any]:
+    """A crawl run as the JSON object ``runs`` prints."""
+    settings = run.settings or {}
+    stats = run.stats or {}
+    record: dict[str, Any] = {
+        "id": run.id,
+        "name": run.name,
+        "kind": run.kind,
+        "start": settings.get("start") or settings.get("urls"),
+        "status": _status(run),
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
+        "counts": dict(stats.get("counts") or {}),
+        "resumed_from": settings.get("resumed_from"),
+    }
+    if detail:
+        record.update({
+            "options": settings.get("options") or {k: v for k, v in settings.items() if k != "options"},
+            "close_reason": stats.get("close_reason"),
+            "hostname": run.hostname,
+            "pid": run.pid,
+            "stats": {k: v for k, v in stats.items() if k != "counts"},
+        })
+    return record
+
+
+@runs_app.callback()
+def runs_command(
+    ctx: typer.Context,
+    json_output: Annotated[bool, typer.Option("--json", help="One JSON object per run.")] = False,
+    limit: Annotated[int, typer.Option("--limit", help="Show at most this many runs.", min=1)] = 50,
+) -> None:
+    """List crawl runs, newest first, with how they ended and their counts.
+
+    Example: archiver runs --json
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    with open_archive() as archive, archive.db.session() as session:
+        records = [run_record(run) for run in list_runs(session, limit=limit)]
+    if json_output:
+        for record in records:
+            print_json(record)
+        return
+    table = Table("id", "name", "kind", "status", "started", "pages", "articles", "new", "revisits", "errors",
+                  box=None, header_style="bold")
+    for r in records:
+        c = r["counts"]
+        table.add_row(str(r["id"]), escape(r["name"] or ""), r["kind"], r["status"], (r["started_at"] or "")[:19],
+                      *(str(c.get(k, "")) for k in ("pages", "articles", "new_articles", "revisits", "errors")))
+    console.print(table)
+
+
+@runs_app.command("show")
+def show_run(
+    run_id: Annotated[int, typer.Argument(help="The run's id (see `archiver runs`).")],
+    json_output: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Show one crawl run: start URL, options, timing, how it ended, counts and crawler stats.
+
+    Example: archiver runs show 3 --json
+    """
+    with open_archive() as archive, archive.db.session() as session:
+        run = queries.get_run(session, run_id)
+        if run is None:
+            raise fail(f"no crawl run {run_id}")
+        record = run_record(run, detail=True)
+    if json_output:
+        print_json(record)
+        return
+    for key in ("id", "name", "kind", "start", "status", "close_reason", "started_at", "finished_at", "resumed_from"):
+        if record.get(key) is not None:
+            console.print(f"[bold]{key}[/bold]: {escape(str(record[key]))}", soft_wrap=True)
+    if record["options"]:
+        console.print(f"[bold]options[/bold]: {escape(str(record['options']))}", soft_wrap=True)
+    for key, value in record["counts"].items():
+        console.print(f"  {key}: {value}")

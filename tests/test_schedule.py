@@ -19,7 +19,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import tool
+from typer.testing import CliRunner
 
+from archiver.cli import app
 from archiver.scheduling import CronSpec, ScheduleError, parse_duration
 from archiver.scheduling.config import SchedulerConfig
 from archiver.scheduling.daemon import Scheduler
@@ -236,8 +238,21 @@ def test_paused_schedule_is_not_run(db: Database, home: Path) -> None:
 
 # ---------------------------------------------------------------------- the command line
 def archiver(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([tool("archiver"), *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "ARCHIVER_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200", **env})
+    """Run ``archiver ARGS`` in this process (fast); children it starts are real processes."""
+    result = CliRunner().invoke(app, list(args), env={"ARCHIVER_HOME": str(home), "NO_COLOR": "1",
+                                                      "COLUMNS": "200", **env})
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
+def test_bad_input_from_the_installed_command_is_one_line_without_traceback(home: Path) -> None:
+    result = subprocess.run([tool("archiver"), "schedule", "add", "news", "--cron", "every hour", "--",
+                             "--urls", "u.txt"], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "ARCHIVER_HOME": str(home), "NO_COLOR": "1"})
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: cron expression 'every hour' has 2 fields, expected 5 (minute hour day-of-month month day-of-week)"]
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [

@@ -29,10 +29,14 @@ from archiver.scheduling.cron import CronSpec, ScheduleError
 from storage.catalogue import schedules as queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import CrawlRun, Schedule, utcnow
+from storage.errors import CatalogueError
 
 __all__ = ["RunOutcome", "Scheduler"]
 
 log = logging.getLogger(__name__)
+
+#: Run statuses a crawl records when it completed its work ("max-pages": stopped at --max-pages).
+_COMPLETED = ("finished", "max-pages")
 
 #: What ``--once`` and ``schedule run`` report for each run.
 RunOutcome = tuple[str, int | None, str]  # schedule name, crawl run id, status
@@ -76,17 +80,23 @@ class Scheduler:
         next_poll = 0.0
         while True:
             now = time.monotonic()
-            if self._stop.is_set():
-                self._shutdown(now)
-                if not self.running:
+            try:
+                if self._stop.is_set():
+                    self._shutdown(now)
+                elif now >= next_poll:
+                    next_poll = now + (tick if once else self.config.poll)
+                    self.start_due(due_by=started if once else None)
+                self.tend(now)
+                if self._stop.is_set() and not self.running:
                     break
-            elif now >= next_poll:
-                self.start_due(due_by=started if once else None)
-                next_poll = now + (tick if once else self.config.poll)
-            self.tend(now)
-            # --once ends when nothing runs and nothing that was due at the start can be started.
-            if once and not self.running and not self._stop.is_set() and not self.start_due(due_by=started):
-                break
+                # --once ends when nothing runs and nothing that was due at the start can be started.
+                if once and not self.running and not self._stop.is_set() and not self.start_due(due_by=started):
+                    break
+            except CatalogueError as exc:
+                if once and not self.running:
+                    raise
+                # A daemon outlives a database restart: runs go on, their outcome is recorded later.
+                log.error("catalogue unavailable, retrying: %s", exc)
             self._stop.wait(min(tick, self.config.poll))
         return self.outcomes
 
@@ -170,8 +180,8 @@ class Scheduler:
         for schedule_id, child in list(self.running.items()):
             code = child.poll()
             if code is not None:
+                self._finish(child, code)  # on a catalogue error the child stays, to be finished next time
                 del self.running[schedule_id]
-                self._finish(child, code)
                 continue
             if child.run_id is None:
                 child.run_id = self._link(child)
@@ -214,9 +224,11 @@ class Scheduler:
         stats: dict[str, object] = {"exit_code": code, "scheduler": self.owner}
         if child.log_file is not None:
             stats["log_file"] = str(child.log_file)
-        if child.stop_reason is not None:
+        if recorded in _COMPLETED:  # done before the stop (or the limit) reached it
+            status = str(recorded)
+        elif child.stop_reason is not None:
             status = child.stop_reason
-        elif recorded not in (None, "running"):  # the crawl's own word (finished, max-pages, failed, ...)
+        elif recorded not in (None, "running"):  # the crawl's own word (failed, interrupted, ...)
             status = str(recorded)
         else:
             status = "failed"

@@ -219,17 +219,17 @@ def run_summaries(session: Session, schedule_id: int, *, limit: int = 20) -> lis
     ids = [run.id for run in runs]
     captures = dict(session.execute(
         select(Capture.crawl_run_id, func.count()).where(Capture.crawl_run_id.in_(ids))
-        .group_by(Capture.crawl_run_id)).tuples().all())
+        .group_by(Capture.crawl_run_id)).all())
     errors = dict(session.execute(
         select(Capture.crawl_run_id, func.count())
         .where(Capture.crawl_run_id.in_(ids), or_(Capture.error.is_not(None), Capture.status.is_(None)))
-        .group_by(Capture.crawl_run_id)).tuples().all())
+        .group_by(Capture.crawl_run_id)).all())
     # New: an article extracted from a payload not archived before (a revisit only repeats one).
     new_articles = dict(session.execute(
         select(Capture.crawl_run_id, func.count())
         .join(Article, Article.capture_id == Capture.id)
         .where(and_(Capture.crawl_run_id.in_(ids), Capture.revisit_of_id.is_(None)))
-        .group_by(Capture.crawl_run_id)).tuples().all())
+        .group_by(Capture.crawl_run_id)).all())
     return [RunSummary(run=run, captures=captures.get(run.id, 0), new_articles=new_articles.get(run.id, 0),
                        errors=errors.get(run.id, 0)) for run in runs]
 

@@ -274,3 +274,14 @@ def test_stats_extraction_per_site(home: Path, config: StorageConfig) -> None:
     assert [row["host"] for row in json.loads(out)["extraction"]] == ["www.harbourtimes.example"]
     code, out, _ = run(home, "stats", "--extraction")
     assert code == 0 and "Extraction health" in out and "www.harbourtimes.example" in out and "50%" in out
+
+
+def test_reextract_gives_an_article_to_a_capture_that_had_none(home: Path, config: StorageConfig) -> None:
+    with Archive(config) as archive:
+        capture = archive_page(archive, URL, article_html())  # e.g. extraction timed out at capture time
+    code, out, _ = run(home, "reextract", "--url", URL, "--json")
+    assert code == 0 and json.loads(out)["changed"] == 1
+    article = article_of(config, capture.id)
+    assert article.title == TITLE and article.text == "\n\n".join(PARAGRAPHS)
+    conversion = read_record(home / "warcs" / article.conversion_file, article.conversion_offset)
+    assert conversion.header("WARC-Refers-To") == capture.record_id

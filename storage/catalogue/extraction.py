@@ -11,10 +11,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, Select, String, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from storage.catalogue.hosts import host_key_condition
 from storage.catalogue.models import Article, Capture
 
 __all__ = ["SiteHealth", "articles_copied_from", "extractable_captures", "extraction_health", "host_matches"]
@@ -58,13 +60,19 @@ def _html_ok() -> ColumnElement[bool]:
 
 
 def host_matches(session: Session, host: str) -> ColumnElement[bool]:
-    """Captures on ``host`` or its subdomains, on any port (case-insensitive; ``www.`` is ignored)."""
-    host = host.strip().lower().removeprefix("www.")
-    column = _url_host(session)
-    if ":" in host:  # a port was given: that port only
-        return or_(column == host, column.endswith("." + host, autoescape=True))
-    return or_(column == host, column.endswith("." + host, autoescape=True),
-               column.startswith(host + ":", autoescape=True), column.contains("." + host + ":", autoescape=True))
+    """Captures on ``host`` or its subdomains, on any port unless ``host`` gives one (``www.`` ignored).
+
+    The host goes through the indexed ``captures.host_key``; a port is checked on the URL.
+    """
+    try:
+        parts = urlsplit(f"http://{host.strip().lower()}/")
+        name, port = parts.hostname or host, parts.port
+    except ValueError:
+        name, port = host.strip().lower(), None
+    condition = host_key_condition(Capture.host_key, name.removeprefix("www."))
+    if port is not None:
+        condition = and_(condition, _url_host(session).endswith(f":{port}"))
+    return condition
 
 
 def extractable_captures(session: Session, *, host: str | None = None, since: datetime | None = None,

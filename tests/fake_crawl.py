@@ -3,7 +3,7 @@
 ``python tests/fake_crawl.py MODE``, in the archive ARCHIVER_HOME / ARCHIVER_DATABASE_URL
 name. Modes: ``ok`` (the run finishes), ``crash`` (the process kills itself with SIGKILL
 mid-run, leaving its run "running"), ``hang`` (waits until SIGINT/SIGTERM, then records the
-run interrupted, as Scrapy does), ``exit3`` (exits with status 3 without recording a run).
+run interrupted, as Scrapy does), ``exit3`` (prints an error and exits with status 3 without recording a run).
 Each start appends a line to ``$FAKE_CRAWL_LOG`` when that is set.
 """
 
@@ -29,6 +29,7 @@ def main() -> None:
         with open(os.environ["FAKE_CRAWL_LOG"], "a", encoding="utf-8") as handle:
             handle.write(f"{os.getpid()} {mode}\n")
     if mode == "exit3":
+        print("error: cannot read urls.txt", file=sys.stderr)
         sys.exit(3)
     with Archive(StorageConfig.from_env(os.environ)) as archive:
         run_id = archive.start_run("crawl", name=f"fake-{mode}")

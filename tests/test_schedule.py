@@ -181,7 +181,8 @@ def test_crashed_crawl_is_a_failed_run_and_the_scheduler_goes_on(db: Database, h
     silent_id = add(db, "exits", "exit3", next_run_at=due)
     ok_id = add(db, "fine", "ok", next_run_at=due)
     clock = FakeClock(due + timedelta(minutes=1))
-    outcomes = Scheduler(db, fake_config(), clock=clock).run(once=True, tick=0.05)
+    log_dir = home / "logs"
+    outcomes = Scheduler(db, fake_config(), clock=clock, log_dir=log_dir).run(once=True, tick=0.05)
 
     assert sorted((name, status) for name, _, status in outcomes) == [
         ("crashes", "failed"), ("exits", "failed"), ("fine", "finished")]
@@ -190,7 +191,9 @@ def test_crashed_crawl_is_a_failed_run_and_the_scheduler_goes_on(db: Database, h
     assert crashed.stats["error"] == "crawl process killed by SIGKILL"
     [silent] = runs_of(db, silent_id)  # the child recorded nothing: the scheduler did
     assert silent.kind == "schedule" and silent.stats["exit_code"] == 3
-    assert "exited with status 3" in silent.stats["error"]
+    assert silent.stats["error"] == "crawl process exited with status 3 before finishing its run: " \
+        "error: cannot read urls.txt"  # the last line of its output, kept in a file of its own
+    assert Path(silent.stats["log_file"]).parent == log_dir / "exits"
     assert runs_of(db, ok_id)[0].status == "finished"
 
     # The next slot of the crashing schedule still runs.

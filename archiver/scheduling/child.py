@@ -76,6 +76,15 @@ class ChildRun:
                 self._log_handle = None
         return code
 
+    def last_words(self, limit: int = 4096) -> str | None:
+        """The last non-empty line the child wrote to its log file (often the error that ended it)."""
+        if self.log_file is None or not self.log_file.exists():
+            return None
+        with self.log_file.open("rb") as handle:
+            handle.seek(max(0, self.log_file.stat().st_size - limit))
+            lines = [line.strip() for line in handle.read().decode("utf-8", "replace").splitlines()]
+        return next((line for line in reversed(lines) if line), None)
+
     def enforce(self, now: float, *, grace: float) -> None:
         """Stop the child when its time limit is over; kill its group when a stop's grace is over."""
         if self.deadline is not None and now >= self.deadline and self.stop_reason is None:

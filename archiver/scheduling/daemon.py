@@ -78,6 +78,8 @@ class Scheduler:
         """Run due schedules until :meth:`request_stop` (or, with ``once``, until those due now are done)."""
         started = self.clock()
         next_poll = 0.0
+        log.info("scheduler %s started%s", self.owner, "" if once else f", looking for due schedules every "
+                 f"{self.config.poll:g}s")
         while True:
             now = time.monotonic()
             try:
@@ -88,6 +90,7 @@ class Scheduler:
                     self.start_due(due_by=started if once else None)
                 self.tend(now)
                 if self._stop.is_set() and not self.running:
+                    log.info("scheduler %s stopped", self.owner)
                     break
                 # --once ends when nothing runs and nothing that was due at the start can be started.
                 if once and not self.running and not self._stop.is_set() and not self.start_due(due_by=started):
@@ -195,6 +198,8 @@ class Scheduler:
                                     child.schedule_name)
 
     def _shutdown(self, now: float) -> None:
+        if not self._stopped and not self._kill_now:
+            log.info("stopping: no new runs, %d running", len(self.running))
         for child in self.running.values():
             if child.pid not in self._stopped:
                 self._stopped.add(child.pid)
@@ -234,6 +239,9 @@ class Scheduler:
             status = "failed"
             stats["error"] = (f"crawl process killed by {signal.Signals(-code).name}" if code < 0
                               else f"crawl process exited with status {code} before finishing its run")
+            said = child.last_words()
+            if said:
+                stats["error"] += f": {said}"
         run_id = self._record(child.schedule_id, child.schedule_name, run_id, child.started_at,
                               status=status, stats=stats)
         self._release(child.schedule_id)

@@ -69,14 +69,18 @@ def home(tmp_path: Path) -> Path:
     return tmp_path / "archive"
 
 
-@pytest.fixture
-def config(home: Path) -> StorageConfig:
-    return StorageConfig.from_env({}, home=home, fsync_interval=0.0)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def config(request: pytest.FixtureRequest, home: Path) -> StorageConfig:
+    """The archive's settings: a SQLite catalogue, or PostgreSQL (skips when no server)."""
+    env = {} if request.param == "sqlite" else {"ARCHIVER_DATABASE_URL": request.getfixturevalue("postgres_url")}
+    return StorageConfig.from_env(env, home=home, fsync_interval=0.0)
 
 
-def run(home: Path, *args: str) -> tuple[int, str, str]:
-    """Run ``archiver ARGS`` in process on the archive at ``home``: (exit code, stdout, stderr)."""
-    result = CliRunner().invoke(app, list(args), env={"ARCHIVER_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200"})
+def run(config: StorageConfig, *args: str) -> tuple[int, str, str]:
+    """Run ``archiver ARGS`` in process on the archive of ``config``: (exit code, stdout, stderr)."""
+    env = {"ARCHIVER_HOME": str(config.home), "ARCHIVER_DATABASE_URL": config.database_url, "NO_COLOR": "1",
+           "COLUMNS": "200"}
+    result = CliRunner().invoke(app, list(args), env=env)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -103,7 +107,7 @@ def test_reextract_rewrites_changed_articles_through_new_warc_records(home: Path
     assert revisit.record_type == "revisit"
     before = article_of(config, capture.id)
 
-    code, out, _ = run(home, "reextract", "--site", "harbourtimes.example", "--json")
+    code, out, _ = run(config, "reextract", "--site", "harbourtimes.example", "--json")
     assert code == 0
     summary = json.loads(out)
     assert summary["captures"] == 1 and summary["changed"] == 1 and summary["failed"] == 0
@@ -143,12 +147,12 @@ def test_reextract_twice_changes_nothing_the_second_time(home: Path, config: Sto
     with Archive(config) as archive:
         archive_page(archive, URL, article_html(), old=OLD)
         archive_page(archive, OTHER_URL, article_html("Ferry timetable changes"), old=OLD)
-    code, out, _ = run(home, "reextract", "--all")
+    code, out, _ = run(config, "reextract", "--all")
     assert code == 0
     assert "2 captures extracted again: 2 changed, 0 unchanged, 0 failed" in out
     assert f"~ #1 {URL}: title" in out
     count = len(records(home))
-    code, out, _ = run(home, "reextract", "--all", "--json")
+    code, out, _ = run(config, "reextract", "--all", "--json")
     assert code == 0 and json.loads(out)["changed"] == 0 and json.loads(out)["unchanged"] == 2
     assert len(records(home)) == count  # nothing written
 
@@ -159,32 +163,32 @@ def test_reextract_filters(home: Path, config: StorageConfig) -> None:
         archive_page(archive, OTHER_URL, article_html("Ferry timetable changes"), old=OLD)
         archive_page(archive, URL + "/missing", "<html><body>Not found</body></html>", status=404)
         archive_page(archive, URL + "/feed", "<rss></rss>", content_type="application/rss+xml")
-    code, out, _ = run(home, "reextract", "--url", URL, "--json")
+    code, out, _ = run(config, "reextract", "--url", URL, "--json")
     assert json.loads(out)["captures"] == 1 and json.loads(out)["changes"][0]["id"] == first.id
-    code, out, _ = run(home, "reextract", "--since", "2024-05-07", "--json")
+    code, out, _ = run(config, "reextract", "--since", "2024-05-07", "--json")
     assert code == 0 and json.loads(out)["captures"] == 0
-    code, out, _ = run(home, "reextract", "--since", "2024-05", "--json")
+    code, out, _ = run(config, "reextract", "--since", "2024-05", "--json")
     assert json.loads(out)["captures"] == 2  # the 404 and the feed are not articles
     with Archive(config) as archive:
         local = archive_page(archive, "http://127.0.0.1:8080/2024/story", article_html("Local story"), old=OLD)
-    code, out, _ = run(home, "reextract", "--site", "127.0.0.1:9999", "--json")
+    code, out, _ = run(config, "reextract", "--site", "127.0.0.1:9999", "--json")
     assert json.loads(out)["captures"] == 0  # another port
-    code, out, _ = run(home, "reextract", "--site", "127.0.0.1", "--json")  # any port
+    code, out, _ = run(config, "reextract", "--site", "127.0.0.1", "--json")  # any port
     assert [c["id"] for c in json.loads(out)["changes"]] == [local.id]
-    code, out, _ = run(home, "reextract", "--site", "127.0.0.1:8080", "--json")
+    code, out, _ = run(config, "reextract", "--site", "127.0.0.1:8080", "--json")
     assert json.loads(out)["captures"] == 1 and json.loads(out)["unchanged"] == 1
-    code, out, _ = run(home, "stats", "--extraction", "--site", "127.0.0.1", "--json")
+    code, out, _ = run(config, "stats", "--extraction", "--site", "127.0.0.1", "--json")
     assert [row["host"] for row in json.loads(out)["extraction"]] == ["127.0.0.1:8080"]
-    code, _, err = run(home, "reextract")
+    code, _, err = run(config, "reextract")
     assert code == 2 and "--all" in err
-    code, _, err = run(home, "reextract", "--since", "yesterday")
+    code, _, err = run(config, "reextract", "--since", "yesterday")
     assert code == 2
 
 
 def test_reindex_from_scratch_keeps_the_newest_extraction(home: Path, config: StorageConfig) -> None:
     with Archive(config) as archive:
         capture = archive_page(archive, URL, article_html(), old=OLD)
-    assert run(home, "reextract", "--all")[0] == 0
+    assert run(config, "reextract", "--all")[0] == 0
     with Archive(config) as archive:
         reindex(archive, from_scratch=True)
         with archive.db.session() as session:
@@ -202,9 +206,10 @@ def test_reindex_from_scratch_keeps_the_newest_extraction(home: Path, config: St
 
 
 def test_extract_a_local_file_prints_fields_and_sources(tmp_path: Path, home: Path) -> None:
+    config = StorageConfig.from_env({}, home=home)
     path = tmp_path / "page.html"
     path.write_text(article_html(), encoding="utf-8")
-    code, out, _ = run(home, "extract", str(path), "--url", URL, "--json")
+    code, out, _ = run(config, "extract", str(path), "--url", URL, "--json")
     assert code == 0
     data = json.loads(out)
     assert data["file"] == str(path)
@@ -212,7 +217,7 @@ def test_extract_a_local_file_prints_fields_and_sources(tmp_path: Path, home: Pa
     assert data["published"] == "2024-05-06T07:00:00+02:00" and data["sitename"] == "Harbour Times"
     assert data["text"] == "\n\n".join(PARAGRAPHS)
     assert data["sources"]["title"] in {"json-ld", "html"} and data["sources"]["authors"] == "json-ld"
-    code, out, _ = run(home, "extract", str(path))
+    code, out, _ = run(config, "extract", str(path))
     assert code == 0
     assert f"title:         {TITLE}  [" in out and "authors:       Ann Ek  [json-ld]" in out
     assert PARAGRAPHS[-1] in out
@@ -223,27 +228,27 @@ def test_extract_an_archived_url_reads_the_warc(home: Path, config: StorageConfi
     with Archive(config) as archive:
         capture = archive_page(archive, URL, article_html(), old=OLD)
         revisit = archive_page(archive, URL + "?utm=x", article_html())
-    code, out, _ = run(home, "extract", URL, "--json")
+    code, out, _ = run(config, "extract", URL, "--json")
     assert code == 0
     data = json.loads(out)
     assert data["capture_id"] == capture.id and data["title"] == TITLE and data["authors"] == ["Ann Ek"]
     assert article_of(config, capture.id).title == OLD.title  # extract never writes
-    code, out, _ = run(home, "extract", URL + "?utm=x", "--json")
+    code, out, _ = run(config, "extract", URL + "?utm=x", "--json")
     assert code == 0 and json.loads(out)["capture_id"] == revisit.id and json.loads(out)["title"] == TITLE
 
 
 def test_extract_an_unarchived_url_says_to_archive_it_first(home: Path, config: StorageConfig) -> None:
     with Archive(config) as archive:
         archive_page(archive, URL, article_html(), old=OLD)
-    code, _, err = run(home, "extract", OTHER_URL)
+    code, _, err = run(config, "extract", OTHER_URL)
     assert code == 1
     assert f"archive it first: archiver archive {OTHER_URL}" in err
     assert "Traceback" not in err
     with Archive(config) as archive:
         archive_page(archive, OTHER_URL + ".pdf", "%PDF-1.4", content_type="application/pdf")
-    code, _, err = run(home, "extract", OTHER_URL + ".pdf")
+    code, _, err = run(config, "extract", OTHER_URL + ".pdf")
     assert code == 1 and "application/pdf, not an HTML page" in err
-    code, _, err = run(home, "extract", "no/such/page.html")
+    code, _, err = run(config, "extract", "no/such/page.html")
     assert code == 2 and "no such file" in err
 
 
@@ -261,7 +266,7 @@ def test_stats_extraction_per_site(home: Path, config: StorageConfig) -> None:
         archive_page(archive, URL + "/gone", "<html>gone</html>", status=404)  # not counted
         archive_page(archive, OTHER_URL, article_html("Ferry"), old=ArticleData(
             title="Ferry", authors=["Bo Li"], published="2024-05-07", text="x " * 10, word_count=10))
-    code, out, _ = run(home, "stats", "--extraction", "--json")
+    code, out, _ = run(config, "stats", "--extraction", "--json")
     assert code == 0
     sites = {row["host"]: row for row in json.loads(out)["extraction"]}
     harbour = sites["www.harbourtimes.example"]
@@ -270,16 +275,16 @@ def test_stats_extraction_per_site(home: Path, config: StorageConfig) -> None:
     assert harbour["median_words"] == 2.0  # 0, 0, 4, 6
     assert harbour["empty_body_share"] == 0.5
     assert sites["news.other.example"]["empty_body"] == 0 and sites["news.other.example"]["median_words"] == 10
-    code, out, _ = run(home, "stats", "--extraction", "--site", "harbourtimes.example", "--json")
+    code, out, _ = run(config, "stats", "--extraction", "--site", "harbourtimes.example", "--json")
     assert [row["host"] for row in json.loads(out)["extraction"]] == ["www.harbourtimes.example"]
-    code, out, _ = run(home, "stats", "--extraction")
+    code, out, _ = run(config, "stats", "--extraction")
     assert code == 0 and "Extraction health" in out and "www.harbourtimes.example" in out and "50%" in out
 
 
 def test_reextract_gives_an_article_to_a_capture_that_had_none(home: Path, config: StorageConfig) -> None:
     with Archive(config) as archive:
         capture = archive_page(archive, URL, article_html())  # e.g. extraction timed out at capture time
-    code, out, _ = run(home, "reextract", "--url", URL, "--json")
+    code, out, _ = run(config, "reextract", "--url", URL, "--json")
     assert code == 0 and json.loads(out)["changed"] == 1
     article = article_of(config, capture.id)
     assert article.title == TITLE and article.text == "\n\n".join(PARAGRAPHS)

@@ -376,3 +376,30 @@ def test_a_crawl_stops_when_its_scheduler_is_killed(db: Database, home: Path) ->
         time.sleep(0.1)  # waiting for the orphaned child to notice
     [run] = runs_of(db, schedule_id)
     assert run.status == "interrupted"  # the fake crawl got SIGTERM and closed its run
+
+
+def test_runs_of_one_schedule(db: Database, home: Path) -> None:
+    assert archiver(home, "schedule", "add", "news", "--cron", "@daily", "--", "--urls", "u.txt").returncode == 0
+    row = schedule_row(db, "news")
+    started = slot(0)
+    with db.session() as session:
+        session.add_all([
+            CrawlRun(kind="urls", name="news-1", status="finished", schedule_id=row.id, started_at=started,
+                     finished_at=started + timedelta(seconds=42), stats={"counts": {"pages": 7, "errors": 1}}),
+            CrawlRun(kind="urls", name="by-hand", status="finished", started_at=started),
+            CrawlRun(kind="schedule", name="news", status="failed", schedule_id=row.id,
+                     started_at=started + timedelta(hours=1), stats={"error": "crawl process killed by SIGKILL"}),
+        ])
+    result = archiver(home, "runs", "--schedule", "news", "--json")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["name"], r["status"]) for r in records] == [("news", "failed"), ("news-1", "finished")]
+    assert records[1]["duration"] == 42 and records[1]["counts"] == {"pages": 7, "errors": 1}
+
+    history = archiver(home, "schedule", "runs", "news", "--json")
+    assert [(r["status"], r["error"]) for r in map(json.loads, history.stdout.splitlines())] == [
+        ("failed", "crawl process killed by SIGKILL"), ("finished", None)]
+
+    missing = archiver(home, "runs", "--schedule", "nope")
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "error: no schedule named 'nope' (see `archiver schedule list`)"

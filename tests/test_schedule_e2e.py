@@ -129,6 +129,10 @@ def test_due_schedule_runs_a_real_crawl_once_linked_and_rescheduled(tmp_path: Pa
     assert (summary["id"], summary["status"], summary["errors"]) == (run.id, "finished", 0)
     assert summary["captures"] == len(in_run) >= 2  # robots.txt is archived too
     assert summary["new_articles"] == 1 and summary["duration"] > 0
+    listed = archiver(env, "runs", "--schedule", "news", "--json")
+    [record] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert (record["id"], record["status"], record["duration"]) == (run.id, "finished", summary["duration"])
+    assert record["counts"]["articles"] == record["counts"]["new_articles"] == 1
     db.close()
 
 

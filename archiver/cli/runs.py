@@ -14,6 +14,7 @@ from archiver.crawl.run import process_alive
 from storage.catalogue import queries
 from storage.catalogue.models import CrawlRun
 from storage.catalogue.runs import list_runs
+from storage.catalogue.schedules import get_schedule
 
 __all__ = ["run_record", "runs_app"]
 
@@ -43,6 +44,7 @@ def run_record(run: CrawlRun, *, detail: bool = False) -> dict[str, Any]:
         "status": _status(run),
         "started_at": _iso(run.started_at),
         "finished_at": _iso(run.finished_at),
+        "duration": (run.finished_at - run.started_at).total_seconds() if run.finished_at else None,
         "counts": dict(stats.get("counts") or {}),
         "resumed_from": settings.get("resumed_from"),
     }
@@ -62,6 +64,8 @@ def runs_command(
     ctx: typer.Context,
     json_output: Annotated[bool, typer.Option("--json", help="One JSON object per run.")] = False,
     limit: Annotated[int, typer.Option("--limit", help="Show at most this many runs.", min=1)] = 50,
+    schedule: Annotated[str | None, typer.Option("--schedule", help="Only the runs of this schedule.",
+                                                 show_default=False)] = None,
 ) -> None:
     """List crawl runs, newest first, with how they ended and their counts.
 
@@ -70,7 +74,13 @@ def runs_command(
     if ctx.invoked_subcommand is not None:
         return
     with open_archive() as archive, archive.db.session() as session:
-        records = [run_record(run) for run in list_runs(session, limit=limit)]
+        schedule_id = None
+        if schedule is not None:
+            found = get_schedule(session, schedule)
+            if found is None:
+                raise fail(f"no schedule named {schedule!r} (see `archiver schedule list`)")
+            schedule_id = found.id
+        records = [run_record(run) for run in list_runs(session, limit=limit, schedule_id=schedule_id)]
     if json_output:
         for record in records:
             print_json(record)

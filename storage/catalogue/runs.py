@@ -13,11 +13,14 @@ from storage.catalogue.models import Capture, CrawlRun
 __all__ = ["captured_urls", "list_runs", "merge_run_stats", "previous_run", "resume_chain"]
 
 
-def list_runs(session: Session, *, limit: int | None = None, kind: str | None = None) -> Sequence[CrawlRun]:
-    """Crawl runs, newest first (optionally of one kind)."""
+def list_runs(session: Session, *, limit: int | None = None, kind: str | None = None,
+              schedule_id: int | None = None) -> Sequence[CrawlRun]:
+    """Crawl runs, newest first (optionally of one kind, or of one schedule)."""
     statement = select(CrawlRun).order_by(CrawlRun.id.desc())
     if kind:
         statement = statement.where(CrawlRun.kind == kind)
+    if schedule_id is not None:
+        statement = statement.where(CrawlRun.schedule_id == schedule_id)
     if limit:
         statement = statement.limit(limit)
     return session.scalars(statement).all()

@@ -93,8 +93,10 @@ def _print_hit(number: int, hit: SearchHit) -> None:
     console.print(Text("   " + capture.url, style="cyan"), soft_wrap=True)
     snippet, spans = split_marks(hit.snippet)
     if snippet:
-        line = Text("   " + snippet)
+        line = Text(snippet)
         for start, end in spans:
-            line.stylize("bold yellow", start + 3, end + 3)
-        console.print(line)
+            line.stylize("bold yellow", start, end)
+        for part in line.wrap(console, max(20, console.width - 3)):  # wrapped lines stay indented under the hit
+            part.rstrip()
+            console.print(Text("   ").append_text(part), soft_wrap=True)
     console.print()

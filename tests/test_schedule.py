@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -403,3 +404,59 @@ def test_runs_of_one_schedule(db: Database, home: Path) -> None:
     missing = archiver(home, "runs", "--schedule", "nope")
     assert missing.returncode == 1
     assert missing.stderr.strip() == "error: no schedule named 'nope' (see `archiver schedule list`)"
+
+
+def test_lease_is_renewed_while_the_run_lasts(db: Database, home: Path) -> None:
+    schedule_id = add(db, "long", "hang", next_run_at=datetime.now(UTC) - timedelta(minutes=1), time_limit=30)
+    scheduler = Scheduler(db, fake_config(lease=0.6))  # renewed every 0.2 s; the real clock
+    worker = threading.Thread(target=scheduler.run, kwargs={"once": True, "tick": 0.05})
+    worker.start()
+    try:
+        deadline = time.monotonic() + 60
+        while schedule_row(db, "long").lease_owner is None and time.monotonic() < deadline:
+            time.sleep(0.05)  # waiting for the scheduler to take the lease
+        first = schedule_row(db, "long").lease_expires_at
+        assert first is not None
+        while schedule_row(db, "long").lease_expires_at == first and time.monotonic() < deadline:
+            time.sleep(0.05)  # waiting for a renewal
+        renewed = schedule_row(db, "long").lease_expires_at
+        assert renewed is not None and renewed > first
+        # Another scheduler, at the moment the first lease would have run out, still finds it held.
+        with db.session() as session:
+            assert not schedules.claim(session, schedule_id, owner="other", now=first + timedelta(milliseconds=1),
+                                       lease_until=renewed + timedelta(minutes=1))
+    finally:
+        scheduler.request_stop()
+        worker.join(timeout=60)
+    assert [run.status for run in runs_of(db, schedule_id)] == ["interrupted"]
+    assert schedule_row(db, "long").lease_owner is None
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_concurrent_claims_of_one_due_schedule_have_one_winner(tmp_path: Path, request: pytest.FixtureRequest,
+                                                               backend: str) -> None:
+    url = (f"sqlite:///{tmp_path / 'catalogue.sqlite'}" if backend == "sqlite"
+           else request.getfixturevalue("postgres_url"))
+    setup = Database(url)
+    now = slot(0)
+    schedule_id = add(setup, "news", "ok", next_run_at=now - timedelta(minutes=1))
+    databases = [Database(url, migrate=False) for _ in range(6)]
+    barrier = threading.Barrier(len(databases))
+    won: list[str] = []
+
+    def contend(index: int) -> None:
+        with databases[index].session() as session:
+            barrier.wait()
+            if schedules.claim_due(session, schedule_id, owner=f"s{index}", now=now,
+                                   lease_until=now + timedelta(minutes=2), next_run_at=now + timedelta(minutes=5)):
+                won.append(f"s{index}")
+
+    threads = [threading.Thread(target=contend, args=(i,)) for i in range(len(databases))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(won) == 1
+    assert schedule_row(setup, "news").lease_owner == won[0]
+    for database in [setup, *databases]:
+        database.close()

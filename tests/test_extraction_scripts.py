@@ -72,6 +72,22 @@ def test_next_data_skips_related_teasers_and_prefers_the_longest_run() -> None:
     assert next_data_paragraphs(json.dumps(data)) == PARAGRAPHS
 
 
+def test_next_data_rich_text_blocks_keep_their_inline_runs_together() -> None:
+    def slate(paragraph: str) -> dict:
+        head, tail = paragraph.split(" the ", 1)
+        return {"type": "paragraph", "children": [{"text": head + " "}, {"text": "the", "bold": True},
+                                                  {"text": " " + tail}]}
+
+    def contentful(paragraph: str) -> dict:
+        return {"nodeType": "paragraph", "content": [{"nodeType": "text", "value": paragraph, "marks": []}]}
+
+    assert next_data_paragraphs(json.dumps({"props": {"body": [slate(p) for p in PARAGRAPHS]}})) == PARAGRAPHS
+    document = {"props": {"entry": {"body": {"nodeType": "document", "content": [contentful(p) for p in PARAGRAPHS]}}}}
+    assert next_data_paragraphs(json.dumps(document)) == PARAGRAPHS
+    nested = {"props": {"entries": [{"nodeType": "document", "content": [contentful(p) for p in PARAGRAPHS]}]}}
+    assert next_data_paragraphs(json.dumps(nested)) == PARAGRAPHS  # blocks stay apart
+
+
 def test_markup_body_wins_over_script_data() -> None:
     body = "<article>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</article>"
     other = "Entirely different words that sit only in the JSON-LD articleBody of this page. " * 10

@@ -5,7 +5,8 @@ Client-rendered pages (Next.js and the like) ship an empty ``<div>`` and the art
 
 1. JSON-LD ``articleBody`` (or ``text``) of the article node: the publisher's own plain text;
 2. Next.js ``__NEXT_DATA__``: the JSON is walked, every run of prose strings (a list of
-   paragraph objects, or one HTML string with ``<p>`` elements) is a candidate, and the run
+   paragraph objects, rich-text blocks whose inline runs are children as in Slate, Portable
+   Text or Contentful, or one HTML string with ``<p>`` elements) is a candidate, and the run
    with the most words wins. Teasers, captions, descriptions and SEO fields are skipped, and a
    candidate needs :data:`MIN_WORDS` words to count.
 
@@ -87,12 +88,50 @@ def _is_prose(text: str) -> bool:
     return count_words(stripped) >= _MIN_PROSE_WORDS
 
 
+_BLOCK_TYPE = re.compile(r"paragraph|heading|block|list|quote|document|embed", re.I)
+
+
+def _is_block(node: Any) -> bool:
+    """Whether a rich-text node is a block (paragraph, heading, …) rather than an inline run."""
+    return isinstance(node, dict) and any(
+        isinstance(node.get(key), str) and _BLOCK_TYPE.search(node[key]) for key in ("type", "nodeType", "_type")
+    )
+
+
+def _inline_text(node: Any, depth: int = 0) -> str | None:
+    """The text of a rich-text block whose inline runs are child nodes, or ``None``.
+
+    Slate and Portable Text keep a paragraph as ``{"children": [{"text": …}, …]}``, Contentful
+    as ``{"content": [{"value": …}, …]}``; the runs carry their own spaces and join as they are.
+    """
+    if depth > 8 or not isinstance(node, dict):
+        return None
+    for children_key, text_key in (("children", "text"), ("content", "value")):
+        children = node.get(children_key)
+        if isinstance(children, list) and children:
+            parts = []
+            for child in children[:500]:
+                if isinstance(child, dict) and isinstance(child.get(text_key), str):
+                    parts.append(child[text_key])
+                else:
+                    inner = None if _is_block(child) else _inline_text(child, depth + 1)
+                    if inner is None:  # a container of blocks, not one block of text
+                        return None
+                    parts.append(inner)
+            return "".join(parts)
+    return None
+
+
 def _prose_in(value: Any, depth: int = 0) -> list[str]:
     """Prose paragraphs inside one list item (a string or a small object), in order."""
     if depth > 4:
         return []
     if isinstance(value, str):
         return [p for p in text_paragraphs(value) if _is_prose(p)]
+    inline = _inline_text(value)
+    if inline is not None:
+        paragraph = " ".join(inline.split())
+        return [paragraph] if _is_prose(paragraph) else []
     if isinstance(value, dict):
         found: list[str] = []
         for key, child in value.items():

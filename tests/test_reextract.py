@@ -277,6 +277,8 @@ def test_stats_extraction_per_site(home: Path, config: StorageConfig) -> None:
     assert sites["news.other.example"]["empty_body"] == 0 and sites["news.other.example"]["median_words"] == 10
     code, out, _ = run(config, "stats", "--extraction", "--site", "harbourtimes.example", "--json")
     assert [row["host"] for row in json.loads(out)["extraction"]] == ["www.harbourtimes.example"]
+    code, _, err = run(config, "stats", "--site", "harbourtimes.example")
+    assert code == 2 and "--extraction" in err
     code, out, _ = run(config, "stats", "--extraction")
     assert code == 0 and "Extraction health" in out and "www.harbourtimes.example" in out and "50%" in out
 

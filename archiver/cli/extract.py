@@ -117,7 +117,9 @@ def _print_result(data: dict[str, Any]) -> None:
 
 
 def reextract_command(
-    site: Annotated[str | None, typer.Option("--site", metavar="HOST", help="Only captures on this host.")] = None,
+    site: Annotated[str | None, typer.Option("--site", metavar="HOST",
+                                             help="Only captures on this host or its subdomains.")]
+    = None,
     since: Annotated[str | None, typer.Option("--since", metavar="DATE",
                                               help="Only captures made on or after DATE (2024, 2024-05-06, ISO).")]
     = None,

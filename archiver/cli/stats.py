@@ -38,6 +38,8 @@ def stats_command(
     With --extraction: per site, the share of 2xx HTML captures with an empty body or no
     title, author or date, and the median word count (archiver stats --extraction --site HOST).
     """
+    if site and not extraction:
+        raise typer.BadParameter("--site goes with --extraction", param_hint="--site")
     with open_archive() as archive:
         report = {"extraction": collect_extraction(archive, site)} if extraction else collect(archive)
     if json_output:

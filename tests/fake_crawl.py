@@ -40,6 +40,7 @@ def main() -> None:
             archive.finish_run(run_id, status="interrupted", stats={"close_reason": "shutdown"})
             return
         archive.finish_run(run_id, status="finished", stats={"close_reason": "finished"})
+        print("fake crawl: run finished")
 
 
 if __name__ == "__main__":

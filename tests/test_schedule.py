@@ -268,6 +268,7 @@ def test_bad_input_from_the_installed_command_is_one_line_without_traceback(home
      "error: archiver crawl: No such option: --max-pagez"),
     (["add", "news", "--cron", "0 * * * *", "--time-limit", "soon", "--", "--urls", "u.txt"], 2,
      "error: not a duration: 'soon' (use e.g. 90, 45s, 30m, 2h, 1h30m)"),
+    (["add", "../etc", "--cron", "@daily", "--", "--urls", "u.txt"], 2, "error: not a schedule name: '../etc'"),
     (["show", "nothing-here"], 1, "error: no schedule named 'nothing-here' (see `archiver schedule list`)"),
     (["run", "nothing-here"], 1, "error: no schedule named 'nothing-here' (see `archiver schedule list`)"),
 ])
@@ -342,11 +343,15 @@ def test_schedule_run_runs_now_in_the_foreground_linked_and_keeps_the_next_slot(
     added = archiver(home, "schedule", "add", "news", "--cron", "@daily", "--", "ok", **env)
     assert added.returncode == 0, added.stderr
     before = schedule_row(db, "news")
-    result = archiver(home, "schedule", "run", "news", "--json", **env)
+    # The installed command: the crawl writes to the terminal, and with --json to stderr only.
+    result = subprocess.run([tool("archiver"), "schedule", "run", "news", "--json"], capture_output=True,
+                            text=True, timeout=120, env={**os.environ, **env})
     assert result.returncode == 0, result.stderr
     [run] = runs_of(db, before.id)
     assert (run.name, run.status) == ("fake-ok", "finished")
-    assert f'"id": {run.id}' in result.stdout and '"status": "finished"' in result.stdout
+    [record] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert (record["schedule"], record["id"], record["status"]) == ("news", run.id, "finished")
+    assert "fake crawl: run finished" in result.stderr
     after = schedule_row(db, "news")
     assert after.next_run_at == before.next_run_at and after.lease_owner is None
 

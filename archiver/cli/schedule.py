@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,8 @@ from storage.catalogue.database import Database
 from storage.catalogue.models import CrawlRun, Schedule, utcnow
 
 __all__ = ["open_catalogue", "schedule_app", "scheduler_config"]
+
+_NAME = re.compile(r"\w[\w.-]{0,199}")
 
 schedule_app = typer.Typer(
     help="Crawl schedules: cron expression + crawl options, run by `archiver scheduler`.\n\n"
@@ -137,8 +140,8 @@ def add_command(
         arguments = check_crawl_args(crawl_args or [], config.subcommand)
     except ScheduleError as exc:
         raise fail(str(exc), code=2) from None
-    if not name.strip() or name.startswith("-"):
-        raise fail(f"not a schedule name: {name!r}", code=2)
+    if not _NAME.fullmatch(name):
+        raise fail(f"not a schedule name: {name!r} (letters, digits, '.', '_' and '-', up to 200)", code=2)
     now = utcnow()
     next_runs = spec.next_times(now, 3)
     with open_catalogue() as db:
@@ -343,7 +346,7 @@ def run_command(
     config = scheduler_config()
     with open_catalogue() as db:
         schedule = _find(db, name)
-        scheduler = Scheduler(db, config)
+        scheduler = Scheduler(db, config, child_stdout=2 if json_output else None)  # JSON alone on stdout
         previous = {sig: signal.signal(sig, lambda *_: scheduler.request_stop())
                     for sig in (signal.SIGINT, signal.SIGTERM)}
         try:

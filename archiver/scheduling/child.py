@@ -48,13 +48,15 @@ class ChildRun:
 
     @classmethod
     def start(cls, argv: Sequence[str], *, schedule_id: int, schedule_name: str, started_at: datetime,
-              env: Mapping[str, str], log_file: Path | None = None, time_limit: float | None = None) -> ChildRun:
-        """Start ``argv``; its output goes to ``log_file`` (created), or to our own stdout/stderr when None."""
+              env: Mapping[str, str], log_file: Path | None = None, stdout: int | None = None,
+              time_limit: float | None = None) -> ChildRun:
+        """Start ``argv``; its output goes to ``log_file`` (created), else to ``stdout`` (a descriptor) or ours."""
         handle = None
         if log_file is not None:
             log_file.parent.mkdir(parents=True, exist_ok=True)
             handle = log_file.open("ab")
-        process = subprocess.Popen(list(argv), env=dict(env), stdin=subprocess.DEVNULL, stdout=handle,
+        process = subprocess.Popen(list(argv), env=dict(env), stdin=subprocess.DEVNULL,
+                                   stdout=handle if handle else stdout,
                                    stderr=subprocess.STDOUT if handle else None, start_new_session=True,
                                    preexec_fn=_stop_with_parent(os.getpid()) if sys.platform == "linux" else None)
         now = time.monotonic()

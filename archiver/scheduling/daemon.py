@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import socket
 import threading
@@ -46,15 +47,18 @@ class Scheduler:
     """Runs the schedules of one catalogue. Not thread-safe: drive it from one thread.
 
     ``log_dir``: where each run's output goes (one file per run); None lets runs write to our
-    own stdout/stderr. ``environ``: the children's environment (default ours).
+    own stdout/stderr (``child_stdout``: a file descriptor for their stdout instead, e.g. 2 when
+    our stdout carries JSON). ``environ``: the children's environment (default ours).
     """
 
     def __init__(self, db: Database, config: SchedulerConfig, *, clock: Callable[[], datetime] = utcnow,
-                 log_dir: Path | None = None, environ: Mapping[str, str] | None = None) -> None:
+                 log_dir: Path | None = None, child_stdout: int | None = None,
+                 environ: Mapping[str, str] | None = None) -> None:
         self.db = db
         self.config = config
         self.clock = clock
         self.log_dir = log_dir
+        self.child_stdout = child_stdout
         self.environ = dict(os.environ if environ is None else environ)
         self.hostname = socket.gethostname()
         self.owner = f"{self.hostname}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -161,16 +165,18 @@ class Scheduler:
         env = dict(self.environ)
         log_file = None
         if self.log_dir is not None:
-            log_file = self.log_dir / schedule.name / f"{now:%Y%m%dT%H%M%S%fZ}.log"
+            log_file = self.log_dir / _file_safe(schedule.name) / f"{now:%Y%m%dT%H%M%S%fZ}.log"
         try:
             # Wall-clock start (not the injectable clock): it is compared with the run row's start.
             child = ChildRun.start(argv, schedule_id=schedule.id, schedule_name=schedule.name, started_at=utcnow(),
-                                   env=env, log_file=log_file, time_limit=schedule.time_limit)
+                                   env=env, log_file=log_file, stdout=self.child_stdout,
+                                   time_limit=schedule.time_limit)
         except OSError as exc:
             log.error("schedule %s: cannot start %s: %s", schedule.name, argv[0], exc)
-            self._record(schedule.id, schedule.name, None, utcnow(), status="failed",
-                         stats={"error": f"cannot start {argv[0]}: {exc}"})
+            run_id = self._record(schedule.id, schedule.name, None, utcnow(), status="failed",
+                                  stats={"error": f"cannot start {argv[0]}: {exc}"})
             self._release(schedule.id)
+            self.outcomes.append((schedule.name, run_id, "failed"))
             return
         child.next_renewal = time.monotonic() + self.config.lease / 3
         self.running[schedule.id] = child
@@ -262,3 +268,8 @@ class Scheduler:
     def _release(self, schedule_id: int) -> None:
         with self.db.session() as session:
             queries.release(session, schedule_id, owner=self.owner)
+
+
+def _file_safe(name: str) -> str:
+    """``name`` as one path component (no separators, no leading dot)."""
+    return re.sub(r"[^\w.-]", "_", name).lstrip(".") or "_"

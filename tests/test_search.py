@@ -276,3 +276,28 @@ def test_migration_fills_host_key_of_existing_captures(tmp_path: Path) -> None:
         assert connection.execute(text("SELECT id, host_key FROM captures ORDER BY id")).all() == [
             (1, "org.example.www"), (2, "1.0.0.127")]
     db.close()
+
+
+def test_filters_and_versions_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    """The same query module on PostgreSQL: metadata filters, site by host key, latest version per page.
+
+    (PostgreSQL has no full-text index yet: a query there is a case-insensitive substring.)
+    """
+    config = StorageConfig.from_env({"ARCHIVER_DATABASE_URL": postgres_url}, home=tmp_path / "archive",
+                                    fsync_interval=0.0)
+    with Archive(config) as archive:
+        ids = {name: capture.id for name, capture in newsroom(archive).items()}
+        v1, v2, v3 = changing_page(archive)
+        with archive.db.session() as session:
+            def found(**fields: object) -> list[int]:
+                return [hit.capture.id for hit in
+                        queries.search_articles(session, SearchFilters(**fields), limit=None)]  # type: ignore[arg-type]
+
+            assert found(author="AFP") == [ids["csto"], ids["french"], ids["seed"]]
+            assert found(author="AFP", language="en", site="themoscowtimes.com") == [ids["csto"], ids["seed"]]
+            assert found(site="example.org") == [v3.id, ids["wine"]]
+            assert found(query="collective security treaty") == [ids["seed"]]
+            assert found(query="minister resigned") == [v3.id]
+            assert sorted(found(query="minister resigned", all_versions=True)) == [v1.id, v2.id, v3.id]
+            assert [h.capture.id for h in queries.search_articles(session, SearchFilters(), limit=2, offset=1)] == \
+                found()[1:3]

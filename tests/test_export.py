@@ -270,3 +270,22 @@ def test_wacz_validate_rejects_a_tampered_file(built, tmp_path: Path) -> None:
     result = subprocess.run([str(bindir / "wacz"), "validate", "-f", str(tampered)], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode != 0, result.stdout
+
+
+def test_export_errors_are_one_line_without_traceback(built, tmp_path: Path) -> None:
+    home, _ids = built
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    code, _out, err = run_cli(home, "export", "--format", "markdown", "-o", str(a_file))
+    assert code == 2 and "is a file" in err and len(err.strip().splitlines()) == 1
+    code, _out, err = run_cli(home, "export", "-o", str(a_file / "below" / "x.jsonl"))
+    assert code == 1 and err.startswith("error: cannot write") and len(err.strip().splitlines()) == 1
+    broken = tmp_path / "broken"
+    (broken / "warcs").mkdir(parents=True)
+    (broken / "catalogue.sqlite").write_bytes((home / "catalogue.sqlite").read_bytes())  # no WARC files
+    out = tmp_path / "x.warc.gz"
+    for fmt in ("warc", "wacz"):
+        code, _out, err = run_cli(broken, "export", "--format", fmt, "-o", str(out))
+        assert code == 1 and err.startswith("error: cannot export: WARC file not found"), err
+        assert len(err.strip().splitlines()) == 1
+        assert not out.exists() and not list(tmp_path.glob("*.part"))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Annotated
 
 import typer
+from sqlalchemy.orm import Session
 
 from archiver.cli.common import err_console, fail, open_archive
 from archiver.cli.filters import (
@@ -26,7 +27,9 @@ from archiver.cli.filters import (
     build_filters,
 )
 from archiver.export import export_markdown
-from storage.errors import SearchQueryError
+from storage import Archive
+from storage.catalogue.models import Article
+from storage.errors import SearchQueryError, WarcError
 from storage.export import article_record, export_wacz, export_warc, selected_articles, write_csv, write_jsonl
 
 __all__ = ["ExportFormat", "export_command"]
@@ -82,31 +85,42 @@ def export_command(
         except SearchQueryError as exc:
             raise fail(str(exc), code=2) from None
         selection = _chain(first, articles)
-        if fmt is ExportFormat.markdown:
-            count = len(export_markdown(selection, Path(output)))  # type: ignore[arg-type]
-        elif fmt in (ExportFormat.jsonl, ExportFormat.csv):
-            records = (article_record(a.capture, a) for a in selection)
-            write = write_jsonl if fmt is ExportFormat.jsonl else write_csv
-            if to_stdout:
-                count = write(records, sys.stdout)
-                sys.stdout.flush()
-            else:
-                with _replacing(Path(output), "w") as out:  # type: ignore[arg-type]
-                    count = write(records, out)  # type: ignore[arg-type]
-        elif fmt is ExportFormat.warc:
-            ids = [a.capture_id for a in selection]
-            with _replacing(Path(output), "wb") as out:  # type: ignore[arg-type]
-                summary = export_warc(session, archive.config.warc_dir, ids, out)  # type: ignore[arg-type]
-            count = summary.captures
-            for problem in summary.missing:
-                err_console.print(f"warning: {problem} not found; left out", markup=False)
-        else:
-            with _replacing(Path(output), "wb") as out:  # type: ignore[arg-type]
-                result = export_wacz(session, archive.config.warc_dir, selection, out,  # type: ignore[arg-type]
-                                     title=title or "news-archiver export")
-            count = result.pages
+        if fmt is ExportFormat.markdown and Path(output).exists() and not Path(output).is_dir():  # type: ignore[arg-type]
+            raise fail(f"{output} is a file: --format markdown writes one file per article into a directory", code=2)
+        try:
+            count = _write(fmt, selection, None if to_stdout else Path(output), session, archive,  # type: ignore[arg-type]
+                           title=title or "news-archiver export")
+        except WarcError as exc:
+            raise fail(f"cannot export: {exc} (archiver verify checks the whole archive)") from None
+        except OSError as exc:
+            raise fail(f"cannot write {exc.filename or output}: {exc.strerror or exc}") from None
     where = "stdout" if to_stdout else output
     err_console.print(f"exported {count} article(s) as {fmt.value} to {where}", markup=False, soft_wrap=True)
+
+
+def _write(fmt: ExportFormat, selection: Iterator[Article], output: Path | None, session: Session,
+           archive: Archive, *, title: str) -> int:
+    """Write the selection in ``fmt`` to ``output`` (None: stdout); return how many articles."""
+    if fmt is ExportFormat.markdown:
+        return len(export_markdown(selection, output))  # type: ignore[arg-type]
+    if fmt in (ExportFormat.jsonl, ExportFormat.csv):
+        records = (article_record(a.capture, a) for a in selection)
+        write = write_jsonl if fmt is ExportFormat.jsonl else write_csv
+        if output is None:
+            count = write(records, sys.stdout)
+            sys.stdout.flush()
+            return count
+        with _replacing(output, "w") as out:
+            return write(records, out)
+    if fmt is ExportFormat.warc:
+        ids = [a.capture_id for a in selection]
+        with _replacing(output, "wb") as out:  # type: ignore[arg-type]
+            summary = export_warc(session, archive.config.warc_dir, ids, out)  # type: ignore[arg-type]
+        for problem in summary.missing:
+            err_console.print(f"warning: {problem} not found; left out", markup=False)
+        return summary.captures
+    with _replacing(output, "wb") as out:  # type: ignore[arg-type]
+        return export_wacz(session, archive.config.warc_dir, selection, out, title=title).pages  # type: ignore[arg-type]
 
 
 def _chain(first: object, rest: Iterator) -> Iterator:

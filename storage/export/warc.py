@@ -70,7 +70,7 @@ def export_warc(session: Session, warc_dir: Path, capture_ids: Iterable[int], ou
             if handle is None:
                 for old in handles.values():
                     old.close()
-                handles = {span.filename: open(resolve_warc_path(warc_dir, span.filename), "rb")}  # noqa: SIM115
+                handles = {span.filename: _open_source(warc_dir, span.filename)}
                 handle = handles[span.filename]
             summary.bytes += _copy(handle, span, out)
             summary.records += 1
@@ -157,8 +157,17 @@ class _RecordFinder:
                 spans[record.record_id] = RecordSpan(filename, record.offset, record.length or 0,
                                                      record.record_type, record.record_id)
         except WarcError as exc:
-            log.warning("stopped reading %s: %s", filename, exc)
+            log.debug("stopped reading %s: %s", filename, exc)  # what is then missing is reported by the caller
         return spans
+
+
+def _open_source(warc_dir: Path, filename: str) -> BinaryIO:
+    """A source WARC file opened for reading; a missing one is a :class:`RecordNotFound`."""
+    path = resolve_warc_path(warc_dir, filename)
+    try:
+        return open(path, "rb")  # noqa: SIM115 - closed by export_warc
+    except FileNotFoundError:
+        raise RecordNotFound("WARC file not found", path=str(path)) from None
 
 
 def _copy(handle: BinaryIO, span: RecordSpan, out: BinaryIO) -> int:

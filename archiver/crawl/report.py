@@ -10,8 +10,9 @@ Counts (keys of the run's ``stats["counts"]``):
 
 They are written to the catalogue every ``ARCHIVER_CRAWL_FLUSH_INTERVAL`` seconds (default 5), so
 a crawl killed outright still leaves recent counts, and when the spider closes. An observer
-object in the ``ARCHIVER_CRAWL_OBSERVER`` setting (the CLI's progress bar or JSON lines) gets
-``page(event)`` per page and ``progress(counts)`` twice a second.
+registered for the run with :func:`watch_run` (the CLI's progress bar or JSON lines) gets
+``page(event)`` per page and ``progress(counts)`` twice a second. (Observers are not put in the
+settings: Scrapy copies settings, and a live progress bar cannot be copied.)
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from archiver.crawl.incremental import PREVIOUSLY_ARCHIVED_KEY
 from spiders.pages import REPLAYED_KEY, is_discovery
 from storage.catalogue.runs import merge_run_stats
 
-__all__ = ["COUNT_KEYS", "CrawlObserver", "CrawlReport", "RECORD_TYPE_KEY"]
+__all__ = ["COUNT_KEYS", "CrawlObserver", "CrawlReport", "RECORD_TYPE_KEY", "watch_run"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,17 @@ class CrawlObserver(Protocol):
 
     def progress(self, counts: dict[str, Any]) -> None:
         """The counts so far, with ``elapsed`` seconds."""
+
+
+_OBSERVERS: dict[int, CrawlObserver] = {}
+
+
+def watch_run(run_id: int, observer: CrawlObserver | None) -> None:
+    """Have ``observer`` receive the events of crawl run ``run_id`` (None: stop)."""
+    if observer is None:
+        _OBSERVERS.pop(run_id, None)
+    else:
+        _OBSERVERS[run_id] = observer
 
 
 class CrawlReport:
@@ -71,7 +83,7 @@ class CrawlReport:
     def from_crawler(cls, crawler: Crawler) -> CrawlReport:
         if not crawler.settings.getbool("ARCHIVER_CRAWL_REPORT_ENABLED", False):
             raise NotConfigured("ARCHIVER_CRAWL_REPORT_ENABLED is off")
-        return cls(crawler, crawler.settings.get("ARCHIVER_CRAWL_OBSERVER"),
+        return cls(crawler, _OBSERVERS.get(crawler.settings.getint("ARCHIVER_RUN_ID")),
                    crawler.settings.getfloat("ARCHIVER_CRAWL_FLUSH_INTERVAL", 5.0))
 
     # ------------------------------------------------------------------ signals

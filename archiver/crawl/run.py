@@ -25,7 +25,7 @@ from scrapy.settings import Settings
 
 from archiver.config import storage_config_from_settings
 from archiver.crawl.options import DISCOVERY_SPIDERS, CrawlOptions, polite_settings
-from archiver.crawl.report import CrawlObserver
+from archiver.crawl.report import CrawlObserver, watch_run
 from storage import Archive
 from storage.catalogue.models import CrawlRun
 from storage.catalogue.runs import merge_run_stats, previous_run, resume_chain
@@ -133,8 +133,11 @@ def run_crawl(options: CrawlOptions, overrides: Mapping[str, Any], *,
     settings.set("JOBDIR", str(jobdir), priority="cmdline")
     settings.set("ARCHIVER_RUN_ID", run_id, priority="cmdline")
     settings.set("ARCHIVER_RESUME_RUNS", plan.runs, priority="cmdline")
-    settings.set("ARCHIVER_CRAWL_OBSERVER", observer, priority="cmdline")
-    _crawl(DISCOVERY_SPIDERS[options.discovery], settings, options.spider_args())
+    watch_run(run_id, observer)
+    try:
+        _crawl(DISCOVERY_SPIDERS[options.discovery], settings, options.spider_args())
+    finally:
+        watch_run(run_id, None)
     _close_if_left_open(settings, run_id)
     return run_id
 

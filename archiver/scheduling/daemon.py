@@ -243,25 +243,27 @@ class Scheduler:
             status = str(recorded)
         else:
             status = "failed"
-            stats["error"] = (f"crawl process killed by {signal.Signals(-code).name}" if code < 0
-                              else f"crawl process exited with status {code} before finishing its run")
+            error = (f"crawl process killed by {signal.Signals(-code).name}" if code < 0
+                     else f"crawl process exited with status {code} before finishing its run")
             said = child.last_words()
-            if said:
-                stats["error"] += f": {said}"
-        run_id = self._record(child.schedule_id, child.schedule_name, run_id, child.started_at,
-                              status=status, stats=stats)
+            stats["error"] = f"{error}: {said}" if said else error
+        # Kept on the child: after a catalogue error, finishing again updates this run, never adds one.
+        child.run_id = self._record(child.schedule_id, child.schedule_name, run_id, child.started_at,
+                                    status=status, stats=stats, pid=child.pid)
+        run_id = child.run_id
         self._release(child.schedule_id)
         self.outcomes.append((child.schedule_name, run_id, status))
         level = logging.INFO if status == "finished" else logging.WARNING
         log.log(level, "schedule %s: run %s %s (exit status %d)", child.schedule_name, run_id, status, code)
 
     def _record(self, schedule_id: int, name: str, run_id: int | None, started_at: datetime, *, status: str,
-                stats: dict[str, object]) -> int:
+                stats: dict[str, object], pid: int | None = None) -> int:
+        """Set a run's outcome; when the child recorded no run, record one for it (kind ``schedule``)."""
         with self.db.session() as session:
             if run_id is None:
                 return queries.start_failed_run(session, schedule_id, kind="schedule", name=name,
-                                                hostname=self.hostname, pid=os.getpid(), started_at=started_at,
-                                                status=status, stats=stats)
+                                                hostname=self.hostname, pid=pid or os.getpid(),
+                                                started_at=started_at, status=status, stats=stats)
             queries.record_outcome(session, run_id, status=status, stats=stats)
             return run_id
 

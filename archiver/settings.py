@@ -64,6 +64,23 @@ REDIRECT_MAX_TIMES = 20
 ARCHIVER_RUN_ID = None
 ARCHIVER_RUN_KIND = "crawl"
 
+# --- Crawling (archiver crawl; archiver.crawl) -------------------------------------------
+# Put in the User-Agent so site owners can reach you: an e-mail address or a URL.
+ARCHIVER_CONTACT = None
+# A page whose latest capture is younger than this is not fetched again (unless --refresh);
+# an older one is asked for with If-None-Match / If-Modified-Since. Seconds or 30m, 12h, 1d.
+ARCHIVER_RECRAWL_AFTER = "1d"
+ARCHIVER_INCREMENTAL_ENABLED = True
+ARCHIVER_REFRESH = False
+ARCHIVER_MAX_PAGES = 0                  # 0: no limit (--max-pages)
+# Trap guards of link-following crawls (spiders.scope): index pages of one URL shape before the
+# shape is no longer followed, query arguments and URL length past which a link is not followed.
+ARCHIVER_CRAWL_PATTERN_CAP = 50
+ARCHIVER_CRAWL_MAX_QUERY_PARAMS = 3
+ARCHIVER_CRAWL_MAX_URL_LENGTH = 500
+ARCHIVER_CRAWL_FLUSH_INTERVAL = 5.0     # seconds between writes of a running crawl's counts
+ARCHIVER_CRAWL_REPORT_ENABLED = False   # archiver crawl switches the run report on
+
 # --- Scheduler (archiver scheduler, archiver schedule) -----------------------------------
 # An environment variable of the same name overrides each of these (archiver.scheduling.config).
 # What a scheduled run executes, followed by the schedule's arguments.

@@ -99,9 +99,10 @@ class Site:
         self.hits: Counter[str] = Counter()
         self.lock = threading.Lock()
 
-    @lru_cache(maxsize=100_000)  # noqa: B019 - one Site per process
+    @lru_cache(maxsize=512)  # noqa: B019 - one Site per process
     def article_html(self, i: int) -> bytes:
-        """Article ``i`` as a realistic page (``padding`` bytes of extra markup make it bigger)."""
+        """Article ``i`` as a realistic page; with ``padding``, between padding/2 and padding bytes of
+        page furniture (menus, related links, inline scripts) make it bigger."""
         when = published(i).isoformat()
         jsonld = json.dumps({
             "@context": "https://schema.org", "@type": "NewsArticle", "headline": article_title(i),
@@ -109,7 +110,7 @@ class Site:
             "publisher": {"@type": "Organization", "name": "Crawl Gazette"},
         })
         paragraphs = "".join(f"<p>{p}</p>\n" for p in _paragraphs(i, 8))
-        filler = _filler(i, self.padding)
+        filler = _filler(i, self.padding // 2 + (i * 7919) % (self.padding // 2 + 1)) if self.padding else ""
         return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{article_title(i)} | Crawl Gazette</title>
 <meta property="og:type" content="article"><meta property="og:title" content="{article_title(i)}">
@@ -138,12 +139,20 @@ def _filler(i: int, size: int) -> str:
     """About ``size`` bytes of realistic page furniture (menus, related links, scripts)."""
     if size <= 0:
         return ""
-    digest = hashlib.sha256(str(i).encode()).hexdigest()
-    block = (f'<div class="related" data-id="{digest}"><ul>'
-             + "".join(f'<li><a href="/tag/{WORDS[(i + k) % len(WORDS)]}-{k}">{" ".join(WORDS[k:k + 6])}</a></li>'
-                       for k in range(12))
-             + f'</ul><script>window.__data_{digest[:8]} = {json.dumps(_paragraphs(i + 1, 2))};</script></div>\n')
-    return block * max(1, size // len(block))
+    blocks: list[str] = []
+    total = 0
+    n = 0
+    while total < size:
+        digest = hashlib.sha256(f"{i}/{n}".encode()).hexdigest()
+        links = "".join(f'<li class="item-{k}"><a href="/tag/{WORDS[(i + n + k) % len(WORDS)]}-{digest[k:k + 6]}">'
+                        f'{" ".join(WORDS[(n + k) % 40:(n + k) % 40 + 6])}</a></li>' for k in range(12))
+        block = (f'<div class="related block-{n}" data-id="{digest}"><h3>{" ".join(WORDS[n % 40:n % 40 + 4])}</h3>'
+                 f'<ul>{links}</ul><script>window.__data_{digest[:8]} = '
+                 f'{json.dumps({"id": digest, "tags": WORDS[n % 30:n % 30 + 8]})};</script></div>\n')
+        blocks.append(block)
+        total += len(block)
+        n += 1
+    return "".join(blocks)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -252,7 +261,7 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=512)
 def _gzip(body: bytes) -> bytes:
     return gzip.compress(body, compresslevel=6, mtime=0)
 
@@ -325,7 +334,8 @@ def main(argv: list[str] | None = None) -> None:
     """Serve on 127.0.0.1:<free port>, print the base URL, run until SIGTERM/SIGINT."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=30)
-    parser.add_argument("--padding", type=int, default=0, help="extra bytes of markup per article")
+    parser.add_argument("--padding", type=int, default=0,
+                        help="article i gets between padding/2 and padding bytes of extra markup")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _exit)
     signal.signal(signal.SIGINT, _exit)

@@ -358,3 +358,27 @@ def test_runs_json_counts_match_the_catalogue(three_crawls) -> None:
     assert refreshed["stats"]["archiver/crawl/conditional"] == ARTICLES
     assert refreshed["stats"]["downloader/response_status_count/304"] == ARTICLES
     assert archiver(home, "runs", "show", "999").returncode == 1
+
+
+def test_progress_bar_on_a_terminal(site, home) -> None:
+    import pty
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([tool("archiver"), "crawl", "--feed", site.url + "feeds/rss.xml", *FAST],
+                               stdout=subprocess.PIPE, stderr=terminal, env=env_for(home), cwd=home.parent)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # EIO: the crawl closed its end
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == 0
+    text = shown.decode(errors="replace")
+    assert "crawling" in text and "10 pages, 10 articles, 0 errors" in text and "pages/s" in text
+    assert "run 1 (feed-127.0.0.1-" in out.decode() and "10 articles (10 new)" in out.decode()

@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 INCREMENTAL_PRIORITY = 860  # before the budget: a skipped page is not a page of the budget
 BUDGET_PRIORITY = 870  # below the capture middleware (880): counts what goes out
+#: Crawl settings also read from the environment (``-s`` wins over them).
+ENVIRONMENT_SETTINGS = ("ARCHIVER_CONTACT", "ARCHIVER_RECRAWL_AFTER")
 
 
 class CrawlStartError(Exception):
@@ -89,8 +91,9 @@ def crawl_settings(options: CrawlOptions, overrides: Mapping[str, Any]) -> Setti
     """The archiver's settings, politeness on top (priority ``spider``), ``overrides`` (``-s``) above all."""
     settings = Settings()
     settings.setmodule("archiver.settings", priority="project")
-    contact = overrides.get("ARCHIVER_CONTACT") or os.environ.get("ARCHIVER_CONTACT") \
-        or settings.get("ARCHIVER_CONTACT")
+    settings.update({name: os.environ[name] for name in ENVIRONMENT_SETTINGS if os.environ.get(name)},
+                    priority="spider")
+    contact = overrides.get("ARCHIVER_CONTACT") or settings.get("ARCHIVER_CONTACT")
     settings.update(polite_settings(contact), priority="spider")
     middlewares = {**settings.getdict("DOWNLOADER_MIDDLEWARES"),
                    "archiver.crawl.incremental.IncrementalMiddleware": INCREMENTAL_PRIORITY}

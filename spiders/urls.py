@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 from w3lib.url import safe_url_string
@@ -75,5 +76,8 @@ class UrlsSpider(scrapy.Spider):
         yield page_from_response(response, discovered_via="list")
 
     def failed(self, failure: Failure) -> None:
+        """Log a request that got no response (counted in the ``archiver/crawl/failed`` stat)."""
         request = getattr(failure, "request", None)
+        if not failure.check(IgnoreRequest) and self.crawler.stats is not None:  # robots.txt etc. is no error
+            self.crawler.stats.inc_value("archiver/crawl/failed")
         self.logger.info("could not fetch %s: %s", getattr(request, "url", "?"), failure.getErrorMessage())

@@ -93,3 +93,19 @@ def test_options_are_checked_up_front(tmp_path: Path) -> None:
     options = CrawlOptions("site", "http://www.x.test:8080/a")
     options.check()
     assert options.run_name == "site-www.x.test-8080"
+
+
+def test_a_running_crawl_is_neither_resumed_nor_started_twice(storage_config) -> None:
+    from typer.testing import CliRunner
+
+    from archiver.cli import app
+    from archiver.crawl.run import CrawlStartError
+    from storage import Archive
+
+    with Archive(storage_config) as archive:
+        archive.start_run("site", name="busy")  # this test's own (live) pid
+        with pytest.raises(CrawlStartError, match="still running"):
+            plan_resume(archive, "busy")
+    result = CliRunner().invoke(app, ["--home", str(storage_config.home), "crawl", "--site", "http://127.0.0.1:9/",
+                                      "--name", "busy"])
+    assert result.exit_code == 1 and "already running" in result.output

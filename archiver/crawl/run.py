@@ -87,6 +87,16 @@ def plan_resume(archive: Archive, name: str) -> ResumePlan:
         return ResumePlan(previous=run.id, runs=chain, keep_jobdir=keep)
 
 
+def _fresh_start(archive: Archive, name: str) -> ResumePlan:
+    """A new crawl of ``name`` (refused while another process is running one: they share a JOBDIR)."""
+    with archive.db.session() as session:
+        run = previous_run(session, name)
+        if run is not None and _still_running(run):
+            raise CrawlStartError(f"crawl {name!r} is already running (run {run.id}, pid {run.pid}); "
+                                  "give this one another --name")
+    return ResumePlan(None, [], False)
+
+
 def crawl_settings(options: CrawlOptions, overrides: Mapping[str, Any]) -> Settings:
     """The archiver's settings, politeness on top (priority ``spider``), ``overrides`` (``-s``) above all."""
     settings = Settings()
@@ -125,7 +135,7 @@ def run_crawl(options: CrawlOptions, overrides: Mapping[str, Any], *,
     settings = crawl_settings(options, overrides)
     name = options.run_name
     with Archive(storage_config_from_settings(settings)) as archive:
-        plan = plan_resume(archive, name) if options.resume else ResumePlan(None, [], False)
+        plan = plan_resume(archive, name) if options.resume else _fresh_start(archive, name)
         jobdir = archive.config.home / "jobs" / name
         if not plan.keep_jobdir and jobdir.exists():
             shutil.rmtree(jobdir)

@@ -126,7 +126,7 @@ def test_due_schedule_runs_a_real_crawl_once_linked_and_rescheduled(tmp_path: Pa
 
     history = archiver(env, "schedule", "runs", "news", "--json")
     [summary] = [json.loads(line) for line in history.stdout.splitlines()]
-    assert (summary["id"], summary["status"], summary["errors"]) == (run.id, "finished", 0)
+    assert (summary["id"], summary["status"], summary["errors"]) == (run.id, "finished", 1)  # the 404
     assert summary["captures"] == len(in_run) >= 2  # robots.txt is archived too
     assert summary["new_articles"] == 1 and summary["duration"] > 0
     listed = archiver(env, "runs", "--schedule", "news", "--json")

@@ -234,7 +234,8 @@ def show_command(
     console.print(f"  crawl: {escape(' '.join(schedule.crawl_args))}", soft_wrap=True)
     if schedule.time_limit:
         console.print(f"  time limit: {schedule.time_limit:g}s")
-    console.print("  next: " + (", ".join(_local(m, schedule.timezone) for m in upcoming[:3]) or "-"))
+    overdue = " (overdue: the next scheduler pass runs it)" if upcoming and upcoming[0] <= utcnow() else ""
+    console.print("  next: " + (", ".join(_local(m, schedule.timezone) for m in upcoming[:3]) or "-") + overdue)
     if record["running"]:
         console.print(f"  running now (lease held by {escape(schedule.lease_owner or '')})", soft_wrap=True)
     for summary in runs:

@@ -220,9 +220,12 @@ def run_summaries(session: Session, schedule_id: int, *, limit: int = 20) -> lis
     captures = dict(session.execute(
         select(Capture.crawl_run_id, func.count()).where(Capture.crawl_run_id.in_(ids))
         .group_by(Capture.crawl_run_id)).all())
+    # Errors: no response, a recorded error, or a 4xx/5xx answer (robots.txt may well be missing).
     errors = dict(session.execute(
         select(Capture.crawl_run_id, func.count())
-        .where(Capture.crawl_run_id.in_(ids), or_(Capture.error.is_not(None), Capture.status.is_(None)))
+        .where(Capture.crawl_run_id.in_(ids),
+               or_(Capture.error.is_not(None), Capture.status.is_(None), Capture.status >= 400),
+               Capture.url.not_like("%/robots.txt"))
         .group_by(Capture.crawl_run_id)).all())
     # New: an article extracted from a payload not archived before (a revisit only repeats one).
     new_articles = dict(session.execute(

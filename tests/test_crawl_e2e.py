@@ -81,8 +81,15 @@ def home(tmp_path: Path) -> Path:
 
 
 def test_sitemap_crawl_archives_every_listed_article_and_obeys_robots(site, home) -> None:
-    run = crawl(home, "--sitemap", site.url + "robots.txt")
+    result = archiver(home, "crawl", "--sitemap", site.url + "robots.txt", "--json", *FAST)
+    lines = json_lines(result.stdout)
+    run = lines[-1]
     assert run["status"] == "finished" and run["kind"] == "sitemap"
+    # The Google News fields travel with each page of the news sitemap.
+    listed = {e["url"]: e.get("listing", {}) for e in lines if e.get("event") == "page"}
+    assert listed[site.article_url(25)]["title"] == article_title(25)
+    assert listed[site.article_url(25)]["published"] == published(25).isoformat()
+    assert listed[site.article_url(3)]["lastmod"].startswith(published(3).date().isoformat())
     articles = catalogued_articles(home, run["id"])
     assert sorted(articles) == sorted(article_urls(site))
     for i in range(ARTICLES):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import Annotated, Any
 
@@ -20,9 +19,6 @@ from archiver.runner import archiver_settings
 from storage.catalogue import queries
 
 __all__ = ["crawl_command"]
-
-log = logging.getLogger(__name__)
-
 
 class JsonLines:
     """Crawl observer printing one JSON object per fetched page and per article."""

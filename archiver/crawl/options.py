@@ -6,6 +6,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from archiver import __version__
 from spiders.feed import FeedSpider
@@ -131,10 +132,8 @@ class CrawlOptions:
             return self.name
         if self.discovery == "urls":
             return f"urls-{Path(self.target).stem}"[:100]
-        from urllib.parse import urlsplit
-
-        host = urlsplit(self.target).hostname or "site"
-        port = urlsplit(self.target).port
+        parts = urlsplit(self.target)
+        host, port = parts.hostname or "site", parts.port
         return f"{self.discovery}-{host}{f'-{port}' if port else ''}"[:100]
 
     def listed_urls(self) -> list[str]:

@@ -32,7 +32,7 @@ from twisted.internet import task, threads
 from archiver.capture.middleware import RECORD_TYPE_KEY
 from archiver.capture.session import archive_session
 from archiver.crawl.incremental import PREVIOUSLY_ARCHIVED_KEY
-from spiders.pages import REPLAYED_KEY, is_discovery
+from spiders.pages import LISTING_KEY, REPLAYED_KEY, is_discovery
 from storage.catalogue.runs import merge_run_stats
 
 __all__ = ["COUNT_KEYS", "CrawlObserver", "CrawlReport", "RECORD_TYPE_KEY", "watch_run"]
@@ -112,8 +112,11 @@ class CrawlReport:
         if response.status >= 400:
             self.counts["errors"] += 1
         if self.observer is not None:
-            self.observer.page({"event": "page", "url": response.url, "status": response.status,
-                                "capture_id": meta.get("archiver_capture_id"), "record_type": record_type})
+            event = {"event": "page", "url": response.url, "status": response.status,
+                     "capture_id": meta.get("archiver_capture_id"), "record_type": record_type}
+            if meta.get(LISTING_KEY):
+                event["listing"] = meta[LISTING_KEY]  # what the sitemap or feed said about the page
+            self.observer.page(event)
 
     def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
         adapter = ItemAdapter(item)

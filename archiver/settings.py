@@ -31,6 +31,8 @@ DEFAULT_REQUEST_HEADERS = {
 DOWNLOADER_MIDDLEWARES = {
     "archiver.capture.limits.DownloadLimitsMiddleware": 890,
     "archiver.capture.middleware.WarcCaptureMiddleware": 880,
+    # Outside both: a refused target (archiver.capture.targets) is never fetched nor archived.
+    "archiver.capture.targets.TargetGuardMiddleware": 895,
 }
 ITEM_PIPELINES = {"archiver.pipelines.ExtractionPipeline": 300}
 # A body cut short still reaches the capture middleware (flagged) and is kept as truncated.
@@ -59,6 +61,13 @@ ARCHIVER_MAX_DOWNLOAD_TIME = None
 DOWNLOAD_WARNSIZE = 0
 # One redirect more than this is not followed: its response is kept, with an error recorded.
 REDIRECT_MAX_TIMES = 20
+
+# --- Target guard (archiver.capture.targets) --------------------------------------------
+# archiver serve turns it on for the crawls it starts: every request (each redirect hop too) and
+# every response must be on a public address, unless ARCHIVER_ALLOW_PRIVATE_TARGETS allows it
+# (true, or a list of addresses, networks and address:port pairs).
+ARCHIVER_TARGET_GUARD_ENABLED = False
+ARCHIVER_ALLOW_PRIVATE_TARGETS = ""
 
 # Crawl run bookkeeping: the CLI creates the run and passes its id; otherwise one is started.
 ARCHIVER_RUN_ID = None

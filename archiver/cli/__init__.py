@@ -23,6 +23,7 @@ from archiver.cli.runs import runs_app
 from archiver.cli.schedule import schedule_app
 from archiver.cli.scheduler import scheduler_command
 from archiver.cli.search import search_command
+from archiver.cli.serve import serve_command
 from archiver.cli.show import get_command, show_command
 from archiver.cli.stats import stats_command
 from archiver.cli.verify import verify_command
@@ -74,6 +75,7 @@ app.add_typer(schedule_app, name="schedule")
 app.command("scheduler")(scheduler_command)
 app.command("extract")(extract_command)
 app.command("reextract")(reextract_command)
+app.command("serve")(serve_command)
 
 
 def main() -> None:

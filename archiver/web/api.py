@@ -1,0 +1,143 @@
+"""The JSON API under ``/api/``: every read goes through the catalogue's query modules.
+
+OpenAPI schema at ``/api/openapi.json``, rendered at ``/api/docs`` (no outside assets).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from archiver.versions import VersionError, history, pick_pair
+from archiver.web import records
+from archiver.web.deps import catalogue, page_captures, search_filters
+from archiver.web.jobs import ArchiveJobError
+from archiver.web.security import check_bearer
+from storage.catalogue import queries
+from storage.catalogue.runs import list_runs
+from storage.catalogue.search_model import Sort
+from storage.errors import SearchQueryError
+
+__all__ = ["ArchiveRequest", "router"]
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+Q = Annotated[str, Query(description='Full-text query: words, "a phrase", prefix*, OR, NOT, title:word.')]
+
+
+class ArchiveRequest(BaseModel):
+    """The body of ``POST /api/archive``."""
+
+    urls: list[str] = Field(description="http(s) URLs to archive now.", min_length=1)
+
+
+@router.get("/search", summary="Search archived articles")
+def api_search(
+    request: Request,
+    q: Q = "",
+    author: Annotated[str | None, Query(description="Only articles by this author (whole words).")] = None,
+    site: Annotated[str | None, Query(description="Only pages on this host or its subdomains.")] = None,
+    lang: Annotated[str | None, Query(description="Only articles in this language (en).")] = None,
+    since: Annotated[str | None, Query(description="Published on or after (2023, 2023-04, 2023-04-16, ISO).")]
+    = None,
+    until: Annotated[str | None, Query(description="Published on or before (the whole day, month or year).")]
+    = None,
+    status: Annotated[int | None, Query(description="Only captures with this HTTP status.")] = None,
+    sort: Annotated[Sort | None, Query(description="relevance (default with a query) or date.")] = None,
+    all_versions: Annotated[bool, Query(description="Every capture of a page, not only its latest match.")]
+    = False,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """The same results as ``archiver search --json``: each hit has ``capture_id``, ``url``,
+    ``title``, ``author``, ``published``, ``snippet`` (with ``highlights`` spans) and more."""
+    filters = search_filters(q, author=author, site=site, lang=lang, since=since, until=until, status=status,
+                             sort=sort, all_versions=all_versions)
+    with catalogue(request) as session:
+        try:
+            hits = queries.search_articles(session, filters, limit=limit + 1, offset=offset)
+        except SearchQueryError as exc:
+            raise HTTPException(400, str(exc)) from None
+        more = len(hits) > limit
+        results = [records.hit_record(hit) for hit in hits[:limit]]
+    return {"query": q, "offset": offset, "limit": limit, "next_offset": offset + limit if more else None,
+            "hits": results}
+
+
+@router.get("/captures/{capture_id}", summary="One capture and its article")
+def api_capture(request: Request, capture_id: int) -> dict[str, Any]:
+    """A capture as ``archiver show --json`` prints it, with the article's text and the replay URL."""
+    with catalogue(request) as session:
+        capture = queries.get_capture(session, capture_id)
+        if capture is None:
+            raise HTTPException(404, f"no capture {capture_id}")
+        record = records.capture_record(capture, capture.article, with_text=True)
+    record["replay_url"] = str(request.url_for("replay", capture_id=capture_id).path)
+    return record
+
+
+@router.get("/history", summary="Every capture of a page")
+def api_history(request: Request, url: Annotated[str, Query(description="The page's URL.")]) -> dict[str, Any]:
+    """Every capture of a page, oldest first, and what changed each time (``archiver history --json``)."""
+    with catalogue(request) as session:
+        entries = history(page_captures(session, url))
+        return {"url": url, "captures": [records.entry_record(entry) for entry in entries]}
+
+
+@router.get("/diff", summary="What changed between two captures of a page")
+def api_diff(
+    request: Request,
+    url: Annotated[str, Query(description="The page's URL.")],
+    from_id: Annotated[int | None, Query(alias="from", description="Older capture id.")] = None,
+    to_id: Annotated[int | None, Query(alias="to", description="Newer capture id.")] = None,
+) -> dict[str, Any]:
+    """Sentence-level changes of text and metadata (``archiver diff --json``); by default the last change."""
+    with catalogue(request) as session:
+        captures = page_captures(session, url)
+        try:
+            pair = pick_pair(captures, from_id=from_id, to_id=to_id)
+        except VersionError as exc:
+            raise HTTPException(400, str(exc)) from None
+        if pair is None:
+            versions = sum(1 for c in captures if c.article is not None)
+            message = (f"nothing to compare: {versions} capture(s) of this page have an article" if versions < 2
+                       else f"no change: the {versions} captures of this page with an article have the same content")
+            return {"url": url, "from": None, "to": None, "fields": [], "changes": [], "message": message}
+        return records.diff_record(*pair)
+
+
+@router.get("/runs", summary="Crawl runs, newest first")
+def api_runs(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+             kind: Annotated[str | None, Query(description="archive, crawl or schedule.")] = None) -> dict[str, Any]:
+    """Crawl runs with how they ended and their counts (``archiver runs --json``)."""
+    with catalogue(request) as session:
+        return {"runs": [records.run_record(run) for run in list_runs(session, limit=limit, kind=kind)]}
+
+
+@router.get("/schedules", summary="Crawl schedules")
+def api_schedules(request: Request) -> dict[str, Any]:
+    """Schedules with their next run, last run and failure flag (``archiver schedule list --json``)."""
+    with catalogue(request) as session:
+        return {"schedules": records.schedule_records(session, flag_after=request.app.state.failure_flag)}
+
+
+@router.post("/archive", summary="Archive URLs now (needs the API token)",
+             responses={400: {"description": "a bad URL, or a target on a non-public address"},
+                        401: {"description": "no or wrong token"}, 503: {"description": "no token configured"}})
+async def api_archive(request: Request, body: ArchiveRequest,
+                      authorization: Annotated[str | None, Header()] = None) -> JSONResponse:
+    """Fetch, WARC, extract and catalogue the URLs; returns one capture per URL (``archiver archive --json``).
+
+    Needs ``Authorization: Bearer TOKEN`` (``ARCHIVER_API_TOKEN``). Targets on loopback, private,
+    link-local, multicast, reserved and metadata addresses are refused (400), before the crawl
+    and at every redirect hop, unless ``ARCHIVER_ALLOW_PRIVATE_TARGETS`` allows them.
+    """
+    check_bearer(request.app.state.config.api_token, authorization)
+    try:
+        result = await request.app.state.jobs.archive(body.urls)
+    except ArchiveJobError as exc:
+        return JSONResponse({"detail": str(exc), "captures": exc.captures}, status_code=exc.status)
+    return JSONResponse({"captures": result.captures})

@@ -1,0 +1,83 @@
+"""What every route shares: a catalogue session, the templates, the search filters from a query string."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from fastapi import HTTPException, Request
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from archiver.cli.filters import build_filters
+from storage import Archive
+from storage.catalogue import queries
+from storage.catalogue.models import Capture
+from storage.catalogue.search_model import SearchFilters, Sort, split_marks
+
+__all__ = ["archive_of", "catalogue", "marked", "page_captures", "search_filters", "templates"]
+
+templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+
+
+def marked(snippet: str) -> Markup:
+    """A search snippet as HTML: escaped, its matched words in ``<mark>``."""
+    text, spans = split_marks(snippet or "")
+    out, last = [], 0
+    for start, end in spans:
+        out.append(html.escape(text[last:start]))
+        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        last = end
+    out.append(html.escape(text[last:]))
+    return Markup("".join(out))
+
+
+def _when(value: datetime | None) -> str:
+    return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+templates.env.filters["marked"] = marked
+templates.env.filters["when"] = _when
+
+
+def archive_of(request: Request) -> Archive:
+    """The archive the app serves."""
+    return request.app.state.archive
+
+
+@contextmanager
+def catalogue(request: Request) -> Iterator[Session]:
+    """A catalogue session for one request (committed and closed afterwards)."""
+    with archive_of(request).db.session() as session:
+        yield session
+
+
+def search_filters(q: str = "", *, author: str | None = None, site: str | None = None, lang: str | None = None,
+                   since: str | None = None, until: str | None = None, status: int | None = None,
+                   sort: Sort | None = None, all_versions: bool = False) -> SearchFilters:
+    """The CLI's search options as a :class:`SearchFilters`; a bad date is a 400."""
+    try:
+        return build_filters(q, author=author or None, site=site or None, lang=lang or None, since=since or None,
+                             until=until or None, status=status, all_versions=all_versions, sort=sort)
+    except typer.BadParameter as exc:
+        raise HTTPException(400, exc.message) from None
+
+
+def page_captures(session: Session, url: str) -> list[Capture]:
+    """Every capture of ``url`` (requested or final, as given or normalised), oldest first; 404 when none."""
+    from spiders.urls import validate_url
+
+    captures = list(queries.captures_of_url(session, url))
+    if not captures:
+        try:
+            captures = list(queries.captures_of_url(session, validate_url(url)))
+        except ValueError:
+            captures = []
+    if not captures:
+        raise HTTPException(404, f"nothing archived for {url!r}")
+    return captures

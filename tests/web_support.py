@@ -1,0 +1,149 @@
+"""What the web tests share: an archive made by archiving the fixture site, a tiny side server,
+the app served by ``archiver serve`` in a subprocess, and an in-process ASGI client."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fixture_site import ARTICLE_PATH, RunningSite
+
+from archiver.web import WebConfig, create_app
+from storage import StorageConfig
+
+ATTACK_TITLE = "Attack page"
+#: An archived page whose script tries to read the app's cookies and call its API, and writes
+#: what it got into the title and the page. Under the replay sandbox it must not run at all.
+ATTACK_HTML = f"""<!doctype html><html><head><meta charset="utf-8"><title>{ATTACK_TITLE}</title></head>
+<body><h1>Nothing to see</h1><p id="out">script did not run</p>
+<script>
+var found = [];
+try {{ found.push("cookie=" + document.cookie); }} catch (e) {{ found.push("cookie-error=" + e.name); }}
+document.getElementById("out").textContent = "script ran: " + found.join(" ");
+document.title = "PWNED " + found.join(" ");
+fetch("/api/search?q=armenia").then(function (r) {{ return r.text(); }}).then(function (t) {{
+  document.getElementById("out").textContent += " api=" + t.length;
+  document.title += " api=" + t.length;
+}}, function (e) {{ document.getElementById("out").textContent += " api-error=" + e.name; }});
+</script></body></html>"""
+
+
+def env_for(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of an archiver subprocess on the archive at ``home``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVER_")}
+    return {**env, "ARCHIVER_HOME": str(home), "NO_COLOR": "1", **extra}
+
+
+def archive_urls(home: Path, *urls: str) -> list[dict[str, Any]]:
+    """Run ``archiver archive --json URL...`` on ``home``; the JSON objects it printed."""
+    done = subprocess.run([sys.executable, "-m", "archiver", "archive", "--json", *urls], capture_output=True,
+                          text=True, env=env_for(home), timeout=180, check=False)
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+@dataclass
+class SiteArchive:
+    """An archive of the fixture site: the seed article, ``/changing`` in two versions, a redirect."""
+
+    home: Path
+    site: RunningSite
+    article: dict[str, Any]
+    changing: list[dict[str, Any]]
+    redirect: dict[str, Any]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def storage(self) -> StorageConfig:
+        return StorageConfig.from_env({}, home=self.home)
+
+    @property
+    def changing_url(self) -> str:
+        return self.site.url + "changing"
+
+
+def archive_fixture_site(home: Path, site: RunningSite, *extra_urls: str) -> SiteArchive:
+    """Archive the seed article, ``/changing`` (version 1), ``/redirect`` and ``extra_urls``, then
+    ``/changing`` again at version 2 (two ``archiver archive`` runs)."""
+    site.control(changing=1)
+    first = archive_urls(home, site.url + ARTICLE_PATH.lstrip("/"), site.url + "changing", site.url + "redirect",
+                         *extra_urls)
+    site.control(changing=2)
+    second = archive_urls(home, site.url + "changing")
+    return SiteArchive(home=home, site=site, article=first[0], changing=[first[1], second[0]], redirect=first[2],
+                       extra={url: record for url, record in zip(extra_urls, first[3:], strict=True)})
+
+
+class SideServer:
+    """A small HTTP server on 127.0.0.1 in a thread: ``routes`` maps a path to (status, headers, body)."""
+
+    def __init__(self, routes: dict[str, tuple[int, dict[str, str], bytes]]) -> None:
+        self.routes = routes
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                server.requests.append(self.path)
+                status, headers, body = server.routes.get(self.path, (404, {}, b"not found"))
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> SideServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def asgi_client(config: WebConfig) -> httpx.AsyncClient:
+    """An httpx client that calls the app of ``config`` in-process (no socket)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(config)), base_url="http://testserver")
+
+
+@contextmanager
+def served_app(home: Path, **env: str) -> Iterator[str]:
+    """``archiver serve --port 0`` on ``home`` in a subprocess; yields its base URL (read from its log)."""
+    proc = subprocess.Popen([sys.executable, "-m", "archiver", "serve", "--port", "0"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=env_for(home, **env))
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "Uvicorn running on " in line:
+                url = line.split("Uvicorn running on ", 1)[1].split()[0]
+                break
+        else:
+            raise RuntimeError("archiver serve exited before it listened")
+        threading.Thread(target=proc.stderr.read, daemon=True).start()  # keep draining its log
+        yield url.rstrip("/") + "/"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -257,6 +257,17 @@ def test_refresh_uses_conditional_requests_and_writes_revisits(three_crawls) -> 
 # --------------------------------------------------------------------------- stop, kill, resume
 
 
+@pytest.fixture
+def started():
+    """Crawl processes a test starts; any still running when it ends (a failed test) are killed."""
+    processes: list[subprocess.Popen[str]] = []
+    yield processes
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate(timeout=30)
+
+
 def _start_slow_crawl(site, home: Path, *extra: str) -> subprocess.Popen[str]:
     args = [tool("archiver"), "crawl", "--sitemap", site.url + "robots.txt", "--name", "gazette", "--json",
             "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0.15", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
@@ -292,8 +303,9 @@ def _resume_and_check(site, home: Path, archived_before: set[str]) -> dict:
     return run
 
 
-def test_sigkill_then_resume_completes_without_refetching(site, home) -> None:
+def test_sigkill_then_resume_completes_without_refetching(site, home, started) -> None:
     process = _start_slow_crawl(site, home)
+    started.append(process)
     _wait_for_articles(process, 8)
     os.killpg(process.pid, signal.SIGKILL)
     process.communicate(timeout=30)
@@ -312,8 +324,9 @@ def test_sigkill_then_resume_completes_without_refetching(site, home) -> None:
     assert statuses == {killed_id: "interrupted", run["id"]: "finished"}
 
 
-def test_sigint_stops_cleanly_and_resume_continues(site, home) -> None:
+def test_sigint_stops_cleanly_and_resume_continues(site, home, started) -> None:
     process = _start_slow_crawl(site, home)
+    started.append(process)
     _wait_for_articles(process, 5)
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C
     _out, err = process.communicate(timeout=60)

@@ -13,14 +13,20 @@ import json
 import subprocess
 import threading
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from websockets.sync.client import ClientConnection, connect
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
-         "--remote-debugging-port=0", "--remote-allow-origins=*"]
+         "--disable-breakpad", "--disable-crash-reporter", "--remote-debugging-port=0", "--remote-allow-origins=*"]
+
+
+def _drain(stream: IO[str]) -> None:
+    """Read a child's log to its end (so the child never blocks on a full pipe), then close it."""
+    with stream:
+        stream.read()
 
 
 class JsError(Exception):
@@ -35,6 +41,14 @@ class Browser:
         self.proc = subprocess.Popen([str(CHROMIUM), *FLAGS, f"--user-data-dir={user_data_dir}", "about:blank"],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True)
+        self._connection: Any = None
+        try:
+            self._start()
+        except BaseException:
+            self.close()  # never leave a browser behind
+            raise
+
+    def _start(self) -> None:
         assert self.proc.stderr is not None
         endpoint = None
         for line in self.proc.stderr:
@@ -44,8 +58,8 @@ class Browser:
         if endpoint is None:
             self.proc.wait(timeout=10)
             raise RuntimeError("chromium exited before it opened its DevTools endpoint")
-        threading.Thread(target=self.proc.stderr.read, daemon=True).start()
-        self._connection = connect(endpoint, max_size=None, open_timeout=timeout)
+        threading.Thread(target=_drain, args=(self.proc.stderr,), daemon=True).start()
+        self._connection = connect(endpoint, max_size=None, open_timeout=self.timeout)
         self.ws: ClientConnection = self._connection.__enter__()
         self._ids = itertools.count(1)
         self.events: list[dict[str, Any]] = []
@@ -121,7 +135,8 @@ class Browser:
     def close(self) -> None:
         """Close the connection and stop Chromium."""
         try:
-            self._connection.__exit__(None, None, None)
+            if self._connection is not None:
+                self._connection.__exit__(None, None, None)
         finally:
             self.proc.terminate()
             try:
@@ -129,5 +144,5 @@ class Browser:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-            if self.proc.stderr is not None:
-                self.proc.stderr.close()
+            if self.proc.stderr is not None and not self._connection:
+                self.proc.stderr.close()  # no drain thread owns it

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 from fixture_site import ARTICLE_PATH, RunningSite
@@ -125,6 +125,12 @@ def asgi_client(config: WebConfig) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(config)), base_url="http://testserver")
 
 
+def _drain(stream: IO[str]) -> None:
+    """Read a child's log to its end (so the child never blocks on a full pipe), then close it."""
+    with stream:
+        stream.read()
+
+
 @contextmanager
 def served_app(home: Path, **env: str) -> Iterator[str]:
     """``archiver serve --port 0`` on ``home`` in a subprocess; yields its base URL (read from its log)."""
@@ -137,8 +143,9 @@ def served_app(home: Path, **env: str) -> Iterator[str]:
                 url = line.split("Uvicorn running on ", 1)[1].split()[0]
                 break
         else:
+            proc.stderr.close()
             raise RuntimeError("archiver serve exited before it listened")
-        threading.Thread(target=proc.stderr.read, daemon=True).start()  # keep draining its log
+        threading.Thread(target=_drain, args=(proc.stderr,), daemon=True).start()  # keep draining its log
         yield url.rstrip("/") + "/"
     finally:
         proc.terminate()
@@ -147,5 +154,3 @@ def served_app(home: Path, **env: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        if proc.stderr is not None:
-            proc.stderr.close()

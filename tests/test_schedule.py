@@ -269,6 +269,8 @@ def test_bad_input_from_the_installed_command_is_one_line_without_traceback(home
     (["add", "news", "--cron", "0 * * * *", "--time-limit", "soon", "--", "--urls", "u.txt"], 2,
      "error: not a duration: 'soon' (use e.g. 90, 45s, 30m, 2h, 1h30m)"),
     (["add", "../etc", "--cron", "@daily", "--", "--urls", "u.txt"], 2, "error: not a schedule name: '../etc'"),
+    (["add", "news", "--cron", "@daily", "--", "--max-pages", "5"], 2,
+     "error: archiver crawl: give exactly one of --sitemap URL, --feed URL, --site URL, --urls FILE"),
     (["show", "nothing-here"], 1, "error: no schedule named 'nothing-here' (see `archiver schedule list`)"),
     (["run", "nothing-here"], 1, "error: no schedule named 'nothing-here' (see `archiver schedule list`)"),
 ])

@@ -19,6 +19,7 @@ from archiver.scheduling.cron import ScheduleError
 __all__ = ["check_crawl_args"]
 
 _HELP = {"--help", "-h"}
+_CRAWL_SOURCES = ("sitemap", "feed", "site", "urls")
 
 
 def check_crawl_args(args: Sequence[str], subcommand: str | None) -> list[str]:
@@ -36,13 +37,17 @@ def check_crawl_args(args: Sequence[str], subcommand: str | None) -> list[str]:
         return arguments
     command = _command(subcommand)
     try:
-        with command.make_context(f"archiver {subcommand}", list(arguments), resilient_parsing=False):
-            pass
+        with command.make_context(f"archiver {subcommand}", list(arguments), resilient_parsing=False) as context:
+            params = dict(context.params)
     except typer.Exit:
         raise ScheduleError(f"{' '.join(arguments)!r} asks `archiver {subcommand}` for information, "
                             "not a run") from None
     except TyperException as exc:
         raise ScheduleError(f"archiver {subcommand}: {exc.format_message()}") from None
+    # The one rule `archiver crawl` checks in its body rather than its parser.
+    if (subcommand == "crawl" and set(_CRAWL_SOURCES) <= params.keys()
+            and sum(1 for source in _CRAWL_SOURCES if params[source]) != 1):
+        raise ScheduleError("archiver crawl: give exactly one of --sitemap URL, --feed URL, --site URL, --urls FILE")
     return arguments
 
 

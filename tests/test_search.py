@@ -26,7 +26,8 @@ from storage.catalogue import queries
 from storage.catalogue.database import MIGRATIONS, Database, make_engine
 from storage.catalogue.fts_query import to_fts5
 from storage.catalogue.hosts import host_key
-from storage.catalogue.search_model import SearchFilters, Sort
+from storage.catalogue.search import PG_SEARCH_VECTOR_SQL
+from storage.catalogue.search_model import SearchFilters, Sort, split_marks
 
 HIT_FIELDS = {"capture_id", "url", "title", "author", "authors", "published", "sitename", "language", "snippet",
               "score"}
@@ -278,11 +279,8 @@ def test_migration_fills_host_key_of_existing_captures(tmp_path: Path) -> None:
     db.close()
 
 
-def test_filters_and_versions_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
-    """The same query module on PostgreSQL: metadata filters, site by host key, latest version per page.
-
-    (PostgreSQL has no full-text index yet: a query there is a case-insensitive substring.)
-    """
+def test_search_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    """The same query module on PostgreSQL: tsquery over the GIN-indexed tsvector, filters, latest versions."""
     config = StorageConfig.from_env({"ARCHIVER_DATABASE_URL": postgres_url}, home=tmp_path / "archive",
                                     fsync_interval=0.0)
     with Archive(config) as archive:
@@ -293,11 +291,28 @@ def test_filters_and_versions_on_postgresql(postgres_url: str, tmp_path: Path) -
                 return [hit.capture.id for hit in
                         queries.search_articles(session, SearchFilters(**fields), limit=None)]  # type: ignore[arg-type]
 
+            hits = queries.search_articles(session, SearchFilters(query="Armenia CSTO"))
+            assert [hit.capture.id for hit in hits] == [ids["seed"], ids["both"]]
+            assert hits[0].score < hits[1].score < 0
+            plain, spans = split_marks(hits[0].snippet)
+            assert {plain[a:b].lower() for a, b in spans} == {"armenia", "csto"}, hits[0].snippet
+            assert found(query='"Collective Security Treaty Organisation"') == [ids["seed"]]
+            assert found(query='"Organisation Collective Security"') == []
+            assert set(found(query="Armen*")) == {ids["seed"], ids["wine"], ids["both"]}
+            assert set(found(query="wine OR Minsk")) == {ids["wine"], ids["csto"]}
+            assert set(found(query="Armenia -CSTO")) == {ids["wine"]}
+            assert found(query="title:CSTO") == [ids["csto"]]
             assert found(author="AFP") == [ids["csto"], ids["french"], ids["seed"]]
             assert found(author="AFP", language="en", site="themoscowtimes.com") == [ids["csto"], ids["seed"]]
             assert found(site="example.org") == [v3.id, ids["wine"]]
-            assert found(query="collective security treaty") == [ids["seed"]]
             assert found(query="minister resigned") == [v3.id]
             assert sorted(found(query="minister resigned", all_versions=True)) == [v1.id, v2.id, v3.id]
             assert [h.capture.id for h in queries.search_articles(session, SearchFilters(), limit=2, offset=1)] == \
                 found()[1:3]
+            with pytest.raises(SearchQueryError):
+                found(query="armenia AND")
+            # The condition is the indexed expression: with sequential scans off, the plan uses the GIN index.
+            session.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = "\n".join(session.scalars(text(
+                f"EXPLAIN SELECT id FROM articles WHERE {PG_SEARCH_VECTOR_SQL} @@ to_tsquery('simple', 'armenia')")))
+            assert "ix_articles_search" in plan, plan

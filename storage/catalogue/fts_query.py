@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 from storage.errors import SearchQueryError
 
-__all__ = ["FTS_COLUMNS", "column_phrase", "quote", "to_fts5"]
+__all__ = ["FTS_COLUMNS", "Binary", "Columns", "Near", "Node", "Phrase", "column_phrase", "parse", "quote", "to_fts5",
+           "to_tsquery"]
 
 FTS_COLUMNS = ("title", "author", "text")
 _OPERATORS = ("AND", "OR", "NOT")
@@ -50,17 +51,120 @@ def to_fts5(query: str) -> str:
     """The FTS5 expression for ``query`` (see the module docstring); empty for a blank query."""
     if not query.strip():
         return ""
+    tree = parse(query)
+    return "" if tree is None else _fts5(tree)
+
+
+def to_tsquery(query: str, *, author: str | None = None, ranking: bool = False) -> str:
+    """The PostgreSQL ``to_tsquery('simple', ...)`` text for ``query`` (and an author filter); '' for neither.
+
+    Columns become weights: title A, author B, text D (the index of migration 0004).
+    ``NEAR(...)`` becomes AND and ``^`` is dropped: tsquery has neither. With ``ranking``, the
+    query's wanted terms joined by OR (what is excluded left out): ``ts_rank`` then scores
+    term weights and frequencies, where for an AND it would score how close the terms stand.
+    """
+    parts = [tree] if (tree := parse(query)) is not None else []
+    if author and author.strip():
+        parts.append(Columns("author", Phrase(author.strip())))
+    if not parts:
+        return ""
+    node = parts[0] if len(parts) == 1 else Binary("AND", parts[0], parts[1])
+    return _tsquery(node, "", ranking=ranking)
+
+
+def parse(query: str) -> Node | None:
+    """The query as a tree (None for a blank query); malformed input raises :class:`SearchQueryError`."""
+    if not query.strip():
+        return None
     tokens = _Lexer(query).tokens()
     if not tokens:
         raise SearchQueryError(f"bad search query {query!r}: no words to search for")
     return _Parser(query, tokens).parse()
 
 
+def _fts5(node: Node) -> str:
+    if isinstance(node, Phrase):
+        return ("^" if node.caret else "") + quote(node.text) + ("*" if node.prefix else "")
+    if isinstance(node, Binary):
+        return f"({_fts5(node.left)} {node.op} {_fts5(node.right)})"
+    if isinstance(node, Columns):
+        return f"{node.spec} : {_fts5(node.child)}"
+    distance = "" if node.distance is None else f", {node.distance}"
+    return f"NEAR({' '.join(_fts5(p) for p in node.phrases)}{distance})"
+
+
+_WEIGHTS = {"title": "A", "author": "B", "text": "D"}
+
+
+def _tsquery(node: Node, weights: str, *, ranking: bool = False) -> str:
+    if isinstance(node, Phrase):
+        words = [word.lower() for word in re.findall(r"[^\W_]+", node.text)]
+        lexemes = ["'" + word.replace("'", "''") + "'" for word in words]
+        if node.prefix:
+            lexemes[-1] += ":*"
+        if weights:
+            lexemes = [lexeme + ("" if lexeme.endswith(":*") else ":") + weights for lexeme in lexemes]
+        return lexemes[0] if len(lexemes) == 1 else "(" + " <-> ".join(lexemes) + ")"
+    if isinstance(node, Binary):
+        if ranking and node.op == "NOT":
+            return _tsquery(node.left, weights, ranking=True)
+        operator = "|" if ranking else {"AND": "&", "OR": "|", "NOT": "& !"}[node.op]
+        return (f"({_tsquery(node.left, weights, ranking=ranking)} {operator} "
+                f"{_tsquery(node.right, weights, ranking=ranking)})")
+    if isinstance(node, Columns):
+        negate = node.spec.startswith("-")
+        names = node.spec.lstrip("-").strip("{}").split()
+        chosen = {_WEIGHTS[name] for name in names}
+        if negate:
+            chosen = set(_WEIGHTS.values()) - chosen
+        return _tsquery(node.child, "".join(sorted(chosen)), ranking=ranking)
+    return "(" + (" | " if ranking else " & ").join(_tsquery(p, weights) for p in node.phrases) + ")"
+
+
 @dataclass(frozen=True)
 class _Token:
     kind: str  # phrase | op | lp | rp | colspec | near | comma | number
-    text: str
+    text: str  # a phrase's own text (unquoted)
     minus: bool = False  # an op NOT written as -word
+    prefix: bool = False  # phrase*
+    caret: bool = False  # ^phrase
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Words that must appear in this order; ``prefix``: the last one may go on (``word*``)."""
+
+    text: str
+    prefix: bool = False
+    caret: bool = False
+
+
+@dataclass(frozen=True)
+class Binary:
+    """``left OP right`` with OP one of AND, OR, NOT (NOT: left and not right)."""
+
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Columns:
+    """``child`` restricted to some columns; ``spec`` as written: title, -title, {title author}, -{...}."""
+
+    spec: str
+    child: Node
+
+
+@dataclass(frozen=True)
+class Near:
+    """Phrases within ``distance`` tokens of each other (FTS5's default 10 when None)."""
+
+    phrases: tuple[Phrase, ...]
+    distance: int | None
+
+
+Node = Phrase | Binary | Columns | Near
 
 
 def _has_word(text: str) -> bool:
@@ -134,8 +238,7 @@ class _Lexer:
     def _phrase(self, text: str, *, prefix: bool = False) -> None:
         caret, self.caret = self.caret, False
         if _has_word(text):
-            self.out.append(_Token("phrase", ("^" if caret and not self.near_depth else "") + quote(text)
-                                   + ("*" if prefix else "")))
+            self.out.append(_Token("phrase", text, prefix=prefix, caret=caret and not self.near_depth))
 
     def _colset(self, start: int) -> int:
         query = self.query
@@ -220,21 +323,21 @@ class _Parser:
         self.pos += 1
         return token
 
-    def parse(self) -> str:
+    def parse(self) -> Node:
         expression = self.or_expr()
         token = self.peek()
         if token is not None:  # only a stray ',' or number can be left over
             raise self.error(f"unexpected {token.text!r}")
         return expression
 
-    def or_expr(self) -> str:
+    def or_expr(self) -> Node:
         left = self.and_expr()
         while (token := self.peek()) is not None and token.text == "OR" and token.kind == "op":
             self.take()
-            left = f"({left} OR {self.operand(token)})"
+            left = Binary("OR", left, self.operand(token))
         return left
 
-    def and_expr(self) -> str:
+    def and_expr(self) -> Node:
         left = self.not_expr()
         while (token := self.peek()) is not None and (
                 (token.kind == "op" and token.text == "AND") or token.kind in self._STARTS):
@@ -243,17 +346,17 @@ class _Parser:
                 right = self.operand(token)
             else:
                 right = self.not_expr()
-            left = f"({left} AND {right})"
+            left = Binary("AND", left, right)
         return left
 
-    def not_expr(self) -> str:
+    def not_expr(self) -> Node:
         left = self.unary()
         while (token := self.peek()) is not None and token.kind == "op" and token.text == "NOT":
             self.take()
-            left = f"({left} NOT {self.unary(after=token)})"
+            left = Binary("NOT", left, self.unary(after=token))
         return left
 
-    def operand(self, operator: _Token) -> str:
+    def operand(self, operator: _Token) -> Node:
         """The right-hand side of AND / OR."""
         return self.not_expr() if self._starts_operand() else self.unary(after=operator)
 
@@ -261,7 +364,7 @@ class _Parser:
         token = self.peek()
         return token is not None and token.kind in self._STARTS
 
-    def unary(self, *, after: _Token | None = None) -> str:
+    def unary(self, *, after: _Token | None = None) -> Node:
         token = self.peek()
         if token is None or token.kind not in self._STARTS:
             raise self._missing(after, token)
@@ -269,7 +372,7 @@ class _Parser:
             self.take()
             if not self._starts_operand() or self.peek().kind == "colspec":  # type: ignore[union-attr]
                 raise self.error(f"{token.text}: needs a search term after it")
-            return f"{token.text} : {self.primary()}"
+            return Columns(token.text, self.primary())
         return self.primary()
 
     def _missing(self, after: _Token | None, found: _Token | None) -> SearchQueryError:
@@ -285,10 +388,10 @@ class _Parser:
             return self.error(f"unexpected {found.text!r}")
         return self.error("a search term is missing")
 
-    def primary(self) -> str:
+    def primary(self) -> Node:
         token = self.take()
         if token.kind == "phrase":
-            return token.text
+            return Phrase(token.text, token.prefix, token.caret)
         if token.kind == "lp":
             if self.peek() is not None and self.peek().kind == "rp":  # type: ignore[union-attr]
                 raise self.error("empty parentheses")
@@ -297,24 +400,25 @@ class _Parser:
             if closing is None or closing.kind != "rp":
                 raise self._missing(None, closing)
             self.take()
-            return inner if inner.startswith("(") else f"({inner})"
+            return inner
         return self.near()
 
-    def near(self) -> str:
+    def near(self) -> Node:
         usage = "write NEAR(word word ...) or NEAR(word word ..., 10)"
         self.take()  # the "(" the lexer saw right after NEAR
-        phrases: list[str] = []
-        distance = ""
+        phrases: list[Phrase] = []
+        distance = None
         while (token := self.peek()) is not None and token.kind == "phrase":
-            phrases.append(self.take().text)
+            taken = self.take()
+            phrases.append(Phrase(taken.text, taken.prefix))
         if (token := self.peek()) is not None and token.kind == "comma":
             self.take()
             number = self.peek()
             if number is None or number.kind != "number":
                 raise self.error(f"NEAR's distance must be a number: {usage}")
-            distance = ", " + self.take().text
+            distance = int(self.take().text)
         closing = self.peek()
         if not phrases or closing is None or closing.kind != "rp":
             raise self.error(usage)
         self.take()
-        return f"NEAR({' '.join(phrases)}{distance})"
+        return Near(tuple(phrases), distance)

@@ -2,8 +2,10 @@
 
 On SQLite the query and the author filter go through the FTS5 index of migration 0001
 (``articles_fts``: title, author, text): bm25 ranking, title weighted over authors over body,
-and a snippet of the text with the matches marked. Other databases match the query as a
-case-insensitive substring until their own full-text index is added.
+and a snippet of the text with the matches marked. On PostgreSQL the same query (parsed once
+by :mod:`storage.catalogue.fts_query`) becomes a ``tsquery`` over a weighted ``tsvector``
+that migration 0004 indexes with GIN, ranked by ``ts_rank``, with ``ts_headline`` snippets.
+Other databases match the query as a case-insensitive substring.
 
 How a search runs, so that the first page stays fast on a large catalogue:
 
@@ -44,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
-from storage.catalogue.fts_query import column_phrase, to_fts5
+from storage.catalogue.fts_query import column_phrase, to_fts5, to_tsquery
 from storage.catalogue.hosts import host_key_condition
 from storage.catalogue.models import Article, Capture
 from storage.catalogue.search_model import MARK_END, MARK_START, SearchFilters, SearchHit, Sort, excerpt, lead
@@ -59,6 +61,15 @@ _SNIPPET_TOKENS = 24
 _TEXT_COLUMN = 2
 _FTS_ERRORS = ("fts5", "unterminated string", "no such column", "expected integer")
 _BATCH = 500
+
+# PostgreSQL: the weighted tsvector that migration 0004 indexes (GIN); this SQL must stay identical to
+# the index's expression, or the planner cannot use the index.
+_PG_CONFIG = literal_column("'simple'::regconfig")
+PG_SEARCH_VECTOR_SQL = ("(setweight(to_tsvector('simple'::regconfig, coalesce(articles.title, '')), 'A') || "
+                        "setweight(to_tsvector('simple'::regconfig, coalesce(articles.author, '')), 'B') || "
+                        "setweight(to_tsvector('simple'::regconfig, coalesce(articles.text, '')), 'D'))")
+PG_SEARCH_VECTOR = literal_column(PG_SEARCH_VECTOR_SQL)
+_PG_HEADLINE = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=1"
 
 
 @dataclass(frozen=True)
@@ -131,12 +142,21 @@ class _Search:
         self.session = session
         self.filters = filters
         self.sqlite = is_sqlite(session)
+        postgres = session.get_bind().dialect.name == "postgresql"
         self.match = _fts_expression(filters) if self.sqlite else ""
-        self.by_relevance = (self.sqlite and filters.effective_sort is Sort.relevance
+        self.by_relevance = ((self.sqlite or postgres) and filters.effective_sort is Sort.relevance
                              and bool(filters.query.strip()))
         self.date = func.coalesce(Article.published_at, Capture.fetched_at)
         self.conditions = _metadata_conditions(session, filters)
-        if not self.sqlite:
+        self.rank: ColumnElement | None = None  # PostgreSQL: -ts_rank (lower is better, as bm25)
+        if postgres:
+            text_query = to_tsquery(filters.query, author=filters.author)
+            if text_query:
+                tsquery = func.to_tsquery(_PG_CONFIG, text_query)
+                self.conditions.append(PG_SEARCH_VECTOR.op("@@")(tsquery))
+                ranking = func.to_tsquery(_PG_CONFIG, to_tsquery(filters.query, ranking=True))
+                self.rank = -func.ts_rank(PG_SEARCH_VECTOR, ranking)
+        elif not self.sqlite:
             self.conditions += _substring_conditions(filters)
 
     def run(self, *, limit: int | None, offset: int) -> list[_Row]:
@@ -174,8 +194,9 @@ class _Search:
                          .join(Article, Article.id == ranked.c.rowid))
             order = [ranked.c.score.asc()] if self.by_relevance else []
         else:
-            statement = select(*columns, null()).select_from(Article)
-            order = []
+            score = self.rank if self.by_relevance and self.rank is not None else null()
+            statement = select(*columns, score).select_from(Article)
+            order = [score.asc()] if self.by_relevance and self.rank is not None else []
         statement = statement.join(Capture, Capture.id == Article.capture_id).where(*self.conditions)
         statement = statement.order_by(*order, self.date.desc(), Article.id.desc())
         if fetch is not None:
@@ -272,8 +293,15 @@ def _site_condition(session: Session, site: str) -> ColumnElement[bool]:
 
 
 def _snippets(session: Session, filters: SearchFilters, article_ids: list[int]) -> dict[int, str]:
-    """FTS5 snippets of the text for these articles, matches marked (SQLite with a query only)."""
-    if not article_ids or not is_sqlite(session) or not filters.query.strip():
+    """Snippets of the text for these articles, matches marked (SQLite and PostgreSQL, with a query only)."""
+    if not article_ids or not filters.query.strip():
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        tsquery = func.to_tsquery(_PG_CONFIG, to_tsquery(filters.query))
+        rows = session.execute(select(Article.id, func.ts_headline(_PG_CONFIG, Article.text, tsquery, _PG_HEADLINE))
+                               .where(Article.id.in_(article_ids))).all()
+        return {article_id: snippet for article_id, snippet in rows if snippet}
+    if not is_sqlite(session):
         return {}
     rows = session.execute(
         select(_FTS.c.rowid, func.snippet(_FTS_TABLE, _TEXT_COLUMN, MARK_START, MARK_END, "…", _SNIPPET_TOKENS))

@@ -113,13 +113,14 @@ def changing_page(archive: Archive) -> list[Capture]:
     ]
 
 
-def run_cli(home: Path, *args: str) -> tuple[int, str, str]:
+def run_cli(home: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """Run ``archiver ARGS`` in process on the archive at ``home``: (exit code, stdout, stderr)."""
     from typer.testing import CliRunner
 
     from archiver.cli import app
 
-    result = CliRunner().invoke(app, list(args), env={"ARCHIVER_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200"})
+    result = CliRunner().invoke(app, list(args), env={"ARCHIVER_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200",
+                                                      **(env or {})})
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result.exit_code, result.stdout, result.stderr

@@ -7,22 +7,31 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from catalogue_samples import changing_page, newsroom, run_cli, when
 
 from storage import Archive, StorageConfig
 from storage.articles import parse_iso_instant
 
 
-def test_stats_json_matches_the_catalogue_built(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    """No setting (the SQLite default), or ARCHIVER_DATABASE_URL of a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return {}
+    return {"ARCHIVER_DATABASE_URL": request.getfixturevalue("postgres_url")}
+
+
+def test_stats_json_matches_the_catalogue_built(tmp_path: Path, database_env: dict[str, str]) -> None:
     home = tmp_path / "archive"
-    with Archive(StorageConfig.from_env({}, home=home, fsync_interval=0.0)) as archive:
+    with Archive(StorageConfig.from_env(database_env, home=home, fsync_interval=0.0)) as archive:
         captures = list(newsroom(archive).values()) + changing_page(archive)
         failed = archive.record_failure("https://news.example.org/timeout", "timed out", fetched_at=when(9))
         with archive.db.session() as session:
             articles = {c.id: session.merge(c).article for c in captures}
             published = [a.published for a in articles.values()]
             languages = [a.language for a in articles.values()]
-    code, out, err = run_cli(home, "stats", "--json")
+    code, out, err = run_cli(home, "stats", "--json", env=database_env)
     assert code == 0, err
     report = json.loads(out)
 

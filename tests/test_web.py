@@ -335,3 +335,15 @@ def test_web_config_refuses_a_bad_allow_list(tmp_path: Path) -> None:
     from storage import ConfigError
     with pytest.raises(ConfigError, match="ARCHIVER_ALLOW_PRIVATE_TARGETS"):
         WebConfig.from_env({"ARCHIVER_HOME": str(tmp_path), "ARCHIVER_ALLOW_PRIVATE_TARGETS": "intranet"})
+
+
+def test_serve_refuses_a_bad_setting_in_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from archiver.cli import app
+
+    result = CliRunner().invoke(app, ["serve"], env={"ARCHIVER_HOME": str(tmp_path / "archive"),
+                                                     "ARCHIVER_ALLOW_PRIVATE_TARGETS": "intranet"})
+    assert result.exit_code == 2
+    assert "ARCHIVER_ALLOW_PRIVATE_TARGETS: 'intranet' is not an address" in result.stderr
+    assert "Traceback" not in result.stderr

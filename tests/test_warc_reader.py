@@ -76,3 +76,17 @@ def test_resolve_falls_back_to_open_name(tmp_path: Path) -> None:
     assert resolve_warc_path(tmp_path, "a.warc.gz").name == "a.warc.gz.open"
     (tmp_path / "a.warc.gz").write_bytes(b"")
     assert resolve_warc_path(tmp_path, "a.warc.gz").name == "a.warc.gz"
+
+
+def test_response_without_target_uri_is_corrupt_not_a_crash(tmp_path: Path) -> None:
+    # warcio itself fails with AttributeError here (it calls startswith on the missing URI).
+    block = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"
+    record = (b"WARC/1.1\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-000000000001>\r\n"
+              b"WARC-Date: 2026-11-30T00:00:00Z\r\nContent-Type: application/http; msgtype=response\r\n"
+              b"Content-Length: " + str(len(block)).encode() + b"\r\n\r\n" + block + b"\r\n\r\n")
+    path = tmp_path / "no-uri.warc"
+    path.write_bytes(record)
+    with pytest.raises(CorruptRecord):
+        read_record(path, 0)
+    with pytest.raises(CorruptRecord):
+        list(iter_records(path))

@@ -32,6 +32,10 @@ __all__ = [
     "scan_file",
 ]
 
+# What warcio raises on damaged input. It also fails with AttributeError on a record that has
+# lost its WARC-Target-URI (recordloader calls ``uri.startswith`` on None): damage, not our bug.
+_PARSE_ERRORS = (ArchiveLoadFailed, zlib.error, EOFError, ValueError, OSError, AttributeError)
+
 _DECODERS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate", "br": "br"}
 
 
@@ -102,7 +106,7 @@ def read_record(path: str | Path, offset: int, *, expected_length: int | None = 
             length = iterator.get_record_length()
         except StopIteration:
             raise CorruptRecord("no WARC record starts here", path=str(path), offset=offset) from None
-        except (ArchiveLoadFailed, zlib.error, EOFError, ValueError, OSError) as exc:
+        except _PARSE_ERRORS as exc:
             raise CorruptRecord(f"unreadable WARC record: {exc}", path=str(path), offset=offset) from exc
     result.length = length
     if expected_length is not None and length != expected_length:
@@ -143,7 +147,7 @@ def iter_records(path: str | Path) -> Iterator[ArchivedRecord]:
             if offset < size:
                 raise CorruptRecord(f"{size - offset} bytes at the end are not a complete record",
                                     path=str(path), offset=offset)
-        except (ArchiveLoadFailed, zlib.error, EOFError, ValueError, OSError) as exc:
+        except _PARSE_ERRORS as exc:
             raise CorruptRecord(f"unreadable WARC record: {exc}", path=str(path), offset=offset) from exc
 
 

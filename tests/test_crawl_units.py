@@ -109,3 +109,15 @@ def test_a_running_crawl_is_neither_resumed_nor_started_twice(storage_config) ->
     result = CliRunner().invoke(app, ["--home", str(storage_config.home), "crawl", "--site", "http://127.0.0.1:9/",
                                       "--name", "busy"])
     assert result.exit_code == 1 and "already running" in result.output
+
+
+def test_conditional_headers_come_from_the_304_and_its_original(archive) -> None:
+    from archiver.crawl.incremental import IncrementalMiddleware
+
+    original = archive.record_exchange(URL, request(), HttpResponse(
+        200, [("Content-Type", "text/html"), ("Etag", '"v1"'), ("Last-Modified", "Mon, 01 Jan 2024 00:00:00 GMT")],
+        b"<html><body>story</body></html>"))
+    bare_304 = archive.record_exchange(URL, request(), HttpResponse(304, [("Date", "Tue, 02 Jan 2024 00:00:00 GMT")],
+                                                                    b""), not_modified_of=original.id)
+    assert IncrementalMiddleware._validators(archive, bare_304) == {
+        "If-None-Match": '"v1"', "If-Modified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"}

@@ -118,18 +118,27 @@ class IncrementalMiddleware:
 
     @staticmethod
     def _validators(archive, capture: Capture) -> dict[str, str]:  # noqa: ANN001 - storage.Archive
-        try:
-            record = archive.read(capture)
-        except StorageError as exc:
-            log.warning("cannot read capture %s to make a conditional request: %s", capture.id, exc)
-            return {}
-        found = {}
-        etag = record.http_header("ETag")
-        modified = record.http_header("Last-Modified")
-        if etag:
-            found["If-None-Match"] = etag
-        if modified:
-            found["If-Modified-Since"] = modified
+        """If-None-Match / If-Modified-Since from the capture's response headers.
+
+        A 304 need not repeat every validator, so for a 304 revisit the original response's
+        headers fill in what the 304 lacks.
+        """
+        captures = [capture]
+        if capture.status == 304 and capture.revisit_of_id is not None:
+            with archive.db.session() as session:
+                original = queries.get_capture(session, capture.revisit_of_id)
+            captures += [original] if original is not None else []
+        found: dict[str, str] = {}
+        for source in captures:
+            try:
+                record = archive.read(source)
+            except StorageError as exc:
+                log.warning("cannot read capture %s to make a conditional request: %s", source.id, exc)
+                continue
+            for header, name in (("ETag", "If-None-Match"), ("Last-Modified", "If-Modified-Since")):
+                value = record.http_header(header)
+                if value and name not in found:
+                    found[name] = value
         return found
 
     async def _skip(self, request: Request, previous: Capture | None, reason: str) -> Response:

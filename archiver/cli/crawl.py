@@ -20,13 +20,16 @@ from storage.catalogue import queries
 
 __all__ = ["crawl_command"]
 
+
 class JsonLines:
     """Crawl observer printing one JSON object per fetched page and per article."""
 
     def page(self, event: dict[str, Any]) -> None:
+        """Print the event as one JSON line."""
         print_json(event)
 
     def progress(self, counts: dict[str, Any]) -> None:
+        """Nothing: JSON lines report pages, not progress."""
         return None
 
 
@@ -42,9 +45,11 @@ class ProgressBar:
         self._bar.start()
 
     def page(self, event: dict[str, Any]) -> None:
+        """Nothing: the bar shows counts."""
         return None
 
     def progress(self, counts: dict[str, Any]) -> None:
+        """Redraw the bar with the counts so far."""
         rate = counts["pages"] / counts["elapsed"] if counts.get("elapsed") else 0.0
         text = (f"{counts['pages']} pages, {counts['articles']} articles, {counts['errors']} errors, "
                 f"{counts['skipped']} skipped, {rate:.1f} pages/s")

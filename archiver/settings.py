@@ -34,7 +34,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Outside both: a refused target (archiver.capture.targets) is never fetched nor archived.
     "archiver.capture.targets.TargetGuardMiddleware": 895,
 }
-ITEM_PIPELINES = {"archiver.pipelines.ExtractionPipeline": 300}
+ITEM_PIPELINES = {
+    "archiver.pipelines.ExtractionPipeline": 300,
+    "archiver.watch.pipeline.WatchPipeline": 400,  # after extraction: revisit plans and change rows
+}
 # A body cut short still reaches the capture middleware (flagged) and is kept as truncated.
 DOWNLOAD_FAIL_ON_DATALOSS = False
 # 404s and 500s are captures too: let them through to the spider.
@@ -89,6 +92,17 @@ ARCHIVER_CRAWL_MAX_QUERY_PARAMS = 3
 ARCHIVER_CRAWL_MAX_URL_LENGTH = 500
 ARCHIVER_CRAWL_FLUSH_INTERVAL = 5.0     # seconds between writes of a running crawl's counts
 ARCHIVER_CRAWL_REPORT_ENABLED = False   # archiver crawl switches the run report on
+
+# --- Silent-edit watch (archiver.watch) ----------------------------------------------------
+# After a page's first article, fetch it again at these offsets (then stop); "off": never. None:
+# the environment variable of the same name, else 1h,6h,1d,7d. Set per crawl or schedule with -s.
+ARCHIVER_WATCH_ENABLED = True
+ARCHIVER_REVISIT_POLICY = None
+ARCHIVER_REVISIT_BATCH = 50            # URLs of one site per revisit run (archiver scheduler)
+# POST each detected change here as JSON (None: the environment variable, else no webhook).
+ARCHIVER_WEBHOOK_URL = None
+ARCHIVER_WEBHOOK_ATTEMPTS = 6          # attempts before a delivery is given up
+ARCHIVER_WEBHOOK_BACKOFF = 30.0        # seconds before the first retry, doubled each time (at most 1 h)
 
 # --- Scheduler (archiver scheduler, archiver schedule) -----------------------------------
 # An environment variable of the same name overrides each of these (archiver.scheduling.config).

@@ -8,6 +8,8 @@ Full-text search tables (FTS5 on SQLite) are created by the migrations, not decl
   points at its WARC record by file name + offset + length.
 - ``articles``: what extraction found in a capture (at most one per capture).
 - ``schedules``: persistent crawl schedules (cron + crawl arguments + the scheduler's lease).
+- ``revisits``, ``changes``, ``webhook_outbox``: silent-edit watch (revisit plan per URL, detected
+  edits, webhook deliveries to make); see :mod:`storage.catalogue.changes`.
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.catalogue.hosts import host_key
 
-__all__ = ["Article", "Base", "Capture", "CrawlRun", "Schedule", "UTCDateTime", "utcnow"]
+__all__ = [
+    "Article", "Base", "Capture", "ChangeRecord", "CrawlRun", "Revisit", "Schedule", "UTCDateTime", "WebhookDelivery",
+    "utcnow",
+]
 
 
 def utcnow() -> datetime:
@@ -229,3 +234,80 @@ class Schedule(Base):
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Revisit(Base):
+    """When to fetch a freshly archived article again (silent-edit watch).
+
+    ``policy`` holds the offsets in seconds from ``first_archived_at``; ``step`` is the index of
+    the next one (``next_due_at`` None: the plan is over). ``last_capture_id`` is the capture
+    the next recapture is compared with. The lease works as the schedules' one.
+    """
+
+    __tablename__ = "revisits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    host_key: Mapped[str | None] = mapped_column(String(255))
+    policy: Mapped[list[float]] = mapped_column(JSON, default=list)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    first_archived_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id", ondelete="SET NULL"))
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_revisits_url", "url", unique=True),
+        Index("ix_revisits_next_due_at", "next_due_at"),
+    )
+
+
+class ChangeRecord(Base):
+    """An edit detected between two captures of one page: which fields, how much, sentence summary.
+
+    ``details`` holds, per changed field, the old and new values (for ``body``: the sentences
+    added, removed and edited).
+    """
+
+    __tablename__ = "changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    host_key: Mapped[str | None] = mapped_column(String(255))
+    before_capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id", ondelete="SET NULL"))
+    after_capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id", ondelete="SET NULL"))
+    before_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    after_fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    title: Mapped[str | None] = mapped_column(Text)
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    words_added: Mapped[int] = mapped_column(Integer, default=0)
+    words_removed: Mapped[int] = mapped_column(Integer, default=0)
+    sentences_added: Mapped[int] = mapped_column(Integer, default=0)
+    sentences_removed: Mapped[int] = mapped_column(Integer, default=0)
+    sentences_edited: Mapped[int] = mapped_column(Integer, default=0)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (
+        Index("ix_changes_after_capture_id", "after_capture_id", unique=True),
+        Index("ix_changes_after_fetched_at", "after_fetched_at"),
+        Index("ix_changes_host_key", "host_key"),
+    )
+
+
+class WebhookDelivery(Base):
+    """One change to POST to one webhook target: the persistent outbox the scheduler drains."""
+
+    __tablename__ = "webhook_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"))
+    target_url: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    gave_up: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_webhook_outbox_next_attempt_at", "next_attempt_at"),)

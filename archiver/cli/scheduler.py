@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 
-from archiver.cli.common import print_json
+from archiver.cli.common import fail, print_json
 from archiver.cli.schedule import open_catalogue, scheduler_config
 from archiver.scheduling.daemon import Scheduler
+from archiver.watch.config import WatchConfig, WatchConfigError
 from storage import StorageConfig
 
 __all__ = ["scheduler_command"]
@@ -39,12 +40,22 @@ def scheduler_command(
     close cleanly, marked interrupted) and are killed after ARCHIVER_SCHEDULER_STOP_GRACE
     seconds; a second signal kills them at once. Each run's output goes to
     $ARCHIVER_HOME/logs/schedules/NAME/. Exit status 0, or 1 with --once when a run did not finish.
+
+    It also fetches due article revisits (ARCHIVER_REVISIT_POLICY; see `archiver revisits`), one
+    `archiver crawl --urls` run per site (logs in $ARCHIVER_HOME/logs/revisits/), and delivers
+    queued change webhooks (ARCHIVER_WEBHOOK_URL).
     """
     config = scheduler_config(poll=poll, max_runs=max_runs)
+    try:
+        watch = WatchConfig.load()
+    except WatchConfigError as exc:
+        raise fail(str(exc), code=2) from None
     _log_with_timestamps()
-    log_dir = StorageConfig.from_env(os.environ).home / "logs" / "schedules"
+    home = StorageConfig.from_env(os.environ).home
+    log_dir = home / "logs" / "schedules"
     with open_catalogue() as db:
-        scheduler = Scheduler(db, config, log_dir=log_dir)
+        scheduler = Scheduler(db, config, log_dir=log_dir, revisit_dir=home / "logs" / "revisits",
+                              revisit_batch=watch.batch, webhooks=watch.sender(db))
         handlers = {sig: signal.signal(sig, lambda *_: scheduler.request_stop())
                     for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
@@ -61,7 +72,11 @@ def scheduler_command(
 
 def _log_with_timestamps() -> None:
     """The scheduler's own log (runs started, outcomes) at INFO on stderr, with timestamps: it runs for days."""
-    logger = logging.getLogger("archiver.scheduling")
+    for name in ("archiver.scheduling", "archiver.watch"):
+        _timestamped(logging.getLogger(name))
+
+
+def _timestamped(logger: logging.Logger) -> None:
     if not any(getattr(handler, "_archiver_scheduler", False) for handler in logger.handlers):
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))

@@ -6,6 +6,9 @@ time to the first slot after *now*: a scheduler that was down for several slots 
 schedule once, not once per missed slot. Leases are renewed while runs last and released when
 they end, so two schedulers on one catalogue never run one schedule at once.
 
+With ``revisit_dir`` it also runs due article revisits (:mod:`archiver.watch.revisits`, leased
+per URL the same way) and drains the change webhook outbox (:mod:`archiver.watch.webhooks`).
+
 The clock is injected (``clock``), so tests make time pass without waiting; limits and grace
 periods use the monotonic clock.
 """
@@ -27,6 +30,8 @@ from pathlib import Path
 from archiver.scheduling.child import ChildRun
 from archiver.scheduling.config import SchedulerConfig
 from archiver.scheduling.cron import CronSpec, ScheduleError
+from archiver.watch.revisits import RevisitRunner
+from archiver.watch.webhooks import WebhookSender
 from storage.catalogue import schedules as queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import CrawlRun, Schedule, utcnow
@@ -49,11 +54,14 @@ class Scheduler:
     ``log_dir``: where each run's output goes (one file per run); None lets runs write to our
     own stdout/stderr (``child_stdout``: a file descriptor for their stdout instead, e.g. 2 when
     our stdout carries JSON). ``environ``: the children's environment (default ours).
+    ``revisit_dir``: run due revisits too (their URL files and logs go there) and deliver webhooks;
+    ``revisit_batch``: URLs of one site per revisit run.
     """
 
     def __init__(self, db: Database, config: SchedulerConfig, *, clock: Callable[[], datetime] = utcnow,
                  log_dir: Path | None = None, child_stdout: int | None = None,
-                 environ: Mapping[str, str] | None = None) -> None:
+                 environ: Mapping[str, str] | None = None, revisit_dir: Path | None = None,
+                 revisit_batch: int = 50, webhooks: WebhookSender | None = None) -> None:
         self.db = db
         self.config = config
         self.clock = clock
@@ -67,6 +75,10 @@ class Scheduler:
         self._stop = threading.Event()
         self._kill_now = False
         self._stopped: set[int] = set()
+        self.revisits = None if revisit_dir is None else RevisitRunner(
+            db, config, owner=self.owner, work_dir=revisit_dir, clock=clock, environ=self.environ,
+            log_dir=revisit_dir, child_stdout=child_stdout, batch=revisit_batch)
+        self.webhooks = webhooks
 
     # ------------------------------------------------------------------ control
     def request_stop(self) -> None:
@@ -93,14 +105,14 @@ class Scheduler:
                     next_poll = now + (tick if once else self.config.poll)
                     self.start_due(due_by=started if once else None)
                 self.tend(now)
-                if self._stop.is_set() and not self.running:
+                if self._stop.is_set() and not self._busy():
                     log.info("scheduler %s stopped", self.owner)
                     break
                 # --once ends when nothing runs and nothing that was due at the start can be started.
-                if once and not self.running and not self._stop.is_set() and not self.start_due(due_by=started):
+                if once and not self._busy() and not self._stop.is_set() and not self.start_due(due_by=started):
                     break
             except CatalogueError as exc:
-                if once and not self.running:
+                if once and not self._busy():
                     raise
                 # A daemon outlives a database restart: runs go on, their outcome is recorded later.
                 log.error("catalogue unavailable, retrying: %s", exc)
@@ -123,7 +135,16 @@ class Scheduler:
             if schedule is not None:
                 self._spawn(schedule, now)
                 started += 1
+        if self.revisits is not None and not self._stop.is_set():
+            room = self.config.max_runs - len(self.running) - len(self.revisits.running)
+            started += self.revisits.start_due(room=room, due_by=due_by)
+        if self.webhooks is not None and not self._stop.is_set():
+            self.webhooks.drain()
         return started
+
+    def _busy(self) -> bool:
+        """True while a schedule run or a revisit run is going on."""
+        return bool(self.running) or (self.revisits is not None and bool(self.revisits.running))
 
     def run_now(self, schedule: Schedule) -> RunOutcome | None:
         """Run one schedule now in the foreground (its output on ours); None when another holds its lease."""
@@ -186,6 +207,8 @@ class Scheduler:
     # ------------------------------------------------------------------ tending
     def tend(self, now: float) -> None:
         """Reap ended runs, enforce time limits, renew leases."""
+        if self.revisits is not None:
+            self.revisits.tend(now)
         for schedule_id, child in list(self.running.items()):
             code = child.poll()
             if code is not None:
@@ -213,6 +236,8 @@ class Scheduler:
                 child.stop("interrupted", signal.SIGINT, now=now, grace=self.config.stop_grace)
             if self._kill_now:
                 child.kill_at = now
+        if self.revisits is not None:
+            self.revisits.stop(now, kill=self._kill_now)
 
     def _link(self, child: ChildRun) -> int | None:
         """Find the crawl run the child recorded and link it to the schedule (the crawl knows nothing of it)."""

@@ -1,0 +1,37 @@
+"""A change row as plain data (the JSON of ``archiver changes --json``, webhook bodies, the feed's content)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storage.catalogue.models import ChangeRecord
+
+__all__ = ["change_dict", "summary"]
+
+
+def change_dict(change: ChangeRecord) -> dict[str, Any]:
+    """``change`` as a JSON-ready dict."""
+    return {
+        "id": change.id,
+        "url": change.url,
+        "title": change.title,
+        "fields": list(change.fields),
+        "before_capture_id": change.before_capture_id,
+        "after_capture_id": change.after_capture_id,
+        "before_fetched_at": change.before_fetched_at.isoformat() if change.before_fetched_at else None,
+        "after_fetched_at": change.after_fetched_at.isoformat(),
+        "detected_at": change.detected_at.isoformat() if change.detected_at else None,
+        "words_added": change.words_added,
+        "words_removed": change.words_removed,
+        "sentences": {"added": change.sentences_added, "removed": change.sentences_removed,
+                      "edited": change.sentences_edited},
+        "details": change.details,
+    }
+
+
+def summary(change: ChangeRecord) -> str:
+    """One line: fields changed and the size of the change."""
+    parts = [f"{', '.join(change.fields)} changed", f"+{change.words_added}/-{change.words_removed} words"]
+    if "body" in change.fields:
+        parts.append(f"sentences +{change.sentences_added} -{change.sentences_removed} ~{change.sentences_edited}")
+    return "; ".join(parts)

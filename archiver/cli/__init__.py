@@ -12,6 +12,7 @@ import typer
 
 from archiver import __version__
 from archiver.cli.archive import archive_command
+from archiver.cli.changes import changes_command, revisits_command
 from archiver.cli.common import err_console
 from archiver.cli.crawl import crawl_command
 from archiver.cli.diff import diff_command
@@ -73,6 +74,8 @@ app.command("export")(export_command)
 app.command("stats")(stats_command)
 app.add_typer(schedule_app, name="schedule")
 app.command("scheduler")(scheduler_command)
+app.command("changes")(changes_command)
+app.command("revisits")(revisits_command)
 app.command("extract")(extract_command)
 app.command("reextract")(reextract_command)
 app.command("serve")(serve_command)

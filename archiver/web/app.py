@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from archiver import __version__
 from archiver.scheduling.config import SchedulerConfig
-from archiver.web import api, pages, replay
+from archiver.web import api, feeds, pages, replay
 from archiver.web.config import WebConfig
 from archiver.web.deps import templates
 from archiver.web.jobs import JobRunner
@@ -53,6 +53,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(Path(__file__).with_name("static"))), name="static")
     app.include_router(api.router)
     app.include_router(replay.router)
+    app.include_router(feeds.router)
     app.include_router(pages.router)
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""Turn what a person types into a search box into an SQLite FTS5 query expression.
+"""Turn what a person types into a search box into a query tree, written out for SQLite FTS5 or PostgreSQL.
 
 What people may type (FTS5's own syntax, made forgiving):
 
@@ -16,7 +16,9 @@ rejects ``a (b OR c)``. Malformed input (an unbalanced quote or parenthesis, an 
 nothing on one side, a query with no word in it) raises :class:`~storage.errors.SearchQueryError`
 with a message for people.
 
-No SQL is built here: the expression is passed as a bound parameter by the query module.
+:func:`parse` gives the tree; :func:`to_fts5` writes it as an FTS5 MATCH expression and
+:func:`to_tsquery` as PostgreSQL ``to_tsquery`` text. No SQL is built here: either string is
+passed as a bound parameter by the query module.
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ def _tsquery(node: Node, weights: str, *, ranking: bool = False) -> str:
 @dataclass(frozen=True)
 class _Token:
     kind: str  # phrase | op | lp | rp | colspec | near | comma | number
-    text: str  # a phrase's own text (unquoted)
+    text: str  # as typed; for a phrase, its words without the quotes
     minus: bool = False  # an op NOT written as -word
     prefix: bool = False  # phrase*
     caret: bool = False  # ^phrase

@@ -75,3 +75,14 @@ def test_an_edited_sentence_counts_as_edited_not_added_and_removed():
     assert change.fields == ["body"]
     assert len(change.sentences_edited) == 1 and not change.sentences_added and not change.sentences_removed
     assert change.words_added > 0 and change.words_removed > 0
+
+
+def test_headline_and_byline_glued_to_the_body_are_not_body_edits():
+    # Extraction of a short page may put the headline and byline before the first paragraph.
+    body = "Dock workers walked off the job. The union said the strike would last."
+    old = Version(title="Port strike", authors=("Ann Smith",), text=f"Port strike By Ann Smith {body}")
+    new = Version(title="Port strike over pay", authors=("Ann Smith", "Bo Lee"),
+                  text=f"Port strike over pay By Ann Smith, Bo Lee {body}")
+    assert compare(old, new).fields == ["title", "authors"]
+    assert compare(old, Version(title="Port strike", authors=("Ann Smith",), text=body.replace("\n", " "))).fields \
+        == []

@@ -3,6 +3,8 @@
 Noise that is never an edit:
 
 - whitespace and typographic variants (curly quotes, dashes, non-breaking spaces, NFKC forms);
+- the headline and byline repeated at the top of the body (extraction of a short page may glue
+  them to the first paragraph): they are compared as fields of their own;
 - boilerplate in the body. We compare trafilatura's article text (sidebars are mostly dropped
   already) and also drop, before comparing, sentences that look like link lists (short, no
   sentence-ending punctuation: "Most read", "Ukraine war live") and sentences that occur in
@@ -81,11 +83,40 @@ def _link_like(sentence: str) -> bool:
     return len(sentence.split()) < _LINK_LIKE_WORDS and not _SENTENCE_END.search(sentence)
 
 
-def body_sentences(text: str | None, site_sentences: frozenset[str] = frozenset()) -> list[str]:
-    """The normalised sentences of ``text`` that are not boilerplate (link-like or seen elsewhere on the site)."""
+_BY = re.compile(r"^by\s+", re.IGNORECASE)
+_NAME_GLUE = re.compile(r"^(?:\s*(?:,|;|&|\band\b)\s*)+", re.IGNORECASE)
+
+
+def _strip_heading(sentence: str, title: str | None, authors: tuple[str, ...]) -> str:
+    """``sentence`` without a leading headline and a leading "By NAME, NAME and NAME"."""
+    heading = normalise(title)
+    if heading and sentence.startswith(heading):
+        sentence = sentence[len(heading):].lstrip(" :|-")
+    match = _BY.match(sentence)
+    names = sorted((normalise(a) for a in authors if a), key=len, reverse=True)
+    if match and names:
+        rest, consumed = sentence[match.end():], False
+        while True:
+            name = next((n for n in names if rest.startswith(n)), None)
+            if name is None:
+                break
+            rest, consumed = _NAME_GLUE.sub("", rest[len(name):]).lstrip(), True
+        if consumed:
+            sentence = rest
+    return sentence.strip()
+
+
+def body_sentences(text: str | None, site_sentences: frozenset[str] = frozenset(), *, title: str | None = None,
+                   authors: tuple[str, ...] = ()) -> list[str]:
+    """The normalised sentences of ``text`` that are not boilerplate (link-like or seen elsewhere on the site).
+
+    A headline and byline (``title``, ``authors``) opening the first sentences are dropped.
+    """
     kept = []
-    for sentence in sentences(text):
+    for index, sentence in enumerate(sentences(text)):
         norm = normalise(sentence)
+        if index < 2:
+            norm = _strip_heading(norm, title, authors)
         if norm and not _link_like(norm) and norm not in site_sentences:
             kept.append(norm)
     return kept
@@ -129,13 +160,14 @@ def compare(old: Version, new: Version, *, site_sentences: frozenset[str] = froz
         added, removed = _word_delta(" ".join(old_authors).split(), " ".join(new_authors).split())
         change.words_added += added
         change.words_removed += removed
-    _compare_body(change, old.text, new.text, site_sentences)
+    _compare_body(change, old, new, site_sentences)
     return change
 
 
-def _compare_body(change: FieldChange, old_text: str | None, new_text: str | None,
+def _compare_body(change: FieldChange, old_version: Version, new_version: Version,
                   site_sentences: frozenset[str]) -> None:
-    old, new = body_sentences(old_text, site_sentences), body_sentences(new_text, site_sentences)
+    old = body_sentences(old_version.text, site_sentences, title=old_version.title, authors=old_version.authors)
+    new = body_sentences(new_version.text, site_sentences, title=new_version.title, authors=new_version.authors)
     if old == new:
         return
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():

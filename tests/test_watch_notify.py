@@ -66,7 +66,7 @@ def test_changes_command_lists_filters_and_prints_atom(archive):
     code, out, _ = run_cli(home, "changes", "--field", "title", "--format", "json")
     assert [json.loads(line)["fields"] for line in out.splitlines()] == [["title"]]
     code, out, _ = run_cli(home, "changes", "--min-words", "5", "--json")
-    assert [json.loads(line)["fields"] for line in out.splitlines()] == [["body"]]  # 10 words added
+    assert [json.loads(line)["fields"] for line in out.splitlines()] == [["body"]]  # 9 words added
     code, out, _ = run_cli(home, "changes", "--since", "2026-12-01", "--json")
     assert [json.loads(line)["fields"] for line in out.splitlines()] == [["authors"]]
     code, out, _ = run_cli(home, "changes", "--site", "elsewhere.org", "--json")
@@ -78,6 +78,21 @@ def test_changes_command_lists_filters_and_prints_atom(archive):
     check_atom(out.encode("utf-8"), changes)
     code, _, err = run_cli(home, "changes", "--since", "yesterday")
     assert code == 2 and "not a date" in err
+
+
+def test_diff_sums_up_the_recorded_edit_per_field(archive):
+    changes = three_edits(archive)
+    home = archive.config.home
+    code, out, err = run_cli(home, "diff", URL, "--from", str(changes[1].before_capture_id),
+                             "--to", str(changes[1].after_capture_id))
+    assert code == 0, err
+    assert f"+{ADDED}" in out.splitlines()
+    assert out.splitlines()[-1] == (f"# edit #{changes[1].id} recorded: body changed; +{len(ADDED.split())}/-0 words; "
+                                   "sentences +1 -0 ~0")
+    code, out, _ = run_cli(home, "diff", URL, "--json")  # the last change: the byline
+    data = json.loads(out)
+    assert data["fields"] == [{"field": "authors", "old": ["Ann Smith"], "new": ["Ann Smith", "Bo Lee"]}]
+    assert data["edit"]["id"] == changes[2].id and data["edit"]["fields"] == ["authors"]
 
 
 def test_web_app_serves_the_atom_feed(archive):

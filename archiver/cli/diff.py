@@ -13,6 +13,8 @@ from archiver.cli.common import console, err_console, fail, open_archive, print_
 from archiver.cli.history import page_captures
 from archiver.textdiff import Change, WordSegment, diff_sentences, diff_words, hunks
 from archiver.versions import COMPARED_FIELDS, VersionError, differ, pick_pair
+from archiver.watch.present import change_dict, summary
+from storage.catalogue import changes as change_queries
 from storage.catalogue.models import Capture
 from storage.export.records import iso
 
@@ -39,7 +41,8 @@ def diff_command(
     By default the last change: the last capture before it against the first one that shows
     it. The text is compared sentence by sentence, one sentence per line: "-" an old sentence,
     "+" a new one. --words shows a changed sentence once ("~"), with [-removed-] and {+added+}
-    words (coloured instead on a terminal; NO_COLOR is honoured).
+    words (coloured instead on a terminal; NO_COLOR is honoured). When the silent-edit watch
+    recorded this change (`archiver changes`), a last line "# edit ..." sums it up per field.
     """
     with open_archive() as archive:
         captures = page_captures(archive, url)
@@ -57,13 +60,17 @@ def diff_command(
             err_console.print(message)
         return
     old, new = pair
+    with open_archive() as archive, archive.db.session() as session:
+        edit = change_queries.change_between(session, old.id, new.id)
     if json_output:
-        print_json(diff_record(old, new))
+        print_json({**diff_record(old, new), "edit": change_dict(edit) if edit else None})
         return
     if not differ(old.article, new.article):  # type: ignore[arg-type]
         err_console.print(f"no change: captures #{old.id} and #{new.id} have the same text, title, authors and dates")
         return
     _print_diff(console, old, new, words=words, context=context)
+    if edit is not None:
+        _line(console, "# ", f"edit #{edit.id} recorded: {summary(edit)}")
 
 
 def _label(capture: Capture) -> str:

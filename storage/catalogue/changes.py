@@ -23,7 +23,7 @@ from storage.catalogue.hosts import host_key, host_key_condition
 from storage.catalogue.models import Article, Capture, ChangeRecord, Revisit, WebhookDelivery
 
 __all__ = [
-    "add_change", "add_delivery", "advance_revisit", "article_of", "claim_delivery", "claim_revisit",
+    "add_change", "add_delivery", "advance_revisit", "article_of", "change_between", "claim_delivery", "claim_revisit",
     "due_deliveries", "due_revisits", "finish_delivery", "get_change", "get_revisit", "list_changes",
     "list_revisits", "move_watermark", "plan_revisit", "release_revisit", "renew_revisits", "site_texts",
 ]
@@ -137,6 +137,12 @@ def add_change(session: Session, change: ChangeRecord) -> ChangeRecord | None:
     except IntegrityError:
         return None
     return change
+
+
+def change_between(session: Session, before_capture_id: int, after_capture_id: int) -> ChangeRecord | None:
+    """The change recorded between these two captures, or None."""
+    return session.scalars(select(ChangeRecord).where(ChangeRecord.before_capture_id == before_capture_id,
+                                                      ChangeRecord.after_capture_id == after_capture_id)).first()
 
 
 def get_change(session: Session, change_id: int) -> ChangeRecord | None:

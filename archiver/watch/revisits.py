@@ -163,4 +163,4 @@ class RevisitRunner:
         self.finished.append((batch.host, code, batch.urls))
         level = logging.INFO if code == 0 else logging.WARNING
         log.log(level, "revisits of %s: run ended (exit status %d), %d URL(s) moved to their next step",
-                batch.host, code, len(batch.revisit_ids))
+                ".".join(reversed(batch.host.split("."))), code, len(batch.revisit_ids))

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from catalogue_samples import add_article
+from catalogue_samples import add_article, run_cli
 from sqlalchemy import select
 from watch_samples import POLICY, T0, URL, archive_and_note
 
@@ -120,3 +120,25 @@ def test_a_leased_revisit_is_not_claimed_by_a_second_scheduler(archive):
     with archive.db.session() as session:
         assert queries.claim_revisit(session, row.id, owner="b", now=later, lease_until=later + timedelta(minutes=2))
         assert session.scalars(select(Revisit.lease_owner)).one() == "b"
+
+
+def test_revisits_command_lists_due_and_all_planned(archive):
+    archive_and_note(archive, "v1", T0)  # due an hour after T0: long past
+    fresh = add_article(archive, OTHER_SITE, title="Fresh", text="Just published, in full.")
+    note_capture(archive.db, fresh.id, policy=POLICY)
+    home = archive.config.home
+    code, out, err = run_cli(home, "revisits", "--json")
+    assert code == 0, err
+    [due] = [json.loads(line) for line in out.splitlines()]
+    assert (due["url"], due["due"], due["step"], due["steps"]) == (URL, True, 0, 4)
+    assert due["next_due_at"] == (T0 + timedelta(hours=1)).isoformat()
+    code, out, _ = run_cli(home, "revisits", "--all", "--json")
+    assert [json.loads(line)["url"] for line in out.splitlines()] == [URL, OTHER_SITE]
+    code, out, _ = run_cli(home, "revisits")
+    assert code == 0 and URL in out and "1/4" in out
+
+
+@pytest.mark.parametrize("policy", ["6h,1h", "soon"])
+def test_a_bad_revisit_policy_is_one_line_and_exit_2(tmp_path, policy):
+    code, out, err = run_cli(tmp_path / "archive", "scheduler", "--once", env={"ARCHIVER_REVISIT_POLICY": policy})
+    assert code == 2 and "ARCHIVER_REVISIT_POLICY" in err and "Traceback" not in err + out

@@ -46,6 +46,7 @@ class WatchPipeline:
         try:
             policy = policy_from({"ARCHIVER_REVISIT_POLICY": settings.get("ARCHIVER_REVISIT_POLICY")}, os.environ)
         except PolicyError as exc:
+            log.error("%s: no revisits are planned and no edits recorded in this crawl", exc)
             raise NotConfigured(str(exc)) from None
         webhook = settings.get("ARCHIVER_WEBHOOK_URL") or os.environ.get("ARCHIVER_WEBHOOK_URL") or None
         return cls(crawler, policy=policy, webhook_url=webhook)

@@ -243,18 +243,24 @@ def main() -> None:
     args = parser.parse_args()
 
     results: dict[str, Any] = {"pages": args.pages, "cpus": os.cpu_count()}
+    show = (lambda *_: None) if args.json else _show  # noqa: E731 - figures as soon as each part is done
+    show("site", results)
     with running_crawl_site("--articles", str(args.pages), "--padding", str(args.padding)) as site, \
             tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
         results["pipeline"] = crawl(site.url, Path(tmp) / "pipeline", extract=True, concurrency=args.concurrency,
                                     workers=args.workers)
+        show("pipeline", results)
         if not args.skip_fetch_only:
             results["fetch_warc"] = crawl(site.url, Path(tmp) / "fetch", extract=False,
                                           concurrency=args.concurrency, workers=args.workers)
+            show("fetch_warc", results)
         base = site.url.rstrip("/")
         jobs = [(_fetch(base + article_path(i)), base + article_path(i))
                 for i in range(min(args.pages, args.baseline_pages))]
         results["trafilatura"] = extraction_alone(_trafilatura, jobs, args.passes, args.workers)
+        show("trafilatura", results)
         results["ours"] = extraction_alone(_ours, jobs, args.passes, args.workers)
+        show("ours", results)
     pipeline, alone = results["pipeline"], results["trafilatura"]
     results["ratio_articles_per_s"] = pipeline["crawl_articles_per_s"] / alone["docs_per_s"]
     results["ratio_articles_per_s_wall"] = pipeline["articles_per_s"] / alone["docs_per_s"]
@@ -267,34 +273,38 @@ def main() -> None:
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    _print(results)
+    show("ratios", results)
 
 
-def _print(results: dict[str, Any]) -> None:
-    print(f"site: {results['pages']} articles on 127.0.0.1, {results['cpus']} CPUs")
-    for key, label in (("pipeline", "pipeline (fetch+WARC+extract+catalogue)"), ("fetch_warc", "fetch+WARC only")):
-        if key not in results:
-            continue
-        r = results[key]
-        print(f"{label}:")
+def _show(part: str, results: dict[str, Any]) -> None:
+    """Print the figures of one part of the benchmark."""
+    labels = {"pipeline": "pipeline (fetch+WARC+extract+catalogue)", "fetch_warc": "fetch+WARC only",
+              "trafilatura": "trafilatura alone (bare_extraction)",
+              "ours": "archiver.extraction.extract alone (trafilatura + JSON-LD/meta merge)"}
+    if part == "site":
+        print(f"site: {results['pages']} articles on 127.0.0.1, {results['cpus']} CPUs")
+    elif part in ("pipeline", "fetch_warc"):
+        r = results[part]
+        print(f"{labels[part]}:")
         print(f"  {r['pages']} pages, {r['articles']} articles, {r['errors']} errors in {r['wall_s']:.1f} s "
               f"(crawl itself {r['crawl_s']:.1f} s)")
         print(f"  pages/s {r['pages_per_s']:.1f} (crawl {r['crawl_pages_per_s']:.1f}), articles/s "
               f"{r['articles_per_s']:.1f} (crawl {r['crawl_articles_per_s']:.1f})")
         print(f"  CPU {r['cpu_ms_per_page']:.1f} ms/page, peak RSS {r['peak_rss_mb']:.0f} MB (all processes), "
               f"WARC {r['warc_bytes_per_page'] / 1024:.1f} KB/page")
-    for key, label in (("trafilatura", "trafilatura alone (bare_extraction)"),
-                       ("ours", "archiver.extraction.extract alone (trafilatura + JSON-LD/meta merge)")):
-        t = results[key]
-        print(f"{label}, pool of 2, {t['pages']} pages of {t['html_bytes_mean'] / 1024:.0f} KB on average:")
+    elif part in ("trafilatura", "ours"):
+        t = results[part]
+        print(f"{labels[part]}, pool of 2, {t['pages']} pages of {t['html_bytes_mean'] / 1024:.0f} KB on average:")
         print(f"  {t['docs_per_s']:.1f} docs/s (median of {len(t['docs_per_s_passes'])}: "
               f"{', '.join(f'{r:.1f}' for r in t['docs_per_s_passes'])}), CPU {t['cpu_ms_per_page']:.1f} ms/page")
-    print(f"ratio articles/s pipeline / trafilatura alone: {results['ratio_articles_per_s']:.2f} "
-          f"(wall clock, start-up included: {results['ratio_articles_per_s_wall']:.2f}; target >= 0.65)")
-    print(f"ratio articles/s pipeline / our extraction alone: {results['ratio_articles_per_s_ours']:.2f}")
-    if "ratio_cpu_per_page" in results:
-        print(f"ratio CPU/page pipeline / (trafilatura alone + fetch+WARC): {results['ratio_cpu_per_page']:.2f} "
-              f"(target <= 1.3); / (our extraction alone + fetch+WARC): {results['ratio_cpu_per_page_ours']:.2f}")
+    else:
+        print(f"ratio articles/s pipeline / trafilatura alone: {results['ratio_articles_per_s']:.2f} "
+              f"(wall clock, start-up included: {results['ratio_articles_per_s_wall']:.2f}; target >= 0.65)")
+        print(f"ratio articles/s pipeline / our extraction alone: {results['ratio_articles_per_s_ours']:.2f}")
+        if "ratio_cpu_per_page" in results:
+            print(f"ratio CPU/page pipeline / (trafilatura alone + fetch+WARC): {results['ratio_cpu_per_page']:.2f} "
+                  f"(target <= 1.3); / (our extraction alone + fetch+WARC): {results['ratio_cpu_per_page_ours']:.2f}")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

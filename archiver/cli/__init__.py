@@ -15,6 +15,7 @@ from archiver.cli.archive import archive_command
 from archiver.cli.changes import changes_command, revisits_command
 from archiver.cli.common import err_console
 from archiver.cli.crawl import crawl_command
+from archiver.cli.db import db_app
 from archiver.cli.diff import diff_command
 from archiver.cli.export import export_command
 from archiver.cli.extract import extract_command, reextract_command
@@ -79,6 +80,7 @@ app.command("revisits")(revisits_command)
 app.command("extract")(extract_command)
 app.command("reextract")(reextract_command)
 app.command("serve")(serve_command)
+app.add_typer(db_app, name="db")
 
 
 def main() -> None:

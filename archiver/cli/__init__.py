@@ -29,6 +29,7 @@ from archiver.cli.serve import serve_command
 from archiver.cli.show import get_command, show_command
 from archiver.cli.stats import stats_command
 from archiver.cli.verify import verify_command
+from archiver.cli.worker import worker_command
 from storage import SearchQueryError, StorageError
 
 __all__ = ["app", "main"]
@@ -81,6 +82,7 @@ app.command("extract")(extract_command)
 app.command("reextract")(reextract_command)
 app.command("serve")(serve_command)
 app.add_typer(db_app, name="db")
+app.command("worker")(worker_command)
 
 
 def main() -> None:

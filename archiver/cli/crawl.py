@@ -13,12 +13,13 @@ from archiver.cli.archive import parse_setting_overrides
 from archiver.cli.common import console, err_console, fail, open_archive, print_json
 from archiver.cli.runs import run_record
 from archiver.config import storage_config_from_settings
+from archiver.crawl.frontier import FrontierError, crawl_spec, frontier_settings, reset_frontier
 from archiver.crawl.options import CrawlOptionError, CrawlOptions
 from archiver.crawl.run import CrawlStartError, run_crawl
 from archiver.runner import archiver_settings
 from storage.catalogue import queries
 
-__all__ = ["crawl_command"]
+__all__ = ["crawl_command", "run_and_report"]
 
 
 class JsonLines:
@@ -87,6 +88,10 @@ def crawl_command(
                                               "the run.")] = False,
     setting: Annotated[list[str], typer.Option("-s", "--set", help="Scrapy or archiver setting NAME=VALUE.")] = [],  # noqa: B006
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show the crawler's log.")] = False,
+    frontier: Annotated[str | None, typer.Option("--frontier", envvar="ARCHIVER_REDIS_URL", metavar="REDIS_URL",
+                                                 help="Share the queue with other processes through Redis "
+                                                 "(redis://HOST:6379/0); they join with archiver worker.",
+                                                 show_default=False)] = None,
 ) -> None:
     """Crawl a site politely: find its articles, archive each (WARC, text, catalogue), record the run.
 
@@ -96,8 +101,10 @@ def crawl_command(
     User-Agent names the project and ARCHIVER_CONTACT. Pages archived within
     ARCHIVER_RECRAWL_AFTER (default 1d) are not fetched again unless --refresh; older ones
     are asked for with If-None-Match / If-Modified-Since. Ctrl-C stops cleanly; --resume
-    continues. Exit status: 0 finished (or stopped at --max-pages), 1 interrupted or failed,
-    2 bad options.
+    continues. With --frontier, the queue and the seen URLs live in Redis under the crawl's
+    name, and `archiver worker --frontier URL --name NAME` processes (on any machine, same
+    ARCHIVER_DATABASE_URL) share the work. Exit status: 0 finished (or stopped at --max-pages),
+    1 interrupted or failed, 2 bad options.
     """
     given = {k: v for k, v in {"sitemap": sitemap, "feed": feed, "site": site, "urls": urls}.items() if v}
     if len(given) != 1:
@@ -111,13 +118,27 @@ def crawl_command(
     except CrawlOptionError as exc:
         raise fail(escape(str(exc)), code=2) from None
     overrides: dict[str, Any] = {"LOG_LEVEL": "INFO" if verbose else "WARNING", **parse_setting_overrides(setting)}
+    shared = None
+    if frontier:
+        try:
+            if not resume:
+                reset_frontier(frontier, options.run_name)
+            shared = frontier_settings(frontier, options.run_name, worker=False, spec=crawl_spec(options))
+        except FrontierError as exc:
+            raise fail(escape(str(exc))) from None
+    run_and_report(options, overrides, json_output=json_output, verbose=verbose, frontier=shared)
+
+
+def run_and_report(options: CrawlOptions, overrides: dict[str, Any], *, json_output: bool, verbose: bool,
+                   frontier: dict[str, Any] | None = None, spider_args: dict[str, Any] | None = None) -> None:
+    """Run the crawl with a progress bar or JSON lines, then print the run; exit 1 unless it finished."""
     observer: JsonLines | ProgressBar | None = None
     if json_output:
         observer = JsonLines()
     elif sys.stderr.isatty() and not verbose:
-        observer = ProgressBar(max_pages)
+        observer = ProgressBar(options.max_pages)
     try:
-        run_id = run_crawl(options, overrides, observer=observer)
+        run_id = run_crawl(options, overrides, observer=observer, frontier=frontier, spider_args=spider_args)
     except CrawlStartError as exc:
         raise fail(escape(str(exc))) from None
     finally:

@@ -127,28 +127,44 @@ def crawl_settings(options: CrawlOptions, overrides: Mapping[str, Any]) -> Setti
 
 
 def run_crawl(options: CrawlOptions, overrides: Mapping[str, Any], *,
-              observer: CrawlObserver | None = None) -> int:
+              observer: CrawlObserver | None = None, frontier: Mapping[str, Any] | None = None,
+              spider_args: Mapping[str, Any] | None = None) -> int:
     """Run the crawl ``options`` describe (options already checked); return its run id.
 
+    ``frontier``: settings from :func:`archiver.crawl.frontier.frontier_settings`; the queue and
+    seen URLs then live in Redis, shared with the other processes of the crawl (no JOBDIR, and
+    several processes may run a crawl of one name). ``spider_args`` replace the options' own
+    (``archiver worker`` builds its spider from what the crawl published).
     Blocks until the crawl ends. The Twisted reactor cannot be restarted: call once per process.
     """
     settings = crawl_settings(options, overrides)
     name = options.run_name
     with Archive(storage_config_from_settings(settings)) as archive:
-        plan = plan_resume(archive, name) if options.resume else _fresh_start(archive, name)
+        if frontier:
+            plan = ResumePlan(None, [], False)
+        else:
+            plan = plan_resume(archive, name) if options.resume else _fresh_start(archive, name)
         jobdir = archive.config.home / "jobs" / name
-        if not plan.keep_jobdir and jobdir.exists():
+        if not frontier and not plan.keep_jobdir and jobdir.exists():
             shutil.rmtree(jobdir)
         run_id = archive.start_run(options.discovery, name=name, settings={
             "start": options.recorded()["target"], "options": options.recorded(),
-            "resumed_from": plan.previous, "jobdir": str(jobdir),
+            "resumed_from": plan.previous, "jobdir": None if frontier else str(jobdir),
+            **({"frontier": frontier["ARCHIVER_FRONTIER_NAME"]} if frontier else {}),
         })
-    settings.set("JOBDIR", str(jobdir), priority="cmdline")
+    if frontier:
+        frontier = dict(frontier)
+        middlewares = {**settings.getdict("SPIDER_MIDDLEWARES"), **frontier.pop("SPIDER_MIDDLEWARES", {})}
+        settings.update(frontier, priority="cmdline")
+        settings.set("SPIDER_MIDDLEWARES", middlewares, priority="cmdline")
+    else:
+        settings.set("JOBDIR", str(jobdir), priority="cmdline")
     settings.set("ARCHIVER_RUN_ID", run_id, priority="cmdline")
     settings.set("ARCHIVER_RESUME_RUNS", plan.runs, priority="cmdline")
     watch_run(run_id, observer)
     try:
-        _crawl(DISCOVERY_SPIDERS[options.discovery], settings, options.spider_args())
+        _crawl(DISCOVERY_SPIDERS[options.discovery], settings,
+               dict(spider_args) if spider_args is not None else options.spider_args())
     finally:
         watch_run(run_id, None)
     _close_if_left_open(settings, run_id)

@@ -24,6 +24,7 @@ from typing import Any
 from storage.articles import ArticleData, article_row
 from storage.catalogue import queries
 from storage.catalogue.database import Database
+from storage.catalogue.digest_lock import digest_lock
 from storage.catalogue.models import Article, Capture, CrawlRun, utcnow
 from storage.config import StorageConfig
 from storage.errors import CatalogueError
@@ -115,7 +116,9 @@ class Archive:
         """
         fetched_at = fetched_at or datetime.now(UTC)
         digest = payload_digest(response.body)
-        with self._lock:
+        # The digest lock spans look-up, WARC write and insert: two processes storing the same
+        # bytes at once would otherwise both write a full response record (PostgreSQL only).
+        with self._lock, digest_lock(self.db, digest):
             original = None
             if not_modified_of is not None and response.status == 304:
                 found = self._not_modified_target(not_modified_of)

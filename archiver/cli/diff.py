@@ -13,7 +13,7 @@ from archiver.cli.common import console, err_console, fail, open_archive, print_
 from archiver.cli.history import page_captures
 from archiver.textdiff import Change, WordSegment, diff_sentences, diff_words, hunks
 from archiver.versions import COMPARED_FIELDS, VersionError, differ, pick_pair
-from archiver.watch.present import change_dict, summary
+from archiver.watch.present import summary
 from storage.catalogue import changes as change_queries
 from storage.catalogue.models import Capture
 from storage.export.records import iso
@@ -60,11 +60,11 @@ def diff_command(
             err_console.print(message)
         return
     old, new = pair
+    if json_output:  # the same object as the web API's /api/diff (`archiver changes --json` has the edits)
+        print_json(diff_record(old, new))
+        return
     with open_archive() as archive, archive.db.session() as session:
         edit = change_queries.change_between(session, old.id, new.id)
-    if json_output:
-        print_json({**diff_record(old, new), "edit": change_dict(edit) if edit else None})
-        return
     if not differ(old.article, new.article):  # type: ignore[arg-type]
         err_console.print(f"no change: captures #{old.id} and #{new.id} have the same text, title, authors and dates")
         return

@@ -11,6 +11,7 @@ so two schedulers never fetch one URL at once. Webhook deliveries are claimed th
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -25,20 +26,25 @@ from storage.catalogue.models import Article, Capture, ChangeRecord, Revisit, We
 __all__ = [
     "add_change", "add_delivery", "advance_revisit", "article_of", "change_between", "claim_delivery", "claim_revisit",
     "due_deliveries", "due_revisits", "finish_delivery", "get_change", "get_revisit", "list_changes",
-    "list_revisits", "move_watermark", "plan_revisit", "release_revisit", "renew_revisits", "site_texts",
+    "list_revisits", "move_watermark", "plan_revisit", "release_revisit", "renew_revisits", "site_texts", "url_key",
 ]
 
 
 # ---------------------------------------------------------------------- revisits
+def url_key(url: str) -> str:
+    """The key a revisit plan is unique by: the URL's SHA-1 (hex)."""
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()
+
+
 def get_revisit(session: Session, url: str) -> Revisit | None:
     """The revisit plan of ``url``, or None."""
-    return session.scalars(select(Revisit).where(Revisit.url == url)).one_or_none()
+    return session.scalars(select(Revisit).where(Revisit.url_key == url_key(url))).one_or_none()
 
 
 def plan_revisit(session: Session, *, url: str, policy: Sequence[float], first_archived_at: datetime,
                  next_due_at: datetime | None, capture_id: int) -> Revisit | None:
     """Start the revisit plan of a URL archived for the first time; None when another process just did."""
-    revisit = Revisit(url=url, host_key=host_key(url), policy=list(policy), step=0,
+    revisit = Revisit(url=url, url_key=url_key(url), host_key=host_key(url), policy=list(policy), step=0,
                       first_archived_at=first_archived_at, next_due_at=next_due_at, last_capture_id=capture_id)
     try:
         with session.begin_nested():

@@ -241,13 +241,15 @@ class Revisit(Base):
 
     ``policy`` holds the offsets in seconds from ``first_archived_at``; ``step`` is the index of
     the next one (``next_due_at`` None: the plan is over). ``last_capture_id`` is the capture
-    the next recapture is compared with. The lease works as the schedules' one.
+    the next recapture is compared with. The lease works as the schedules' one. ``url_key`` (the
+    URL's SHA-1) is what is unique: a B-tree entry cannot hold a very long URL on PostgreSQL.
     """
 
     __tablename__ = "revisits"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(Text)
+    url_key: Mapped[str] = mapped_column(String(40))
     host_key: Mapped[str | None] = mapped_column(String(255))
     policy: Mapped[list[float]] = mapped_column(JSON, default=list)
     step: Mapped[int] = mapped_column(Integer, default=0)
@@ -258,7 +260,7 @@ class Revisit(Base):
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
-        Index("ix_revisits_url", "url", unique=True),
+        Index("ix_revisits_url_key", "url_key", unique=True),
         Index("ix_revisits_next_due_at", "next_due_at"),
     )
 

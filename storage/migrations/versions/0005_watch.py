@@ -21,6 +21,7 @@ def upgrade() -> None:
         'revisits',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('url', sa.Text(), nullable=False),
+        sa.Column('url_key', sa.String(length=40), nullable=False),
         sa.Column('host_key', sa.String(length=255), nullable=True),
         sa.Column('policy', sa.JSON(), nullable=False),
         sa.Column('step', sa.Integer(), nullable=False),
@@ -33,7 +34,7 @@ def upgrade() -> None:
                                 ondelete='SET NULL'),
         sa.PrimaryKeyConstraint('id', name='pk_revisits'),
     )
-    op.create_index('ix_revisits_url', 'revisits', ['url'], unique=True)
+    op.create_index('ix_revisits_url_key', 'revisits', ['url_key'], unique=True)
     op.create_index('ix_revisits_next_due_at', 'revisits', ['next_due_at'], unique=False)
     op.create_table(
         'changes',

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
-from watch_samples import ADDED, BODY, MOST_READ_A, MOST_READ_B, T0, URL, archive_and_note, other_page
+from watch_samples import (
+    ADDED,
+    BODY,
+    MOST_READ_A,
+    MOST_READ_B,
+    OTHER_URL,
+    T0,
+    THIRD_URL,
+    URL,
+    archive_and_note,
+    other_page,
+)
 
 from archiver.watch.compare import Version, compare
 from storage.catalogue.models import ChangeRecord, Revisit
@@ -51,12 +62,17 @@ def test_identical_payload_is_a_revisit_and_no_change(archive):
 
 
 def test_sidebar_only_change_gives_no_change_row(archive):
-    other_page(archive, T0, MOST_READ_A)
+    for url in (OTHER_URL, THIRD_URL):
+        other_page(archive, T0, MOST_READ_A, url=url)
     archive_and_note(archive, "v1", T0, sidebar=MOST_READ_A)
     other_page(archive, T0 + timedelta(hours=1), MOST_READ_B)
-    assert archive_and_note(archive, "v1", T0 + timedelta(hours=1), sidebar=MOST_READ_B) is None
-    assert _changes(archive) == []
-    # The teaser sentence in box B is ignored only because the site's other page shows it too.
+    # Shown on one other page only, the teaser sentence of box B could be the story's own: an edit.
+    assert archive_and_note(archive, "v1", T0 + timedelta(hours=1), sidebar=MOST_READ_B).fields == ["body"]
+    other_page(archive, T0 + timedelta(hours=2), MOST_READ_B, url=THIRD_URL)
+    assert archive_and_note(archive, "v1", T0 + timedelta(hours=2), sidebar=MOST_READ_A) is None
+    assert archive_and_note(archive, "v1", T0 + timedelta(hours=3), sidebar=MOST_READ_B) is None
+    assert len(_changes(archive)) == 1
+    # The teaser sentence in box B is ignored only because the site's other pages show it too.
     body = "\n".join(BODY)
     alone = compare(Version(text="\n".join([body, *MOST_READ_A])), Version(text="\n".join([body, *MOST_READ_B])))
     assert alone.fields == ["body"] and alone.sentences_added == [MOST_READ_B[-1]]

@@ -17,6 +17,7 @@ from storage.catalogue.models import Capture, ChangeRecord
 
 URL = "https://news.example.com/2026/11/30/port-strike"
 OTHER_URL = "https://news.example.com/2026/11/30/budget-vote"
+THIRD_URL = "https://news.example.com/2026/11/30/storm-warning"
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 POLICY = [3600.0, 6 * 3600.0, 86400.0, 7 * 86400.0]
 
@@ -70,9 +71,9 @@ def archive_and_note(archive: Archive, name: str, at: datetime, *, webhook_url: 
     return note_capture(archive.db, capture.id, policy=POLICY, webhook_url=webhook_url, now=at)
 
 
-def other_page(archive: Archive, at: datetime, sidebar: list[str]) -> Capture:
+def other_page(archive: Archive, at: datetime, sidebar: list[str], *, url: str = OTHER_URL) -> Capture:
     """Another article of the same site showing the same boxes."""
-    return add_article(archive, OTHER_URL, title="Budget vote delayed again",
-                       text="\n".join(["Parliament postponed the vote on the budget until next week.",
+    return add_article(archive, url, title=f"Budget vote delayed again ({url[-5:]})",
+                       text="\n".join([f"Parliament postponed the vote on the budget ({url[-5:]}).",
                                        *sidebar, SITE_BOX]),
                        fetched_at=at - timedelta(minutes=5))

@@ -8,8 +8,9 @@ Noise that is never an edit:
 - boilerplate in the body. We compare trafilatura's article text (sidebars are mostly dropped
   already) and also drop, before comparing, sentences that look like link lists (short, no
   sentence-ending punctuation: "Most read", "Ukraine war live") and sentences that occur in
-  other pages of the same site (a rotating "most read" box shows the same headlines
-  everywhere). So a page whose only change is such a box yields no change.
+  at least two other pages of the same site (a rotating "most read" box shows the same
+  teasers everywhere; one other page sharing a sentence may just be a follow-up story quoting
+  it). So a page whose only change is such a box yields no change.
 
 The body is summarised at sentence level with :mod:`archiver.textdiff` (sentences added,
 removed, edited: an edit is a removed and an added sentence similar enough to be paired).
@@ -20,6 +21,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,9 +124,12 @@ def body_sentences(text: str | None, site_sentences: frozenset[str] = frozenset(
     return kept
 
 
-def site_sentence_set(texts: Iterable[str | None]) -> frozenset[str]:
-    """Every normalised sentence of other pages of the site (the boilerplate they share with this one)."""
-    return frozenset(normalise(s) for text in texts for s in sentences(text))
+def site_sentence_set(texts: Iterable[str | None], *, min_pages: int = 2) -> frozenset[str]:
+    """The normalised sentences found in at least ``min_pages`` of ``texts`` (other pages of the site, one each)."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update({normalise(s) for s in sentences(text)})
+    return frozenset(sentence for sentence, pages in counts.items() if pages >= min_pages)
 
 
 def _words(text: str | None) -> list[str]:

@@ -125,13 +125,20 @@ def article_of(session: Session, capture_id: int) -> tuple[Capture, Article] | N
 
 
 def site_texts(session: Session, site_key: str | None, *, exclude_url: str, limit: int = 20) -> list[str | None]:
-    """Texts of the latest articles of other pages of the same host (to spot boilerplate they share)."""
+    """Texts of the latest articles of up to ``limit`` other pages of the same host, one per page.
+
+    For spotting the boilerplate pages share; reads at most ``3 * limit`` of the host's latest articles.
+    """
     if not site_key:
         return []
-    return list(session.scalars(
-        select(Article.text).join(Capture, Article.capture_id == Capture.id)
+    rows = session.execute(
+        select(Capture.url, Article.text).join(Capture, Article.capture_id == Capture.id)
         .where(Capture.host_key == site_key, Capture.url != exclude_url)
-        .order_by(Capture.id.desc()).limit(limit)))
+        .order_by(Capture.id.desc()).limit(3 * limit)).all()
+    latest: dict[str, str | None] = {}
+    for url, text in rows:
+        latest.setdefault(url, text)
+    return list(latest.values())[:limit]
 
 
 # ---------------------------------------------------------------------- changes

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from storage import Archive, ArticleData
+from storage import Archive, ArticleData, StorageConfig
 from storage.catalogue.models import Capture
 from storage.warc import HttpRequest, HttpResponse
 
@@ -113,6 +113,16 @@ def changing_page(archive: Archive) -> list[Capture]:
     ]
 
 
+#: Environment of an archive home whose catalogue is not its SQLite file (``ARCHIVER_DATABASE_URL``),
+#: registered by fixtures that build one catalogue per backend; :func:`run_cli` and :func:`config_for` use it.
+HOME_ENV: dict[Path, dict[str, str]] = {}
+
+
+def config_for(home: Path) -> StorageConfig:
+    """The storage settings of the archive at ``home`` (its registered database, if any)."""
+    return StorageConfig.from_env(HOME_ENV.get(home, {}), home=home, fsync_interval=0.0)
+
+
 def run_cli(home: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """Run ``archiver ARGS`` in process on the archive at ``home``: (exit code, stdout, stderr)."""
     from typer.testing import CliRunner
@@ -120,7 +130,7 @@ def run_cli(home: Path, *args: str, env: dict[str, str] | None = None) -> tuple[
     from archiver.cli import app
 
     result = CliRunner().invoke(app, list(args), env={"ARCHIVER_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200",
-                                                      **(env or {})})
+                                                      **HOME_ENV.get(home, {}), **(env or {})})
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result.exit_code, result.stdout, result.stderr

@@ -8,6 +8,7 @@ database number that is flushed before and after the test.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import uuid
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-__all__ = ["postgres_url", "redis_url"]
+__all__ = ["postgres_database", "postgres_url", "redis_url"]
 
 PG_HOST = os.environ.get("ARCHIVER_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("ARCHIVER_TEST_PG_PORT", "5432"))
@@ -35,6 +36,13 @@ def _listening(host: str, port: int) -> bool:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A SQLAlchemy URL of a fresh, empty PostgreSQL database (dropped after the test)."""
+    with postgres_database() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for the block (for fixtures of any scope); skips without a server."""
     psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'psycopg[binary]')")
     if not _listening(PG_HOST, PG_PORT):
         pytest.skip(f"PostgreSQL is not running on {PG_HOST}:{PG_PORT}: {HOW_TO_START}")

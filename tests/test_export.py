@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import json
 import subprocess
 import urllib.request
 import zipfile
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from catalogue_samples import CHANGING_URL, SEED_TITLE, SEED_URL, changing_page, newsroom, run_cli, seed_text
+from catalogue_samples import (
+    CHANGING_URL,
+    HOME_ENV,
+    SEED_TITLE,
+    SEED_URL,
+    changing_page,
+    config_for,
+    newsroom,
+    run_cli,
+    seed_text,
+)
 from conftest import tool
 from pywb_replay import pywb_collection
+from services import postgres_database
 from tool_venvs import ToolUnavailable, tool_venv
 
-from storage import Archive, StorageConfig
+from storage import Archive
 from storage.catalogue import queries
 from storage.catalogue.models import Article, Capture
 from storage.export import FIELDS, export_warc, from_csv_row
@@ -27,18 +40,34 @@ from storage.warc.reader import iter_records, read_raw
 WACZ = ["wacz>=0.6,<0.7"]
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+def _built(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, int]]]:
     home = tmp_path_factory.mktemp("export") / "archive"
-    with Archive(StorageConfig.from_env({}, home=home, fsync_interval=0.0)) as archive:
-        ids = {name: capture.id for name, capture in newsroom(archive).items()}
-        v1, v2, v3 = changing_page(archive)
-        ids.update(v1=v1.id, v2=v2.id, v3=v3.id)
-    return home, ids
+    with contextlib.ExitStack() as stack:
+        if backend == "postgresql":
+            HOME_ENV[home] = {"ARCHIVER_DATABASE_URL": stack.enter_context(postgres_database())}
+            stack.callback(HOME_ENV.pop, home, None)
+        with Archive(config_for(home)) as archive:
+            ids = {name: capture.id for name, capture in newsroom(archive).items()}
+            v1, v2, v3 = changing_page(archive)
+            ids.update(v1=v1.id, v2=v2.id, v3=v3.id)
+        yield home, ids
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def built(request: pytest.FixtureRequest,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, int]]]:
+    """The sample catalogue, on SQLite and on PostgreSQL: the selection and export code runs on both."""
+    yield from _built(request.param, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def built_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, int]]]:
+    """The sample catalogue on SQLite only, for the slow replay and WACZ checks (about bytes, not queries)."""
+    yield from _built("sqlite", tmp_path_factory)
 
 
 def open_archive(home: Path) -> Archive:
-    return Archive(StorageConfig.from_env({}, home=home))
+    return Archive(config_for(home))
 
 
 def export(home: Path, out: Path, *args: str) -> str:
@@ -194,8 +223,8 @@ def test_warc_export_of_a_revisit_brings_the_response_it_refers_to(built, tmp_pa
     assert all(source[record_id] == value for record_id, value in exported.items())
 
 
-def test_pywb_replays_the_seed_article_from_the_exported_warc(built, tmp_path: Path) -> None:
-    home, ids = built
+def test_pywb_replays_the_seed_article_from_the_exported_warc(built_sqlite, tmp_path: Path) -> None:
+    home, ids = built_sqlite
     out = tmp_path / "seed.warc.gz"
     export(home, out, "Armenia CSTO", "--limit", "1", "--format", "warc")
     with open_archive(home) as archive, archive.db.session() as session:
@@ -219,8 +248,8 @@ def test_pywb_replays_the_seed_article_from_the_exported_warc(built, tmp_path: P
 
 
 # ------------------------------------------------------------------------ WACZ
-def test_wacz_passes_wacz_validate_and_indexes_the_pages(built, tmp_path: Path) -> None:
-    home, ids = built
+def test_wacz_passes_wacz_validate_and_indexes_the_pages(built_sqlite, tmp_path: Path) -> None:
+    home, ids = built_sqlite
     out = tmp_path / "moscow.wacz"
     export(home, out, "--site", "themoscowtimes.com", "--format", "wacz", "--title", "Moscow Times")
     with zipfile.ZipFile(out) as wacz:
@@ -251,9 +280,9 @@ def test_wacz_passes_wacz_validate_and_indexes_the_pages(built, tmp_path: Path) 
     assert "is valid" in result.stdout
 
 
-def test_wacz_validate_rejects_a_tampered_file(built, tmp_path: Path) -> None:
+def test_wacz_validate_rejects_a_tampered_file(built_sqlite, tmp_path: Path) -> None:
     """The validation above means something: a WACZ whose page list changed after packaging fails it."""
-    home, _ids = built
+    home, _ids = built_sqlite
     out = tmp_path / "all.wacz"
     export(home, out, "--format", "wacz")
     tampered = tmp_path / "tampered.wacz"
@@ -272,8 +301,8 @@ def test_wacz_validate_rejects_a_tampered_file(built, tmp_path: Path) -> None:
     assert result.returncode != 0, result.stdout
 
 
-def test_export_errors_are_one_line_without_traceback(built, tmp_path: Path) -> None:
-    home, _ids = built
+def test_export_errors_are_one_line_without_traceback(built_sqlite, tmp_path: Path) -> None:
+    home, _ids = built_sqlite
     a_file = tmp_path / "a-file"
     a_file.write_text("x")
     code, _out, err = run_cli(home, "export", "--format", "markdown", "-o", str(a_file))

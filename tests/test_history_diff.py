@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from catalogue_samples import CHANGING_URL, add_article, changing_page, run_cli, when
+from catalogue_samples import CHANGING_URL, HOME_ENV, add_article, changing_page, config_for, run_cli, when
+from services import postgres_database
 
 from archiver.textdiff import diff_words, sentences
 from storage import Archive, StorageConfig
@@ -15,15 +18,20 @@ OLD_SENTENCE = "Protesters gathered outside parliament."
 NEW_SENTENCE = "Thousands of protesters gathered outside parliament."
 
 
-@pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[int]]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def page(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[int]]]:
+    """A page archived three times, and another page; on SQLite and on PostgreSQL."""
     home = tmp_path_factory.mktemp("history") / "archive"
-    with Archive(StorageConfig.from_env({}, home=home, fsync_interval=0.0)) as archive:
-        ids = [capture.id for capture in changing_page(archive)]
-        # Another page, so the history of one URL is not simply everything.
-        add_article(archive, "https://news.example.org/other", title="Other", text="Nothing to see.",
-                    fetched_at=when(7, 13))
-    return home, ids
+    with contextlib.ExitStack() as stack:
+        if request.param == "postgresql":
+            HOME_ENV[home] = {"ARCHIVER_DATABASE_URL": stack.enter_context(postgres_database())}
+            stack.callback(HOME_ENV.pop, home, None)
+        with Archive(config_for(home)) as archive:
+            ids = [capture.id for capture in changing_page(archive)]
+            # Another page, so the history of one URL is not simply everything.
+            add_article(archive, "https://news.example.org/other", title="Other", text="Nothing to see.",
+                        fetched_at=when(7, 13))
+        yield home, ids
 
 
 def history(home: Path, url: str = CHANGING_URL) -> list[dict]:

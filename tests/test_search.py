@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from catalogue_samples import (
+    HOME_ENV,
     SEED_TITLE,
     SEED_URL,
     add_article,
     changing_page,
+    config_for,
     newsroom,
     run_cli,
     when,
 )
 from conftest import tool
+from services import postgres_database
 from sqlalchemy import text
 
 from storage import Archive, SearchQueryError, StorageConfig
@@ -33,17 +39,25 @@ HIT_FIELDS = {"capture_id", "url", "title", "author", "authors", "published", "s
               "score"}
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
-    """A catalogue with the seed article, four others, a page captured three times and a 404 page."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def built(request: pytest.FixtureRequest,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, int]]]:
+    """A catalogue with the seed article, four others, a page captured three times and a 404 page.
+
+    Built once on SQLite and once on PostgreSQL: every test using it runs on both.
+    """
     home = tmp_path_factory.mktemp("search") / "archive"
-    with Archive(StorageConfig.from_env({}, home=home, fsync_interval=0.0)) as archive:
-        ids = {name: capture.id for name, capture in newsroom(archive).items()}
-        v1, v2, v3 = changing_page(archive)
-        ids.update(v1=v1.id, v2=v2.id, v3=v3.id)
-        ids["gone"] = add_article(archive, "https://www.themoscowtimes.com/gone", title="Page not found",
-                                  text="This story about Armenia is gone.", status=404, fetched_at=when(9)).id
-    return home, ids
+    with contextlib.ExitStack() as stack:
+        if request.param == "postgresql":
+            HOME_ENV[home] = {"ARCHIVER_DATABASE_URL": stack.enter_context(postgres_database())}
+            stack.callback(HOME_ENV.pop, home, None)
+        with Archive(config_for(home)) as archive:
+            ids = {name: capture.id for name, capture in newsroom(archive).items()}
+            v1, v2, v3 = changing_page(archive)
+            ids.update(v1=v1.id, v2=v2.id, v3=v3.id)
+            ids["gone"] = add_article(archive, "https://www.themoscowtimes.com/gone", title="Page not found",
+                                      text="This story about Armenia is gone.", status=404, fetched_at=when(9)).id
+        yield home, ids
 
 
 def search(home: Path, *args: str) -> list[dict]:
@@ -158,7 +172,7 @@ def test_malformed_query_exits_2_with_one_line(built, query: str) -> None:
 def test_malformed_query_from_the_installed_command(built) -> None:
     home, _ids = built
     result = subprocess.run([tool("archiver"), "--home", str(home), "search", "Armenia AND"],
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=60, env={**os.environ, **HOME_ENV.get(home, {})})
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip() == ("error: bad search query 'Armenia AND': AND needs a search term on each side "
@@ -179,7 +193,7 @@ def test_human_output_shows_title_url_and_snippet(built) -> None:
 # ------------------------------------------------------------- the query module itself
 def test_query_module_search(built) -> None:
     home, ids = built
-    with Archive(StorageConfig.from_env({}, home=home)) as archive, archive.db.session() as session:
+    with Archive(config_for(home)) as archive, archive.db.session() as session:
         hits = queries.search_articles(session, SearchFilters(query="Armenia CSTO"))
         assert [hit.capture.id for hit in hits] == [ids["seed"], ids["both"]]
         assert hits[0].article.title == SEED_TITLE and hits[0].score < hits[1].score  # bm25: lower is better

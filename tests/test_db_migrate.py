@@ -22,6 +22,7 @@ QUERIES = [
     SearchFilters(query="Armenia CSTO"),
     SearchFilters(query='"Collective Security Treaty Organisation"'),
     SearchFilters(query="wine OR Minsk"),
+    SearchFilters(query="armenie"),  # "L'Arménie": accents folded on both
     SearchFilters(author="AFP"),
     SearchFilters(site="example.org"),
     SearchFilters(query="minister resigned", all_versions=True),
@@ -82,6 +83,8 @@ def test_migrate_from_copies_rows_ids_and_search(tmp_path: Path, postgres_url: s
     on_pg, on_sqlite = _results(postgres_url, home), _results(sqlite_url, home)
     tied = QUERIES.index(SearchFilters(query="minister resigned", all_versions=True))
     assert sorted(on_pg.pop(tied)) == sorted(on_sqlite.pop(tied)) and len(on_sqlite[0]) == 2
+    folded = on_pg[QUERIES.index(SearchFilters(query="armenie"))]
+    assert [hit[2] for hit in folded] == ["L'Arménie se détourne de Moscou"]
     assert on_pg == on_sqlite
     # Sequences moved past the copied ids: a new capture gets the next id.
     config = StorageConfig.from_env(env, home=home, fsync_interval=0.0)

@@ -312,7 +312,7 @@ def test_search_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
             assert {plain[a:b].lower() for a, b in spans} == {"armenia", "csto"}, hits[0].snippet
             assert found(query='"Collective Security Treaty Organisation"') == [ids["seed"]]
             assert found(query='"Organisation Collective Security"') == []
-            assert set(found(query="Armen*")) == {ids["seed"], ids["wine"], ids["both"]}
+            assert set(found(query="Armen*")) == {ids["seed"], ids["wine"], ids["both"], ids["french"]}
             assert set(found(query="wine OR Minsk")) == {ids["wine"], ids["csto"]}
             assert set(found(query="Armenia -CSTO")) == {ids["wine"]}
             assert found(query="title:CSTO") == [ids["csto"]]

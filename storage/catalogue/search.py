@@ -46,6 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
+from storage.catalogue.accents import ACCENTED, PLAIN, fold
 from storage.catalogue.fts_query import column_phrase, to_fts5, to_tsquery
 from storage.catalogue.hosts import host_key_condition
 from storage.catalogue.models import Article, Capture
@@ -65,9 +66,15 @@ _BATCH = 500
 # PostgreSQL: the weighted tsvector that migration 0004 indexes (GIN); this SQL must stay identical to
 # the index's expression, or the planner cannot use the index.
 _PG_CONFIG = literal_column("'simple'::regconfig")
-PG_SEARCH_VECTOR_SQL = ("(setweight(to_tsvector('simple'::regconfig, coalesce(articles.title, '')), 'A') || "
-                        "setweight(to_tsvector('simple'::regconfig, coalesce(articles.author, '')), 'B') || "
-                        "setweight(to_tsvector('simple'::regconfig, coalesce(articles.text, '')), 'D'))")
+
+def _pg_folded(column: str) -> str:
+    """The column's text with accents folded (as FTS5's remove_diacritics), for to_tsvector."""
+    return f"translate(coalesce({column}, ''), '{ACCENTED}', '{PLAIN}')"
+
+
+PG_SEARCH_VECTOR_SQL = (f"(setweight(to_tsvector('simple'::regconfig, {_pg_folded('articles.title')}), 'A') || "
+                        f"setweight(to_tsvector('simple'::regconfig, {_pg_folded('articles.author')}), 'B') || "
+                        f"setweight(to_tsvector('simple'::regconfig, {_pg_folded('articles.text')}), 'D'))")
 PG_SEARCH_VECTOR = literal_column(PG_SEARCH_VECTOR_SQL)
 _PG_HEADLINE = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=1"
 
@@ -152,9 +159,9 @@ class _Search:
         if postgres:
             text_query = to_tsquery(filters.query, author=filters.author)
             if text_query:
-                tsquery = func.to_tsquery(_PG_CONFIG, text_query)
+                tsquery = func.to_tsquery(_PG_CONFIG, fold(text_query))
                 self.conditions.append(PG_SEARCH_VECTOR.op("@@")(tsquery))
-                ranking = func.to_tsquery(_PG_CONFIG, to_tsquery(filters.query, ranking=True))
+                ranking = func.to_tsquery(_PG_CONFIG, fold(to_tsquery(filters.query, ranking=True)))
                 self.rank = -func.ts_rank(PG_SEARCH_VECTOR, ranking)
         elif not self.sqlite:
             self.conditions += _substring_conditions(filters)
@@ -297,7 +304,7 @@ def _snippets(session: Session, filters: SearchFilters, article_ids: list[int]) 
     if not article_ids or not filters.query.strip():
         return {}
     if session.get_bind().dialect.name == "postgresql":
-        tsquery = func.to_tsquery(_PG_CONFIG, to_tsquery(filters.query))
+        tsquery = func.to_tsquery(_PG_CONFIG, fold(to_tsquery(filters.query)))
         rows = session.execute(select(Article.id, func.ts_headline(_PG_CONFIG, Article.text, tsquery, _PG_HEADLINE))
                                .where(Article.id.in_(article_ids))).all()
         return {article_id: snippet for article_id, snippet in rows if snippet}

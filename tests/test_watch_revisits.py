@@ -15,6 +15,7 @@ from watch_samples import POLICY, T0, URL, archive_and_note
 from archiver.scheduling.config import SchedulerConfig
 from archiver.scheduling.daemon import Scheduler
 from archiver.watch.record import note_capture
+from archiver.watch.revisits import RETRY_AFTER
 from storage.catalogue import changes as queries
 from storage.catalogue.models import Revisit
 
@@ -142,3 +143,16 @@ def test_revisits_command_lists_due_and_all_planned(archive):
 def test_a_bad_revisit_policy_is_one_line_and_exit_2(tmp_path, policy):
     code, out, err = run_cli(tmp_path / "archive", "scheduler", "--once", env={"ARCHIVER_REVISIT_POLICY": policy})
     assert code == 2 and "ARCHIVER_REVISIT_POLICY" in err and "Traceback" not in err + out
+
+
+def test_a_failed_revisit_run_is_retried_later_until_the_plan_ends(archive, tmp_path, fake_log, monkeypatch):
+    archive_and_note(archive, "v1", T0)
+    monkeypatch.setenv("WATCH_FAKE_EXIT", "3")
+    clock = FakeClock(T0 + timedelta(hours=1))
+    scheduler(archive, tmp_path, clock).run(once=True, tick=0.02)
+    row = revisit_row(archive, URL)
+    assert (row.step, row.next_due_at, row.lease_owner) == (0, clock.now + RETRY_AFTER, None)
+    clock.now = T0 + timedelta(days=8)  # failing still, after the last offset: the plan ends
+    scheduler(archive, tmp_path, clock).run(once=True, tick=0.02)
+    assert revisit_row(archive, URL).next_due_at is None
+    assert len(runs(fake_log)) == 2

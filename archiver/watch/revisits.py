@@ -10,7 +10,9 @@ archived as a revisit. The crawl's pipeline then records any change (:mod:`archi
 
 When the child ends each URL moves to the policy's next offset after *now* (a scheduler that
 was down skips missed steps instead of fetching the page several times), or ends its plan
-after the last one. Leases are renewed while the run lasts and given back at the end.
+after the last one. A run that failed (non-zero exit: e.g. the catalogue was down, or a crawl
+of that name was running already) is tried again :data:`RETRY_AFTER` later, until the plan's
+last offset has passed. Leases are renewed while the run lasts and given back at the end.
 """
 
 from __future__ import annotations
@@ -30,9 +32,12 @@ from storage.catalogue import changes as queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import Revisit, utcnow
 
-__all__ = ["RevisitRunner", "next_step"]
+__all__ = ["RETRY_AFTER", "RevisitRunner", "next_step", "retry_step"]
 
 log = logging.getLogger(__name__)
+
+#: How long after a failed revisit run its URLs are tried again.
+RETRY_AFTER = timedelta(minutes=15)
 
 
 def next_step(revisit: Revisit, now: datetime) -> tuple[int, datetime | None]:
@@ -43,6 +48,14 @@ def next_step(revisit: Revisit, now: datetime) -> tuple[int, datetime | None]:
         if due > now:
             return index, due
     return len(offsets), None
+
+
+def retry_step(revisit: Revisit, now: datetime) -> tuple[int, datetime | None]:
+    """After a failed run at ``now``: the same step :data:`RETRY_AFTER` later, or None past the plan's end."""
+    offsets = list(revisit.policy or [])
+    if not offsets or now >= revisit.first_archived_at + timedelta(seconds=offsets[-1]):
+        return len(offsets), None
+    return revisit.step, now + RETRY_AFTER
 
 
 @dataclass
@@ -157,10 +170,11 @@ class RevisitRunner:
                 if batch.child.stop_reason is not None:  # stopped before it could fetch: due again later
                     queries.release_revisit(session, revisit_id, owner=self.owner)
                     continue
-                step, due = next_step(revisit, now)
+                step, due = next_step(revisit, now) if code == 0 else retry_step(revisit, now)
                 queries.advance_revisit(session, revisit_id, owner=self.owner, step=step, next_due_at=due)
         batch.url_file.unlink(missing_ok=True)
         self.finished.append((batch.host, code, batch.urls))
         level = logging.INFO if code == 0 else logging.WARNING
-        log.log(level, "revisits of %s: run ended (exit status %d), %d URL(s) moved to their next step",
-                ".".join(reversed(batch.host.split("."))), code, len(batch.revisit_ids))
+        log.log(level, "revisits of %s: run ended (exit status %d), %d URL(s) %s",
+                ".".join(reversed(batch.host.split("."))), code, len(batch.revisit_ids),
+                "moved to their next step" if code == 0 else f"to be tried again in {RETRY_AFTER}")

@@ -14,7 +14,12 @@ from storage.catalogue.migrate import copy_catalogue, upgrade_database
 
 __all__ = ["db_app"]
 
-db_app = typer.Typer(no_args_is_help=True, help="Catalogue database: upgrade the schema, copy a catalogue.")
+db_app = typer.Typer(
+    no_args_is_help=True,
+    help="Catalogue database: upgrade the schema, copy a catalogue into another database.\n\n"
+         "Example: ARCHIVER_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/archive "
+         "archiver db migrate-from sqlite:///archive/catalogue.sqlite",
+)
 
 
 @db_app.command("upgrade")

@@ -11,6 +11,9 @@ the whole pool is replaced: its processes are terminated and the next call start
 Calls that were running in the old pool fail with ``BrokenProcessPool`` and are tried once
 more in the new one, as are calls whose worker died (a crash, or the system killing it).
 
+Workers end by themselves when the process that owns the pool is gone, even after a SIGKILL
+that gave it no chance to close the pool (see :func:`_start_worker`).
+
 ``workers=0`` runs calls in one thread instead (for debugging): a thread cannot be stopped, so
 there the time limit only frees the caller; the call itself runs on in the background.
 Needs a running asyncio event loop (Scrapy's asyncio reactor).
@@ -21,7 +24,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import signal
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -33,13 +39,49 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def _ignore_interrupts() -> None:
-    """In a worker: ignore Ctrl-C, which a terminal sends to the whole process group.
+def _start_worker(owner_pid: int) -> None:
+    """In a worker: ignore Ctrl-C, and exit when the process that owns the pool is gone.
 
-    The parent decides how to stop (Scrapy finishes the pages in flight, then closes the pool);
-    a worker dying of KeyboardInterrupt mid-page would break that.
+    A terminal sends Ctrl-C to the whole process group, but the owner decides how to stop
+    (Scrapy finishes the pages in flight, then closes the pool); a worker dying of
+    KeyboardInterrupt mid-page would break that. When the owner is killed outright (SIGKILL),
+    nothing tells a forkserver worker: it holds both ends of its own task queue, so it would
+    wait for work forever, and so would the forkserver. A watchdog thread ends it instead.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    started = _start_time(owner_pid)
+    threading.Thread(target=_exit_when_gone, args=(owner_pid, started), name="owner-watchdog",
+                     daemon=True).start()
+
+
+def _start_time(pid: int) -> str | None:
+    """The start time of ``pid`` from /proc (None where there is no /proc), to tell a reused PID."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _alive(pid: int, started: str | None) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return started is None  # no /proc here: the signal check is all there is
+    return fields[0] != "Z" and (started is None or fields[19] == started)
+
+
+def _exit_when_gone(pid: int, started: str | None, interval: float = 1.0) -> None:
+    while _alive(pid, started):
+        time.sleep(interval)
+    os._exit(0)
 
 
 class WorkTimeout(TimeoutError):
@@ -85,7 +127,7 @@ class WorkerPool:
         if self._executor is None:
             if self.workers > 0:
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"),
-                                                     initializer=_ignore_interrupts)
+                                                     initializer=_start_worker, initargs=(os.getpid(),))
             else:
                 self._executor = ThreadPoolExecutor(1)
         return self._executor

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import signal
+import subprocess
+import sys
 import time
 import zlib
+from pathlib import Path
 
 import pytest
 from scrapy import Request
@@ -263,3 +267,42 @@ def test_exceptions_from_the_call_come_through() -> None:
             pool.close()
 
     asyncio.run(scenario())
+
+
+OWNER_SCRIPT = """
+import asyncio, os, sys, time
+from archiver.workers import WorkerPool
+
+async def main():
+    pool = WorkerPool(2, timeout=None)
+    # two calls at once start both workers; each says its own PID and its parent's (the forkserver)
+    pids = await asyncio.gather(pool.run(os.getpid), pool.run(os.getppid), pool.run(os.getpid))
+    print(*pids, flush=True)
+    time.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to see the workers end")
+def test_workers_and_forkserver_end_when_their_owner_is_killed() -> None:
+    owner = subprocess.Popen([sys.executable, "-c", OWNER_SCRIPT], stdout=subprocess.PIPE, text=True,
+                             cwd=Path(__file__).resolve().parent.parent)
+    assert owner.stdout is not None
+    pids = {int(pid) for pid in owner.stdout.readline().split()}
+    assert len(pids) >= 2 and owner.pid not in pids  # worker(s) and the forkserver
+    owner.send_signal(signal.SIGKILL)
+    owner.wait()
+    owner.stdout.close()
+    deadline = time.monotonic() + 30
+    while not all(_gone(pid) for pid in pids):
+        assert time.monotonic() < deadline, f"still running after their owner died: {pids}"
+        time.sleep(0.1)

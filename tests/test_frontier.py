@@ -54,7 +54,7 @@ def finish(process: subprocess.Popen[str]) -> dict:
     return last
 
 
-def wait_for(condition: Callable[[], object], what: str, timeout: float = 60) -> object:
+def wait_for(condition: Callable[[], object], what: str, timeout: float = 180) -> object:
     """Poll ``condition`` until it returns something true (the processes run on their own clock)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

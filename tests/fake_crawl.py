@@ -17,7 +17,10 @@ import threading
 # Before the slow imports below, so that a stop sent early is not lost.
 STOP = threading.Event()
 for _sig in (signal.SIGINT, signal.SIGTERM):
-    signal.signal(_sig, lambda *_: STOP.set())
+    # A signal the parent chose to ignore (``trap '' TERM``) stays ignored, as in a real program
+    # started under nohup: a test relies on that to make a crawl that does not stop.
+    if signal.getsignal(_sig) is not signal.SIG_IGN:
+        signal.signal(_sig, lambda *_: STOP.set())
 
 from storage import Archive, StorageConfig  # noqa: E402
 

@@ -33,6 +33,8 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from storage.processes import process_alive, process_start_time
+
 __all__ = ["WorkTimeout", "WorkerPool"]
 
 log = logging.getLogger(__name__)
@@ -49,37 +51,13 @@ def _start_worker(owner_pid: int) -> None:
     wait for work forever, and so would the forkserver. A watchdog thread ends it instead.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    started = _start_time(owner_pid)
+    started = process_start_time(owner_pid)
     threading.Thread(target=_exit_when_gone, args=(owner_pid, started), name="owner-watchdog",
                      daemon=True).start()
 
 
-def _start_time(pid: int) -> str | None:
-    """The start time of ``pid`` from /proc (None where there is no /proc), to tell a reused PID."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
-def _alive(pid: int, started: str | None) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return started is None  # no /proc here: the signal check is all there is
-    return fields[0] != "Z" and (started is None or fields[19] == started)
-
-
 def _exit_when_gone(pid: int, started: str | None, interval: float = 1.0) -> None:
-    while _alive(pid, started):
+    while process_alive(pid, started):
         time.sleep(interval)
     os._exit(0)
 

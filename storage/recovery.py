@@ -26,6 +26,7 @@ from pathlib import Path
 from storage.catalogue import queries
 from storage.catalogue.database import Database
 from storage.errors import CorruptRecord
+from storage.processes import process_alive
 from storage.reindex import index_warc_file
 from storage.warc.naming import OPEN_SUFFIX, final_name
 from storage.warc.reader import iter_records
@@ -60,19 +61,7 @@ def writer_is_alive(name: str) -> bool:
     pid = int(match["pid"])
     if pid == os.getpid():
         return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            return handle.read().rsplit(")", 1)[-1].split()[0] != "Z"  # a zombie is dead
-    except FileNotFoundError:
-        return False
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
+    return process_alive(pid)
 
 
 def recover_archive(db: Database, warc_dir: Path) -> list[RecoveredFile]:

@@ -10,11 +10,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from archiver.cli.common import console, fail, open_archive, print_json
-from archiver.crawl.run import process_alive
 from storage.catalogue import queries
 from storage.catalogue.models import CrawlRun
 from storage.catalogue.runs import list_runs
 from storage.catalogue.schedules import get_schedule
+from storage.processes import process_alive
 
 __all__ = ["run_record", "runs_app"]
 

@@ -29,6 +29,7 @@ from archiver.crawl.report import CrawlObserver, watch_run
 from storage import Archive
 from storage.catalogue.models import CrawlRun
 from storage.catalogue.runs import merge_run_stats, previous_run, resume_chain
+from storage.processes import process_alive
 
 __all__ = ["CrawlStartError", "ResumePlan", "crawl_settings", "plan_resume", "process_alive", "run_crawl"]
 
@@ -51,19 +52,6 @@ class ResumePlan:
     previous: int | None
     runs: list[int]
     keep_jobdir: bool
-
-
-def process_alive(pid: int | None) -> bool:
-    """True when process ``pid`` exists on this machine."""
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _still_running(run: CrawlRun) -> bool:

@@ -124,11 +124,16 @@ def test_two_workers_share_the_frontier_and_fetch_each_article_once(tmp_path: Pa
                                                                      redis_url: str) -> None:
     home = tmp_path / "archive"
     with running_crawl_site("--articles", str(ARTICLES)) as site:
+        # One request at a time per process: otherwise the first process takes most of the queue
+        # into its own downloader before the worker has started, and on a quick machine the
+        # worker finds nothing left to do.
+        one_at_a_time = ("-s", "CONCURRENT_REQUESTS=1")
         first = start(home, postgres_url, "crawl", "--sitemap", site.url + "robots.txt", "--frontier", redis_url,
-                      "--name", NAME, *throttle(0.3))
+                      "--name", NAME, *throttle(0.5), *one_at_a_time)
         # The crawl publishes its options once its first request is queued; then the worker can join.
         wait_for(lambda: frontier_keys(redis_url).get("spec"), "the crawl to publish its options")
-        second = start(home, postgres_url, "worker", "--frontier", redis_url, "--name", NAME, *throttle(0.1))
+        second = start(home, postgres_url, "worker", "--frontier", redis_url, "--name", NAME, *throttle(0.1),
+                       *one_at_a_time)
         runs = [finish(first), finish(second)]
         hits = article_hits(site)
 

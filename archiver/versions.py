@@ -9,9 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy.orm import Session
+
+from storage.catalogue import queries
 from storage.catalogue.models import Article, Capture
 
 __all__ = [
+    "captures_of_page",
     "COMPARED_FIELDS", "HistoryEntry", "VersionError", "changed_fields", "differ", "history", "pick_pair", "same_text",
 ]
 
@@ -108,3 +112,16 @@ def pick_pair(captures: Sequence[Capture], *, from_id: int | None = None,
         if differ(versions[index - 1].article, versions[index].article):  # type: ignore[arg-type]
             return versions[index - 1], versions[index]
     return None
+
+
+def captures_of_page(session: Session, url: str) -> list[Capture]:
+    """Every capture of ``url`` (requested or final URL, as given or normalised), oldest first."""
+    from spiders.urls import validate_url
+
+    captures = list(queries.captures_of_url(session, url))
+    if not captures:
+        try:
+            captures = list(queries.captures_of_url(session, validate_url(url)))
+        except ValueError:
+            captures = []
+    return captures

@@ -8,8 +8,7 @@ import typer
 from rich.text import Text
 
 from archiver.cli.common import console, fail, open_archive, print_json
-from archiver.versions import HistoryEntry, history
-from storage.catalogue import queries
+from archiver.versions import HistoryEntry, captures_of_page, history
 from storage.catalogue.models import Capture
 from storage.export.records import iso
 
@@ -18,15 +17,8 @@ __all__ = ["entry_record", "history_command", "page_captures"]
 
 def page_captures(archive: Any, url: str) -> list[Capture]:
     """Every capture of ``url`` (as final or requested URL), oldest first; exit 1 when there is none."""
-    from spiders.urls import validate_url
-
     with archive.db.session() as session:
-        captures = list(queries.captures_of_url(session, url))
-        if not captures:
-            try:
-                captures = list(queries.captures_of_url(session, validate_url(url)))
-            except ValueError:
-                captures = []
+        captures = captures_of_page(session, url)
     if not captures:
         raise fail(f"nothing archived for {url!r}")
     return captures

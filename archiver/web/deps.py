@@ -15,8 +15,8 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from archiver.cli.filters import build_filters
+from archiver.versions import captures_of_page
 from storage import Archive
-from storage.catalogue import queries
 from storage.catalogue.models import Capture
 from storage.catalogue.search_model import SearchFilters, Sort, split_marks
 
@@ -70,14 +70,7 @@ def search_filters(q: str = "", *, author: str | None = None, site: str | None =
 
 def page_captures(session: Session, url: str) -> list[Capture]:
     """Every capture of ``url`` (requested or final, as given or normalised), oldest first; 404 when none."""
-    from spiders.urls import validate_url
-
-    captures = list(queries.captures_of_url(session, url))
-    if not captures:
-        try:
-            captures = list(queries.captures_of_url(session, validate_url(url)))
-        except ValueError:
-            captures = []
+    captures = captures_of_page(session, url)
     if not captures:
         raise HTTPException(404, f"nothing archived for {url!r}")
     return captures

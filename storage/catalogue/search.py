@@ -4,7 +4,7 @@ On SQLite the query and the author filter go through the FTS5 index of migration
 (``articles_fts``: title, author, text): bm25 ranking, title weighted over authors over body,
 and a snippet of the text with the matches marked. On PostgreSQL the same query (parsed once
 by :mod:`storage.catalogue.fts_query`) becomes a ``tsquery`` over a weighted ``tsvector``
-that migration 0004 indexes with GIN, ranked by ``ts_rank``, with ``ts_headline`` snippets.
+that migration 0007 stores in a column indexed with GIN, ranked by ``ts_rank``, with ``ts_headline`` snippets.
 Other databases match the query as a case-insensitive substring.
 
 How a search runs, so that the first page stays fast on a large catalogue:
@@ -46,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, selectinload
 
-from storage.catalogue.accents import ACCENTED, PLAIN, fold
+from storage.catalogue.accents import fold
 from storage.catalogue.fts_query import column_phrase, to_fts5, to_tsquery
 from storage.catalogue.hosts import host_key_condition
 from storage.catalogue.models import Article, Capture
@@ -63,19 +63,10 @@ _TEXT_COLUMN = 2
 _FTS_ERRORS = ("fts5", "unterminated string", "no such column", "expected integer")
 _BATCH = 500
 
-# PostgreSQL: the weighted tsvector that migration 0004 indexes (GIN); this SQL must stay identical to
-# the index's expression, or the planner cannot use the index.
+# PostgreSQL: the weighted tsvector (title A, author B, text D, accents folded) that migration 0007
+# stores in ``articles.search_vector`` and indexes with GIN; matching and ranking both read it.
 _PG_CONFIG = literal_column("'simple'::regconfig")
-
-def _pg_folded(column: str) -> str:
-    """The column's text with accents folded (as FTS5's remove_diacritics), for to_tsvector."""
-    return f"translate(coalesce({column}, ''), '{ACCENTED}', '{PLAIN}')"
-
-
-PG_SEARCH_VECTOR_SQL = (f"(setweight(to_tsvector('simple'::regconfig, {_pg_folded('articles.title')}), 'A') || "
-                        f"setweight(to_tsvector('simple'::regconfig, {_pg_folded('articles.author')}), 'B') || "
-                        f"setweight(to_tsvector('simple'::regconfig, {_pg_folded('articles.text')}), 'D'))")
-PG_SEARCH_VECTOR = literal_column(PG_SEARCH_VECTOR_SQL)
+PG_SEARCH_VECTOR = literal_column("articles.search_vector")
 _PG_HEADLINE = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=1"
 
 

@@ -52,7 +52,7 @@ class ExtractionPipeline:
         self.workers = crawler.settings.getint("ARCHIVER_EXTRACT_WORKERS", 2)
         self.timeout = crawler.settings.getfloat("ARCHIVER_EXTRACT_TIMEOUT", 60.0)
         self.session = archive_session(crawler)
-        self._pool = WorkerPool(self.workers, timeout=self.timeout)
+        self._pool = WorkerPool(self.workers, timeout=self.timeout, preload=["archiver.extraction.worker_preload"])
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:

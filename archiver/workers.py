@@ -14,6 +14,11 @@ more in the new one, as are calls whose worker died (a crash, or the system kill
 Workers end by themselves when the process that owns the pool is gone, even after a SIGKILL
 that gave it no chance to close the pool (see :func:`_start_worker`).
 
+``preload`` names modules the pool's forkserver imports once, before it forks any worker: each
+worker then starts with them loaded (copy-on-write) instead of importing them itself, which
+matters for heavy modules such as the extractor (trafilatura, htmldate, lxml). The preload is
+set for the process's one forkserver, so the first pool to start decides it.
+
 ``workers=0`` runs calls in one thread instead (for debugging): a thread cannot be stopped, so
 there the time limit only frees the caller; the call itself runs on in the background.
 Needs a running asyncio event loop (Scrapy's asyncio reactor).
@@ -28,7 +33,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -69,9 +74,11 @@ class WorkTimeout(TimeoutError):
 class WorkerPool:
     """Runs picklable callables in worker processes, each call within ``timeout`` seconds (None: no limit)."""
 
-    def __init__(self, workers: int, *, timeout: float | None) -> None:
+    def __init__(self, workers: int, *, timeout: float | None, preload: Sequence[str] = ()) -> None:
         self.workers = max(workers, 0)
         self.timeout = timeout if timeout and timeout > 0 else None
+        # This module too: every worker runs _start_worker before anything else.
+        self.preload = [__name__, *preload]
         self._executor: Executor | None = None
         self._slots: asyncio.Semaphore | None = None
 
@@ -104,7 +111,9 @@ class WorkerPool:
     def _get_executor(self) -> Executor:
         if self._executor is None:
             if self.workers > 0:
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"),
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(self.preload)
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=context,
                                                      initializer=_start_worker, initargs=(os.getpid(),))
             else:
                 self._executor = ThreadPoolExecutor(1)

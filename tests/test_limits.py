@@ -306,3 +306,47 @@ def test_workers_and_forkserver_end_when_their_owner_is_killed() -> None:
     while not all(_gone(pid) for pid in pids):
         assert time.monotonic() < deadline, f"still running after their owner died: {pids}"
         time.sleep(0.1)
+
+
+PROBE_MODULE = """
+import sys
+
+def loaded():
+    return sorted(name for name in ("archiver.cli", "scrapy", "typer", "archiver.extraction", "trafilatura")
+                  if name in sys.modules)
+"""
+
+# Started as a file, like the ``archiver`` console script: multiprocessing then has every worker
+# run this file again (as __mp_main__) before its first call.
+CONSOLE_LIKE_SCRIPT = """
+import asyncio
+from archiver.__main__ import main  # all the console script imports
+from archiver.workers import WorkerPool
+import probe
+
+async def run():
+    pool = WorkerPool(1, timeout=None, preload=["archiver.extraction.worker_preload"])
+    try:
+        print(*await pool.run(probe.loaded))
+    finally:
+        pool.close()
+
+if __name__ == "__main__":
+    asyncio.run(run())
+"""
+
+
+def test_workers_start_with_the_extractor_preloaded_and_without_the_cli(tmp_path: Path) -> None:
+    """A worker gets the extractor from the forkserver and does not import the whole CLI for itself."""
+    (tmp_path / "probe.py").write_text(PROBE_MODULE)
+    (tmp_path / "console.py").write_text(CONSOLE_LIKE_SCRIPT)
+    done = subprocess.run([sys.executable, str(tmp_path / "console.py")], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["archiver.extraction", "trafilatura"]
+
+
+def test_the_console_entry_point_imports_the_cli_only_when_run() -> None:
+    done = subprocess.run([sys.executable, "-c", "import sys, archiver.__main__; print('archiver.cli' in sys.modules)"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr

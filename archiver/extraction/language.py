@@ -14,7 +14,7 @@ from typing import Any
 from archiver.extraction.structured import StructuredData
 from archiver.extraction.text import _clean_text
 
-__all__ = ["detect_language", "normalize_language"]
+__all__ = ["detect_language", "load_language_model", "normalize_language"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,11 @@ def _language_identifier() -> Any:
     except Exception:  # a broken model file must not break extraction
         logger.warning("could not load the py3langid model", exc_info=True)
         return None
+
+
+def load_language_model() -> bool:
+    """Load the language model now rather than on the first detection; True when it is available."""
+    return _language_identifier() is not None
 
 
 def detect_language(text: str | None) -> tuple[str | None, float]:

@@ -67,7 +67,7 @@ class ExtractionPipeline:
         if not capture_id:
             return item
         archive = self.session.archive
-        capture = await asyncio.to_thread(self._capture, capture_id)
+        capture = self.session.recall(capture_id) or await asyncio.to_thread(self._capture, capture_id)
         if capture is None:
             return item
         if capture.revisit_of_id is not None:

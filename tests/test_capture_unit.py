@@ -88,3 +88,21 @@ def test_urls_spider_needs_urls() -> None:
     with pytest.raises(ValueError, match="needs urls"):
         UrlsSpider()
     assert UrlsSpider(urls="http://a.example/ http://b.example/").start_urls == ["http://a.example/", "http://b.example/"]
+
+
+def test_session_hands_each_capture_to_the_pipeline_once_and_keeps_only_the_latest(tmp_path: Path) -> None:
+    from archiver.capture import session as sessions
+    from storage.catalogue.models import Capture
+
+    crawler = get_crawler(UrlsSpider, {"ARCHIVER_HOME": str(tmp_path)})
+    session = sessions.archive_session(crawler)
+    try:
+        captures = [Capture(id=i, url=f"http://news.example/{i}") for i in range(1, sessions._RECENT_CAPTURES + 3)]
+        for capture in captures:
+            session.remember(capture)
+        assert session.recall(1) is None and session.recall(2) is None  # the oldest were let go
+        assert session.recall(3) is captures[2]
+        assert session.recall(3) is None  # handed over once
+        assert session.recall(captures[-1].id) is captures[-1]
+    finally:
+        session.archive.close()

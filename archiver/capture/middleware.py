@@ -90,6 +90,7 @@ class WarcCaptureMiddleware:
         )
         request.meta[CAPTURE_ID_KEY] = capture.id
         request.meta[RECORD_TYPE_KEY] = capture.record_type
+        self.session.remember(capture)
         self._count(f"archiver/{capture.record_type}")
         if capture.truncated:
             self._count("archiver/truncated")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import weakref
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any
 
 from scrapy import signals
@@ -19,6 +20,7 @@ from scrapy.spiders import Spider
 from archiver import __version__
 from archiver.config import storage_config_from_settings
 from storage import Archive
+from storage.catalogue.models import Capture
 
 __all__ = ["ArchiveSession", "archive_session"]
 
@@ -31,12 +33,32 @@ _RUN_STATUS = {"finished": "finished", "shutdown": "interrupted", "closespider_p
                "max_pages": "max-pages"}
 
 
+_RECENT_CAPTURES = 1000  # captures waiting for the pipeline; older ones are read back from the catalogue
+
+
 @dataclass
 class ArchiveSession:
-    """The archive a crawler writes to and the crawl run its captures belong to."""
+    """The archive a crawler writes to and the crawl run its captures belong to.
+
+    The capture middleware hands each capture it writes to the item pipeline through
+    :meth:`remember` / :meth:`recall`, so the pipeline does not read back, row by row, what
+    was written a moment before. Only the reactor thread calls them; the hand-off keeps the
+    latest captures only, and a capture it no longer holds is read from the catalogue.
+    """
 
     archive: Archive
     run_id: int
+    _recent: OrderedDict[int, Capture] = field(default_factory=OrderedDict, repr=False)
+
+    def remember(self, capture: Capture) -> None:
+        """Keep ``capture`` (as just written) for the pipeline."""
+        self._recent[capture.id] = capture
+        while len(self._recent) > _RECENT_CAPTURES:
+            self._recent.popitem(last=False)
+
+    def recall(self, capture_id: int) -> Capture | None:
+        """The capture the middleware wrote with this id, once; None when it is not held."""
+        return self._recent.pop(capture_id, None)
 
     def close(self, reason: str, stats: dict[str, Any]) -> None:
         """Mark the run finished (or interrupted/failed) and close the WARC file."""

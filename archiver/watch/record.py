@@ -40,16 +40,20 @@ def note_capture(db: Database, capture_id: int, *, policy: Sequence[float], webh
                  now: datetime | None = None) -> ChangeRecord | None:
     """Plan revisits for, or detect an edit in, capture ``capture_id``; return the change row written, if any."""
     with db.session() as session:
-        found = queries.article_of(session, capture_id)
+        found = queries.capture_with_article(session, capture_id)
         if found is None:
             return None  # nothing extracted: nothing to compare
-        capture, article = found
-        revisit = queries.get_revisit(session, capture.url)
-        if revisit is None:
-            due = capture.fetched_at + timedelta(seconds=policy[0]) if policy else None
-            queries.plan_revisit(session, url=capture.url, policy=policy, first_archived_at=capture.fetched_at,
-                                 next_due_at=due, capture_id=capture.id)
+        url, fetched_at = found
+        revisit = queries.get_revisit(session, url)
+        if revisit is None:  # the common case in a crawl: a first capture, whose article need not be loaded
+            due = fetched_at + timedelta(seconds=policy[0]) if policy else None
+            queries.plan_revisit(session, url=url, policy=policy, first_archived_at=fetched_at,
+                                 next_due_at=due, capture_id=capture_id)
             return None
+        found_article = queries.article_of(session, capture_id)
+        if found_article is None:
+            return None
+        capture, article = found_article
         previous_id = revisit.last_capture_id
         if previous_id is not None and previous_id >= capture.id:
             return None  # already compared (or an older capture arriving late)

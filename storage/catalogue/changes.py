@@ -24,9 +24,10 @@ from storage.catalogue.hosts import host_key, host_key_condition
 from storage.catalogue.models import Article, Capture, ChangeRecord, Revisit, WebhookDelivery
 
 __all__ = [
-    "add_change", "add_delivery", "advance_revisit", "article_of", "change_between", "claim_delivery", "claim_revisit",
-    "due_deliveries", "due_revisits", "finish_delivery", "get_change", "get_revisit", "list_changes",
-    "list_revisits", "move_watermark", "plan_revisit", "release_revisit", "renew_revisits", "site_texts", "url_key",
+    "add_change", "add_delivery", "advance_revisit", "article_of", "capture_with_article", "change_between",
+    "claim_delivery", "claim_revisit", "due_deliveries", "due_revisits", "finish_delivery", "get_change",
+    "get_revisit", "list_changes", "list_revisits", "move_watermark", "plan_revisit", "release_revisit",
+    "renew_revisits", "site_texts", "url_key",
 ]
 
 
@@ -117,6 +118,13 @@ def release_revisit(session: Session, revisit_id: int, *, owner: str) -> bool:
 
 
 # ---------------------------------------------------------------------- articles compared
+def capture_with_article(session: Session, capture_id: int) -> tuple[str, datetime] | None:
+    """``(url, fetched_at)`` of a capture that has an article, or None; loads neither row."""
+    row = session.execute(select(Capture.url, Capture.fetched_at).join(Article, Article.capture_id == Capture.id)
+                          .where(Capture.id == capture_id)).first()
+    return (row[0], row[1]) if row else None
+
+
 def article_of(session: Session, capture_id: int) -> tuple[Capture, Article] | None:
     """A capture and its article, or None when it has none."""
     row = session.execute(select(Capture, Article).join(Article, Article.capture_id == Capture.id)

@@ -91,6 +91,9 @@ class ExtractionPipeline:
         self._count("archiver/articles")
         return self._done(adapter, article.id)
 
+    def open_spider(self) -> None:
+        self._pool.start()  # the workers' forkserver loads the extractor while robots.txt and sitemaps are fetched
+
     def close_spider(self) -> None:
         self._pool.close()
 

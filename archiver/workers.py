@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import forkserver
 from typing import Any, TypeVar
 
 from storage.processes import process_alive, process_start_time
@@ -81,6 +82,16 @@ class WorkerPool:
         self.preload = [__name__, *preload]
         self._executor: Executor | None = None
         self._slots: asyncio.Semaphore | None = None
+
+    def start(self) -> None:
+        """Start the forkserver now, so that it imports the preloaded modules while the caller goes on.
+
+        Otherwise the first :meth:`run` starts it and waits until it has imported them (about a
+        second for the extractor), holding up the event loop. Nothing to do in thread mode.
+        """
+        if self.workers > 0:
+            forkserver.set_forkserver_preload(self.preload)
+            forkserver.ensure_running()
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` in a worker. Raises :class:`WorkTimeout`, or whatever ``fn`` raised."""

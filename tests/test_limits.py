@@ -350,3 +350,34 @@ def test_the_console_entry_point_imports_the_cli_only_when_run() -> None:
     done = subprocess.run([sys.executable, "-c", "import sys, archiver.__main__; print('archiver.cli' in sys.modules)"],
                           capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
+
+
+STARTED_SCRIPT = """
+import os, time
+from archiver.workers import WorkerPool
+
+pool = WorkerPool(1, timeout=None, preload=["archiver.extraction.worker_preload"])
+pool.start()
+time.sleep(0.5)
+children = []
+for entry in os.listdir("/proc"):
+    try:
+        with open(f"/proc/{entry}/stat") as stat:
+            parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+        with open(f"/proc/{entry}/cmdline") as cmdline:
+            command = cmdline.read()
+    except (OSError, ValueError):
+        continue
+    if parent == os.getpid():
+        children.append(command)
+print(sum("forkserver" in command and "archiver.extraction.worker_preload" in command for command in children))
+pool.close()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to find the forkserver")
+def test_start_runs_the_forkserver_with_its_preload_before_any_call() -> None:
+    done = subprocess.run([sys.executable, "-c", STARTED_SCRIPT], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"

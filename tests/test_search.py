@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -346,3 +347,34 @@ def test_search_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
             plan = "\n".join(session.scalars(text(
                 "EXPLAIN SELECT id FROM articles WHERE search_vector @@ to_tsquery('simple', 'armenia')")))
             assert "ix_articles_search" in plan, plan
+
+
+def test_postgresql_catalogue_of_0006_keeps_its_search_after_the_upgrade(postgres_url: str) -> None:
+    """Migration 0007 moves the vector into a stored column: articles written before it are found after it."""
+    from sqlalchemy.orm import Session
+
+    from storage.catalogue.models import Article, Capture
+
+    engine = make_engine(postgres_url)
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0006_pg_search_accents")
+    with Session(engine) as session, session.begin():
+        capture = Capture(url="https://news.example/arm", requested_url="https://news.example/arm", method="GET",
+                          status=200, fetched_at=datetime(2026, 11, 1, tzinfo=UTC))
+        session.add(capture)
+        session.flush()
+        session.add(Article(capture_id=capture.id, title="Arménie : le vin", authors=["AFP"], author="AFP",
+                            text="Les viticulteurs d'Arménie exportent.", tags=[], field_sources={}))
+    engine.dispose()
+    db = Database(postgres_url)  # upgrades to the newest revision
+    try:
+        with db.session() as session:
+            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0007_pg_search_vector_column"
+            hits = queries.search_articles(session, SearchFilters(query="armenie viticulteurs"))
+            assert [hit.article.title for hit in hits] == ["Arménie : le vin"]
+            assert hits[0].score is not None and hits[0].score < 0
+    finally:
+        db.close()

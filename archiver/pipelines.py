@@ -53,6 +53,9 @@ class ExtractionPipeline:
         self.timeout = crawler.settings.getfloat("ARCHIVER_EXTRACT_TIMEOUT", 60.0)
         self.session = archive_session(crawler)
         self._pool = WorkerPool(self.workers, timeout=self.timeout, preload=["archiver.extraction.worker_preload"])
+        # Captures whose article is being extracted now: a revisit of one of them waits for that
+        # article and copies it, instead of extracting the same bytes again.
+        self._in_flight: dict[int, asyncio.Future[None]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
@@ -71,11 +74,25 @@ class ExtractionPipeline:
         if capture is None:
             return item
         if capture.revisit_of_id is not None:
+            original = self._in_flight.get(capture.revisit_of_id)
+            if original is not None:
+                await asyncio.shield(original)
             article = await asyncio.to_thread(archive.copy_article, capture.revisit_of_id, capture)
             if article is not None:
                 return self._done(adapter, article.id)
         if not html or not 200 <= (capture.status or 0) < 300:
             return item  # error pages and redirects are archived, but they are not articles
+        done = self._in_flight[capture.id] = asyncio.get_running_loop().create_future()
+        try:
+            return await self._extract(adapter, capture, html)
+        finally:
+            del self._in_flight[capture.id]
+            done.set_result(None)
+
+    async def _extract(self, adapter: ItemAdapter, capture: Any, html: str) -> Any:
+        """Extract the article of ``capture`` from ``html`` and catalogue it."""
+        item = adapter.item
+        archive = self.session.archive
         try:
             result = await self._pool.run(extract, html, capture.url)
         except WorkTimeout:

@@ -106,3 +106,48 @@ def test_session_hands_each_capture_to_the_pipeline_once_and_keeps_only_the_late
         assert session.recall(captures[-1].id) is captures[-1]
     finally:
         session.archive.close()
+
+
+def test_a_revisit_of_a_page_still_being_extracted_copies_its_article(tmp_path: Path) -> None:
+    """Two URLs with the same bytes in flight at once: one extraction, one conversion record, two articles."""
+    import asyncio
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    from spiders.items import Page
+    from storage.catalogue import queries
+
+    html = ("<html><head><title>Same story twice</title></head><body><article><h1>Same story twice</h1>"
+            + "<p>The council met on Tuesday and agreed a budget for schools, roads and hospitals.</p>" * 20
+            + "</article></body></html>")
+    crawler = get_crawler(UrlsSpider, {"ARCHIVER_HOME": str(tmp_path), "ARCHIVER_EXTRACT_WORKERS": 0})
+    pipeline = ExtractionPipeline.from_crawler(crawler)
+    archive = pipeline.session.archive
+    captures = []
+    for url in ("http://news.example/a", "http://news.example/amp/a"):
+        request = Request(url)
+        response = HtmlResponse(url, body=html.encode(), headers={"Content-Type": "text/html; charset=utf-8"},
+                                request=request)
+        captures.append(archive.record_exchange(url, to_http_request(request), to_http_response(response)))
+    original, revisit = captures
+    assert revisit.revisit_of_id == original.id
+    items = [Page(url=c.url, requested_url=c.url, status=200, content_type="text/html", html=html, capture_id=c.id)
+             for c in captures]
+
+    async def both() -> None:
+        await asyncio.gather(*(pipeline.process_item(item) for item in items))
+
+    try:
+        asyncio.run(both())
+        pipeline.close_spider()
+        with archive.db.session() as session:
+            articles = [queries.article_for_capture(session, c.id) for c in captures]
+        assert all(article is not None for article in articles)
+        assert articles[0].conversion_record_id == articles[1].conversion_record_id
+    finally:
+        archive.close()
+    conversions = 0
+    for path in (tmp_path / "warcs").glob("*.warc.gz"):
+        with path.open("rb") as stream:
+            conversions += sum(record.rec_type == "conversion" for record in ArchiveIterator(stream))
+    assert conversions == 1

@@ -18,6 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin
 
+from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased
+
 from storage.articles import ArticleData, article_row
 from storage.catalogue import queries
 from storage.catalogue.database import Database
@@ -93,6 +96,8 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
             capture.request_record_id = requests.get(capture.record_id or "")
         result.captures_added = len(new_captures)
         result.articles_added = _add_articles(session, conversions, metadata)
+        session.flush()
+        result.articles_added += _copy_articles_to_revisits(session)
         for capture in new_captures:
             if (capture.record_type == "response" and capture.status is not None and 200 <= capture.status < 300
                     and "html" in (capture.content_type or "")
@@ -165,6 +170,22 @@ def _add_articles(session, conversions: dict[str, ArchivedRecord], metadata: dic
 
 
 _ARTICLE_COLUMNS = tuple(c.key for c in Article.__table__.columns if c.key not in ("id", "capture_id"))
+
+
+def _copy_articles_to_revisits(session) -> int:  # noqa: ANN001
+    """Give each revisit without an article a copy of the article of the capture it repeats, as a crawl does.
+
+    A revisit has no conversion record of its own: it shares its original's. Run after every
+    file, so an original whose article comes from a later file still passes it on.
+    """
+    original = aliased(Article)
+    own = aliased(Article)
+    rows = session.execute(
+        select(Capture.id, original).join(original, original.capture_id == Capture.revisit_of_id)
+        .where(Capture.revisit_of_id.is_not(None), ~exists().where(own.capture_id == Capture.id))).all()
+    for capture_id, source in rows:
+        session.add(Article(capture_id=capture_id, **{column: getattr(source, column) for column in _ARTICLE_COLUMNS}))
+    return len(rows)
 
 
 def _supersedes(conversion: ArchivedRecord | None, article: Article) -> bool:

@@ -46,21 +46,28 @@ def verify_catalogue(session: Session, warc_dir: Path) -> Iterator[tuple[int, li
     """For every capture with a WARC location, in id order: its id and the problems found (often none)."""
     for capture in queries.captures_with_location(session):
         expected = [(capture.warc_file, capture.warc_offset, capture.warc_length, capture.record_type,
-                     capture.record_id)]
+                     capture.record_id, {capture.url})]
         article = queries.article_for_capture(session, capture.id)
         if article is not None and article.conversion_file and article.conversion_record_id:
+            # A revisit shares the article, and so the conversion record, of the capture it repeats,
+            # which may be of another URL (the same story at two addresses).
+            urls = {capture.url}
+            if capture.revisit_of_id is not None:
+                original = queries.get_capture(session, capture.revisit_of_id)
+                if original is not None:
+                    urls.add(original.url)
             expected.append((article.conversion_file, article.conversion_offset, article.conversion_length,
-                             "conversion", article.conversion_record_id))
+                             "conversion", article.conversion_record_id, urls))
         problems = []
-        for filename, offset, length, record_type, record_id in expected:
-            message = _check(warc_dir, filename, offset, length, record_type, record_id, capture.url)
+        for filename, offset, length, record_type, record_id, urls in expected:
+            message = _check(warc_dir, filename, offset, length, record_type, record_id, urls)
             if message:
                 problems.append(Problem(capture.id, capture.url, filename, offset, message))
         yield capture.id, problems
 
 
 def _check(warc_dir: Path, filename: str, offset: int, length: int | None, record_type: str | None,
-           record_id: str | None, url: str) -> str | None:
+           record_id: str | None, urls: set[str]) -> str | None:
     try:
         record = read_record(resolve_warc_path(warc_dir, filename), offset, expected_length=length)
     except StorageError as exc:
@@ -69,7 +76,7 @@ def _check(warc_dir: Path, filename: str, offset: int, length: int | None, recor
         return f"record is a {record.record_type}, catalogue says {record_type}"
     if record_id and record.record_id != record_id:
         return f"record id is {record.record_id}, catalogue says {record_id}"
-    if record.target_uri != url:
+    if record.target_uri not in urls:
         return f"record is for {record.target_uri}"
     return None
 

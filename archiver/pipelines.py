@@ -33,14 +33,27 @@ __all__ = ["ExtractionPipeline", "article_data"]
 log = logging.getLogger(__name__)
 
 
-def article_data(result: ExtractionResult) -> ArticleData:
-    """The catalogue's view of an extraction result."""
+def article_data(result: ExtractionResult, listing: dict[str, Any] | None = None) -> ArticleData:
+    """The catalogue's view of an extraction result, and of the sitemap or feed ``listing`` of the page.
+
+    The listing is kept as it is, and fills the title, publication date, authors and
+    description when the page itself gives none (their source is then ``listing``).
+    """
+    listing = dict(listing or {})
+    sources = dict(result.sources)
+    fields: dict[str, Any] = {"title": result.title, "authors": list(result.authors), "published": result.published,
+                              "description": result.description}
+    fallbacks = {"title": listing.get("title"), "authors": list(listing.get("authors") or []),
+                 "published": listing.get("published") or listing.get("updated"), "description": listing.get("summary")}
+    for name, value in fallbacks.items():
+        if not fields[name] and value:
+            fields[name] = value
+            sources[name] = "listing"
     return ArticleData(
-        title=result.title, authors=list(result.authors), published=result.published, modified=result.modified,
-        sitename=result.sitename, language=result.language, description=result.description,
+        **fields, modified=result.modified, sitename=result.sitename, language=result.language,
         canonical_url=result.canonical_url, image=result.image, tags=list(result.tags), text=result.text,
         word_count=result.word_count, fingerprint=result.fingerprint, extractor=result.extractor,
-        field_sources=dict(result.sources),
+        field_sources=sources, listing=listing,
     )
 
 
@@ -104,7 +117,8 @@ class ExtractionPipeline:
             log.exception("extraction failed for %s", capture.url)
             self._count("archiver/extract_error")
             return item
-        article = await asyncio.to_thread(archive.record_article, capture, article_data(result))
+        data = article_data(result, adapter.get("listing"))
+        article = await asyncio.to_thread(archive.record_article, capture, data)
         self._count("archiver/articles")
         return self._done(adapter, article.id)
 

@@ -68,7 +68,7 @@ def reextract(archive: Archive, captures: list[Capture], *,
         try:
             record = archive.read(capture)
             extracted = extract(decode_payload(record), capture.url, content_type=capture.content_type)
-            data = article_data(extracted)
+            data = article_data(extracted, capture.article.listing if capture.article else None)
             changed = article_changes(capture.article, data)
             if changed:
                 replace_article(archive, capture, data)

@@ -39,6 +39,14 @@ def to_markdown(capture: Capture, article: Article | None) -> str:
     return "\n\n".join(parts) + "\n"
 
 
+def _listed_in(listing: dict | None) -> str | None:
+    """Where a crawl found the page, and the date that listing gave: ``https://.../feed.xml (2024-04-02)``."""
+    if not listing or not listing.get("source"):
+        return None
+    when = listing.get("published") or listing.get("updated") or listing.get("lastmod")
+    return listing["source"] + (f" ({human_date(when) or when})" if when else "")
+
+
 def to_text(capture: Capture, article: Article | None) -> str:
     """A header of metadata lines, a blank line, then the body text."""
     lines = [f"URL:        {capture.url}"]
@@ -53,7 +61,7 @@ def to_text(capture: Capture, article: Article | None) -> str:
         for label, value in (("Title", article.title), ("Authors", "; ".join(article.authors)),
                              ("Published", article.published), ("Modified", article.modified),
                              ("Site", article.sitename), ("Language", article.language),
-                             ("Words", str(article.word_count))):
+                             ("Words", str(article.word_count)), ("Listed in", _listed_in(article.listing))):
             if value:
                 lines.append(f"{label + ':':<11} {value}")
     lines.append("")

@@ -257,7 +257,7 @@ class Archive:
 _ARTICLE_COPY_COLUMNS = (
     "title", "authors", "author", "published", "published_at", "modified", "sitename", "language",
     "description", "canonical_url", "image", "tags", "text", "word_count", "fingerprint", "extractor",
-    "field_sources", "conversion_file", "conversion_offset", "conversion_length", "conversion_record_id",
+    "field_sources", "listing", "conversion_file", "conversion_offset", "conversion_length", "conversion_record_id",
 )
 
 

@@ -28,8 +28,8 @@ _COMPARED = tuple(f.name for f in fields(ArticleData) if f.name != "extractor")
 
 
 def _stored(article: Article, name: str) -> Any:
-    if name == "field_sources":
-        return dict(article.field_sources or {})
+    if name in ("field_sources", "listing"):
+        return dict(getattr(article, name) or {})
     value = getattr(article, name)
     return list(value or []) if name in ("authors", "tags") else value
 
@@ -41,7 +41,7 @@ def article_changes(article: Article | None, data: ArticleData) -> list[str]:
     changed = []
     for name in _COMPARED:
         new = getattr(data, name)
-        new = list(new) if name in ("authors", "tags") else (dict(new) if name == "field_sources" else new)
+        new = list(new) if name in ("authors", "tags") else (dict(new) if name in ("field_sources", "listing") else new)
         if _stored(article, name) != new:
             changed.append(name)
     return changed

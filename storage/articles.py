@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from storage.catalogue.models import Article
 
@@ -29,6 +30,8 @@ class ArticleData:
     fingerprint: str | None = None
     extractor: str | None = None
     field_sources: dict[str, str] = field(default_factory=dict)
+    #: What the sitemap or feed that listed the page said about it; kept in the WARC metadata record too.
+    listing: dict[str, Any] = field(default_factory=dict)
 
 
 def article_row(capture_id: int, data: ArticleData) -> Article:
@@ -52,6 +55,7 @@ def article_row(capture_id: int, data: ArticleData) -> Article:
         fingerprint=data.fingerprint,
         extractor=data.extractor,
         field_sources=dict(data.field_sources),
+        listing=dict(data.listing) or None,
     )
 
 

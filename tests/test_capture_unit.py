@@ -151,3 +151,22 @@ def test_a_revisit_of_a_page_still_being_extracted_copies_its_article(tmp_path: 
         with path.open("rb") as stream:
             conversions += sum(record.rec_type == "conversion" for record in ArchiveIterator(stream))
     assert conversions == 1
+
+
+def test_the_listing_fills_only_what_the_page_does_not_say() -> None:
+    from archiver.extraction import ExtractionResult
+    from archiver.pipelines import article_data
+
+    listing = {"title": "Feed title", "published": "2024-04-02T08:00:00+00:00", "authors": ["Feed Author"],
+               "summary": "Feed summary.", "source": "http://news.example/feed.xml"}
+    bare = article_data(ExtractionResult(text="Body text."), listing)
+    assert (bare.title, bare.published, bare.authors, bare.description) == (
+        "Feed title", "2024-04-02T08:00:00+00:00", ["Feed Author"], "Feed summary.")
+    assert {bare.field_sources[name] for name in ("title", "published", "authors", "description")} == {"listing"}
+    assert bare.listing == listing
+    page = ExtractionResult(text="Body.", title="Page title", authors=("Page Author",), published="2024-04-01",
+                            sources={"title": "json-ld"})
+    full = article_data(page, listing)
+    assert (full.title, full.authors, full.published) == ("Page title", ["Page Author"], "2024-04-01")
+    assert full.field_sources == {"title": "json-ld", "description": "listing"}
+    assert article_data(page).listing == {}

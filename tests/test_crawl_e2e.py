@@ -156,6 +156,22 @@ def test_feed_items_archived_with_metadata(site, home, feed: str, numbers: range
         assert (title, author) == (article_title(i), f"Reporter {i % 3}")
         assert when.startswith(published(i).date().isoformat())
     assert site.url + feed in {r[0] for r in db(home).execute("SELECT url FROM captures")}
+    # What the feed said about each item is kept with its article, and survives a rebuild from the WARC files.
+    listings = {url: json.loads(listing) for url, listing in db(home).execute(
+        "SELECT c.url, a.listing FROM articles a JOIN captures c ON c.id = a.capture_id WHERE c.crawl_run_id = ?",
+        (run["id"],))}
+    for i in numbers:
+        listing = listings[site.article_url(i)]
+        assert listing["title"] == article_title(i) and listing["source"] == site.url + feed
+        assert listing["published"].startswith(published(i).date().isoformat())
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{home / 'catalogue.sqlite'}{suffix}").unlink(missing_ok=True)
+    assert archiver(home, "reindex", "--json").returncode == 0
+    rebuilt = {url: json.loads(listing) for url, listing in db(home).execute(
+        "SELECT c.url, a.listing FROM articles a JOIN captures c ON c.id = a.capture_id WHERE a.listing IS NOT NULL")}
+    assert rebuilt == listings
+    shown = archiver(home, "show", site.article_url(numbers[0]))
+    assert f"Listed in:  {site.url + feed}" in shown.stdout
 
 
 # --------------------------------------------------------------------------- link following, bounds

@@ -372,7 +372,7 @@ def test_postgresql_catalogue_of_0006_keeps_its_search_after_the_upgrade(postgre
     db = Database(postgres_url)  # upgrades to the newest revision
     try:
         with db.session() as session:
-            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0007_pg_search_vector_column"
+            assert session.scalar(text("SELECT version_num FROM alembic_version")) >= "0007_pg_search_vector_column"
             hits = queries.search_articles(session, SearchFilters(query="armenie viticulteurs"))
             assert [hit.article.title for hit in hits] == ["Arménie : le vin"]
             assert hits[0].score is not None and hits[0].score < 0

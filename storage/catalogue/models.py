@@ -196,6 +196,8 @@ class Article(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     extractor: Mapped[str | None] = mapped_column(String(64))
     field_sources: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # What the sitemap or feed that listed the page said about it (title, dates, authors, its URL).
+    listing: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     conversion_file: Mapped[str | None] = mapped_column(String(255))
     conversion_offset: Mapped[int | None] = mapped_column(BigInteger)

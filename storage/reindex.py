@@ -112,13 +112,19 @@ def _capture_from_record(session, record: ArchivedRecord, filename: str, crawl_r
     url = record.target_uri
     status = record.http_status
     location = record.http_header("Location")
-    digest = record.header("WARC-Payload-Digest") or payload_digest(record.payload)
+    stated_digest = record.header("WARC-Payload-Digest")
+    digest = stated_digest or payload_digest(record.payload)
     revisit_of = None
     if record.record_type == "revisit":
         refers_to = record.header("WARC-Refers-To")
         original = queries.capture_by_record_id(session, refers_to) if refers_to else None
-        original = original or queries.first_capture_with_digest(session, digest)
+        if original is None and stated_digest:
+            original = queries.first_capture_with_digest(session, stated_digest)
         revisit_of = original.id if original else None
+        if original is not None and not stated_digest:
+            # A 304 (profile server-not-modified) states no digest: it repeats its original's payload,
+            # as the crawl that wrote it catalogued it, not the empty body of the 304.
+            digest = original.payload_digest or digest
     return Capture(
         url=url,
         requested_url=url,

@@ -418,3 +418,26 @@ def test_progress_bar_on_a_terminal(site, home) -> None:
     text = shown.decode(errors="replace")
     assert "crawling" in text and "10 pages, 10 articles, 0 errors" in text and "pages/s" in text
     assert "run 1 (feed-127.0.0.1-" in out.decode() and "10 articles (10 new)" in out.decode()
+
+
+def test_reindex_from_scratch_gives_back_what_the_crawls_catalogued(three_crawls, tmp_path: Path) -> None:
+    """Responses, identical-payload revisits and 304 revisits: same rows, digests and articles from the WARCs alone."""
+    import shutil
+
+    _site, home, _runs, _hits = three_crawls
+    copy = tmp_path / "archive"
+    shutil.copytree(home, copy)
+
+    def snapshot() -> list[tuple]:
+        rows = db(copy).execute(
+            "SELECT c.url, c.record_type, c.status, c.payload_digest, o.url, a.title, a.listing "
+            "FROM captures c LEFT JOIN captures o ON o.id = c.revisit_of_id "
+            "LEFT JOIN articles a ON a.capture_id = c.id WHERE c.warc_file IS NOT NULL").fetchall()
+        return sorted(((*row[:6], json.loads(row[6]) if row[6] else None) for row in rows), key=str)
+
+    before = snapshot()
+    assert any(row[1:3] == ("revisit", 304) for row in before)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{copy / 'catalogue.sqlite'}{suffix}").unlink(missing_ok=True)
+    assert archiver(copy, "reindex", "--json").returncode == 0
+    assert snapshot() == before

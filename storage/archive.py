@@ -21,7 +21,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from storage.articles import ArticleData, article_row
+from storage.articles import ArticleData, article_row, copy_article_columns
 from storage.catalogue import queries
 from storage.catalogue.database import Database
 from storage.catalogue.digest_lock import digest_lock
@@ -214,9 +214,8 @@ class Archive:
             source = queries.article_for_capture(session, source_capture_id)
             if source is None:
                 return None
-            article = Article(capture_id=capture.id, **{
-                column: getattr(source, column) for column in _ARTICLE_COPY_COLUMNS
-            })
+            article = Article(capture_id=capture.id)
+            copy_article_columns(source, article)
             session.add(article)
         return article
 
@@ -254,11 +253,6 @@ class Archive:
         return found
 
 
-_ARTICLE_COPY_COLUMNS = (
-    "title", "authors", "author", "published", "published_at", "modified", "sitename", "language",
-    "description", "canonical_url", "image", "tags", "text", "word_count", "fingerprint", "extractor",
-    "field_sources", "listing", "conversion_file", "conversion_offset", "conversion_length", "conversion_record_id",
-)
 
 
 def _revisit_target(capture: Capture) -> RevisitTarget:

@@ -14,8 +14,8 @@ import json
 from dataclasses import asdict, fields
 from typing import Any
 
-from storage.archive import _ARTICLE_COPY_COLUMNS, Archive
-from storage.articles import ArticleData, article_row
+from storage.archive import Archive
+from storage.articles import ArticleData, article_row, copy_article_columns
 from storage.catalogue import queries
 from storage.catalogue.extraction import articles_copied_from
 from storage.catalogue.models import Article, Capture
@@ -73,13 +73,10 @@ def replace_article(archive: Archive, capture: Capture, data: ArticleData) -> Ar
             session.add(fresh)
             article = fresh
         else:
-            _copy(fresh, article)
+            copy_article_columns(fresh, article)
         for copy in articles_copied_from(session, capture.id):
-            _copy(fresh, copy)
+            copy_article_columns(fresh, copy)
         session.flush()
     return article
 
 
-def _copy(source: Article, target: Article) -> None:
-    for column in _ARTICLE_COPY_COLUMNS:
-        setattr(target, column, getattr(source, column))

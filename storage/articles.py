@@ -8,7 +8,11 @@ from typing import Any
 
 from storage.catalogue.models import Article
 
-__all__ = ["ArticleData", "article_row", "parse_iso_instant"]
+__all__ = ["ARTICLE_COLUMNS", "ArticleData", "article_row", "copy_article_columns", "parse_iso_instant"]
+
+#: Every column of an article but its own id and its capture: what a copy (a revisit's article,
+#: a re-extraction applied to copies, a rebuilt row) carries over.
+ARTICLE_COLUMNS = tuple(column.key for column in Article.__table__.columns if column.key not in ("id", "capture_id"))
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,12 @@ def article_row(capture_id: int, data: ArticleData) -> Article:
         field_sources=dict(data.field_sources),
         listing=dict(data.listing) or None,
     )
+
+
+def copy_article_columns(source: Article, target: Article) -> None:
+    """Give ``target`` every :data:`ARTICLE_COLUMNS` value of ``source``."""
+    for column in ARTICLE_COLUMNS:
+        setattr(target, column, getattr(source, column))
 
 
 def parse_iso_instant(value: str | None) -> datetime | None:

@@ -21,7 +21,7 @@ from urllib.parse import urljoin
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
-from storage.articles import ArticleData, article_row
+from storage.articles import ArticleData, article_row, copy_article_columns
 from storage.catalogue import queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import Article, Capture
@@ -166,16 +166,12 @@ def _add_articles(session, conversions: dict[str, ArchivedRecord], metadata: dic
             article.conversion_length = conversion.length
             article.conversion_record_id = conversion.record_id
         if existing is not None:  # a later extraction (archiver reextract) of the same response
-            for column in _ARTICLE_COLUMNS:
-                setattr(existing, column, getattr(article, column))
+            copy_article_columns(article, existing)
             log.info("capture %d: article replaced by the later extraction in %s", capture.id, article.conversion_file)
             continue
         session.add(article)
         added += 1
     return added
-
-
-_ARTICLE_COLUMNS = tuple(c.key for c in Article.__table__.columns if c.key not in ("id", "capture_id"))
 
 
 def _copy_articles_to_revisits(session) -> int:  # noqa: ANN001
@@ -190,7 +186,9 @@ def _copy_articles_to_revisits(session) -> int:  # noqa: ANN001
         select(Capture.id, original).join(original, original.capture_id == Capture.revisit_of_id)
         .where(Capture.revisit_of_id.is_not(None), ~exists().where(own.capture_id == Capture.id))).all()
     for capture_id, source in rows:
-        session.add(Article(capture_id=capture_id, **{column: getattr(source, column) for column in _ARTICLE_COLUMNS}))
+        article = Article(capture_id=capture_id)
+        copy_article_columns(source, article)
+        session.add(article)
     return len(rows)
 
 

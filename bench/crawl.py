@@ -272,6 +272,12 @@ def main() -> None:
         results["ratio_cpu_per_page"] = pipeline["cpu_ms_per_page"] / (alone["cpu_ms_per_page"] + fetch_cpu)
         results["ratio_cpu_per_page_ours"] = pipeline["cpu_ms_per_page"] / (results["ours"]["cpu_ms_per_page"]
                                                                             + fetch_cpu)
+        # With every core busy, a page costs at least trafilatura's CPU plus fetch+WARC's: the most
+        # any pipeline built from these parts can reach, as a ratio to trafilatura alone.
+        cores = os.cpu_count() or 1
+        results["bound_ratio_articles_per_s"] = (cores * 1000 / (alone["cpu_ms_per_page"] + fetch_cpu)
+                                                 / alone["docs_per_s"])
+        results["cores_busy"] = pipeline["cpu_ms_per_page"] * pipeline["crawl_pages_per_s"] / 1000
     if args.json:
         print(json.dumps(results, indent=2))
         return
@@ -307,6 +313,9 @@ def _show(part: str, results: dict[str, Any]) -> None:
         if "ratio_cpu_per_page" in results:
             print(f"ratio CPU/page pipeline / (trafilatura alone + fetch+WARC): {results['ratio_cpu_per_page']:.2f} "
                   f"(target <= 1.3); / (our extraction alone + fetch+WARC): {results['ratio_cpu_per_page_ours']:.2f}")
+            print(f"bound on the articles/s ratio with all {results['cpus']} cores busy and nothing added to "
+                  f"trafilatura + fetch+WARC: {results['bound_ratio_articles_per_s']:.2f}; cores busy during the "
+                  f"pipeline crawl: {results['cores_busy']:.2f}")
     sys.stdout.flush()
 
 

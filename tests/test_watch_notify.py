@@ -226,3 +226,29 @@ def test_webhook_to_a_private_address_is_refused_unless_allowed(archive, allowed
     assert receiver.attempts == 0  # never contacted
     [delivery] = deliveries(archive)
     assert delivery.gave_up and "not a public address" in delivery.last_error
+
+
+def test_webhook_name_that_rebinds_to_a_private_address_after_the_check_is_refused(archive, monkeypatch):
+    """DNS rebinding: the name resolves to a public address for the check, then to 127.0.0.1 for the connection."""
+    import socket
+
+    receiver = Receiver()
+    real_getaddrinfo = socket.getaddrinfo
+    with receiver.running() as local_url:
+        port = int(local_url.rsplit(":", 1)[1].split("/")[0])
+        answers = iter([[(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]])
+
+        def rebinding(host, *args, **kwargs):
+            if host != "hook.example":
+                return real_getaddrinfo(host, *args, **kwargs)
+            return next(answers, [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))])
+
+        monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+        url = f"http://hook.example:{port}/hook"
+        archive_and_note(archive, "v1", T0, webhook_url=url)
+        archive_and_note(archive, "v2", T0 + timedelta(hours=1), webhook_url=url)
+        sender = WebhookSender(archive.db, policy=TargetPolicy.parse(""), clock=FakeClock(T0 + timedelta(hours=1)))
+        assert sender.drain() == 0
+    assert receiver.attempts == 0  # the connection went nowhere
+    [delivery] = deliveries(archive)
+    assert delivery.gave_up and "127.0.0.1 is not a public address" in delivery.last_error

@@ -10,13 +10,19 @@ schedulers never POST one attempt twice.
 
 Targets obey the web API's address policy (:class:`archiver.capture.targets.TargetPolicy`):
 a target on a private, loopback or otherwise non-public address is refused (given up at once,
-with the reason) unless ``ARCHIVER_ALLOW_PRIVATE_TARGETS`` allows it. Redirects are not followed.
+with the reason) unless ``ARCHIVER_ALLOW_PRIVATE_TARGETS`` allows it. The check is made on the
+address the connection is actually opened to (resolved once, checked, then connected to), so a
+name that resolves to a public address for the check and to a private one for the connection
+(DNS rebinding) gets nowhere. Redirects are not followed, and environment proxies are not used.
 """
 
 from __future__ import annotations
 
+import functools
+import http.client
 import json
 import logging
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -42,6 +48,60 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def _guarded_socket(host: str, port: int, timeout: float | None, policy: TargetPolicy, url: str) -> socket.socket:
+    """A socket connected to an address of ``host`` that ``policy`` allows: each address is checked, then used."""
+    last_error: OSError | None = None
+    for family, kind, proto, _name, address in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        policy.check_address(url, str(address[0]))
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+            return sock
+        except OSError as exc:
+            sock.close()
+            last_error = exc
+    raise last_error or OSError(f"{host} has no address")
+
+
+class _GuardedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, policy: TargetPolicy, url: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._policy, self._url = policy, url
+
+    def connect(self) -> None:
+        self.sock = _guarded_socket(self.host, self.port, self.timeout, self._policy, self._url)
+
+
+class _GuardedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, policy: TargetPolicy, url: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._policy, self._url = policy, url
+
+    def connect(self) -> None:
+        sock = _guarded_socket(self.host, self.port, self.timeout, self._policy, self._url)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, policy: TargetPolicy) -> None:
+        super().__init__()
+        self.policy = policy
+
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(functools.partial(_GuardedHTTPConnection, policy=self.policy, url=req.full_url), req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, policy: TargetPolicy) -> None:
+        super().__init__()
+        self.policy = policy
+
+    def https_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(functools.partial(_GuardedHTTPSConnection, policy=self.policy, url=req.full_url), req,
+                            context=self._context)
+
+
 class WebhookSender:
     """Delivers due webhook deliveries of one catalogue."""
 
@@ -54,7 +114,8 @@ class WebhookSender:
         self.timeout = timeout
         self.clock = clock
         self.per_drain = per_drain
-        self._opener = urllib.request.build_opener(_NoRedirect)
+        self._opener = urllib.request.build_opener(_NoRedirect, urllib.request.ProxyHandler({}),
+                                                   _GuardedHTTPHandler(policy), _GuardedHTTPSHandler(policy))
 
     def drain(self) -> int:
         """Attempt the deliveries that are due (at most ``per_drain``); return how many were delivered."""
@@ -102,6 +163,8 @@ class WebhookSender:
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
                 status = response.status
+        except BlockedTarget as exc:  # the name now resolves somewhere it did not when checked
+            return str(exc), True
         except urllib.error.HTTPError as exc:
             status = exc.code
         except (OSError, ValueError) as exc:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from archiver.cli.common import console, fail, print_json
 from archiver.scheduling import CronSpec, ScheduleError, parse_duration
@@ -25,7 +26,7 @@ from storage.catalogue import schedules as queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import CrawlRun, Schedule, utcnow
 
-__all__ = ["open_catalogue", "schedule_app", "scheduler_config"]
+__all__ = ["open_catalogue", "schedule_app", "schedule_record", "schedule_records", "scheduler_config"]
 
 _NAME = re.compile(r"\w[\w.-]{0,199}")
 
@@ -82,7 +83,18 @@ def _local(moment: datetime | None, timezone: str) -> str:
         return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _record(schedule: Schedule, *, last: CrawlRun | None = None, failing: int = 0, flag_after: int = 0,
+def schedule_records(session: Session, *, flag_after: int) -> list[dict[str, Any]]:
+    """Every schedule with its last run and failure streak: ``schedule list --json``, and the web API's list."""
+    records = []
+    for schedule in queries.list_schedules(session):
+        last = queries.last_runs(session, schedule.id, 1)
+        failing = queries.failure_streak(session, schedule.id, flag_after)
+        records.append(schedule_record(schedule, last=last[0] if last else None, failing=failing,
+                                       flag_after=flag_after))
+    return records
+
+
+def schedule_record(schedule: Schedule, *, last: CrawlRun | None = None, failing: int = 0, flag_after: int = 0,
             next_runs: list[datetime] | None = None) -> dict[str, Any]:
     record: dict[str, Any] = {
         "id": schedule.id,
@@ -153,7 +165,7 @@ def add_command(
         except queries.DuplicateSchedule as exc:
             raise fail(str(exc)) from None
     if json_output:
-        print_json(_record(schedule, next_runs=next_runs))
+        print_json(schedule_record(schedule, next_runs=next_runs))
         return
     console.print(f"[green]✓[/green] schedule {escape(name)} added: {escape(spec.expression)} ({spec.timezone})"
                   f"{', paused' if paused else ''}", soft_wrap=True)
@@ -173,11 +185,7 @@ def list_command(
     """
     flag_after = scheduler_config().failure_flag
     with open_catalogue() as db, db.session() as session:
-        rows = []
-        for schedule in queries.list_schedules(session):
-            last = queries.last_runs(session, schedule.id, 1)
-            failing = queries.failure_streak(session, schedule.id, flag_after)
-            rows.append(_record(schedule, last=last[0] if last else None, failing=failing, flag_after=flag_after))
+        rows = schedule_records(session, flag_after=flag_after)
     if json_output:
         for row in rows:
             print_json(row)
@@ -222,7 +230,7 @@ def show_command(
     spec = _spec(schedule)
     next_runs = spec.next_times(max(utcnow(), schedule.next_run_at or utcnow()), 2) if spec else []
     upcoming = [schedule.next_run_at, *next_runs] if schedule.next_run_at else next_runs
-    record = _record(schedule, last=runs[0].run if runs else None, failing=failing, flag_after=flag_after,
+    record = schedule_record(schedule, last=runs[0].run if runs else None, failing=failing, flag_after=flag_after,
                      next_runs=upcoming[:3])
     record["recent_runs"] = [_summary_record(summary) for summary in runs]
     if json_output:

@@ -32,12 +32,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from search import _AGENCIES, _SITES, _time, _vocabulary, generate  # noqa: E402 - the search benchmark's generator
+from search import _vocabulary, generate, time_searches  # noqa: E402 - the search benchmark's generator
 
-from storage.catalogue import queries  # noqa: E402
 from storage.catalogue.database import Database  # noqa: E402
 from storage.catalogue.models import Article, Capture  # noqa: E402
-from storage.catalogue.search_model import SearchFilters  # noqa: E402
 
 
 def _admin(server: str) -> str:
@@ -64,32 +62,6 @@ def _single_inserts(db: Database, count: int, first_id: int) -> float:
     return time.perf_counter() - started
 
 
-def _searches(db: Database, vocab: list[str], runs: int) -> None:
-    """Print p50/p95 of each kind of search (first page of 20 hits with snippets), ``runs`` queries each."""
-    rng = random.Random(2)
-
-    def pair() -> str:
-        return f"{rng.choice(vocab[300:3000])} {rng.choice(vocab[300:10000])}"
-
-    def common_pair() -> str:
-        return f"{rng.choice(vocab[:30])} {rng.choice(vocab[:30])}"
-
-    kinds = [
-        ("two-word query", lambda: SearchFilters(query=pair())),
-        ("two very common words", lambda: SearchFilters(query=common_pair())),
-        ("author filter, no query", lambda: SearchFilters(author=rng.choice(_AGENCIES))),
-        ("site filter, no query", lambda: SearchFilters(site=rng.choice(_SITES))),
-        ("two words + lang + dates", lambda: SearchFilters(
-            query=pair(), language="en", since=datetime(2022, 1, 1, tzinfo=UTC),
-            until=datetime(2023, 1, 1, tzinfo=UTC))),
-    ]
-    print(f"{'search (first 20 hits, PostgreSQL)':<36} {'p50 ms':>8} {'p95 ms':>8} {'hits':>6}")
-    with db.session() as session:
-        for label, make in kinds:
-            p50, p95, hits = _time(lambda make=make: queries.search_articles(session, make(), limit=20), runs)
-            print(f"{label:<36} {p50:>8.1f} {p95:>8.1f} {hits:>6}", flush=True)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
@@ -103,7 +75,7 @@ def main() -> None:
         db = Database(f"{args.server.rstrip('/')}/{args.database}")
         try:
             print(f"PostgreSQL {db.engine.dialect.server_version_info}, database {args.database} (kept)")
-            _searches(db, _vocabulary(random.Random(1)), args.runs)
+            time_searches(db, _vocabulary(random.Random(1)), args.runs, label="PostgreSQL")
         finally:
             db.close()
         return
@@ -133,7 +105,7 @@ def main() -> None:
         single = _single_inserts(db, args.single, captures + 1)
         print(f"one page per transaction: {args.single} captures+articles in {single:.1f} s "
               f"= {args.single / single:,.0f} pages/s")
-        _searches(db, vocab, args.runs)
+        time_searches(db, vocab, args.runs, label="PostgreSQL")
     finally:
         db.close()
         if not args.keep:

@@ -101,6 +101,36 @@ def _time(run: Callable[[], object], runs: int) -> tuple[float, float, int]:
     return statistics.median(timings), timings[min(len(timings) - 1, int(len(timings) * 0.95))], found
 
 
+def time_searches(db: Database, vocab: list[str], runs: int, *, label: str) -> None:
+    """Print p50/p95 per kind of search (first page of 20 hits with snippets), ``runs`` queries each."""
+    rng = random.Random(2)
+    # Under the Zipf weights the word of rank r is in about 1 - exp(-36 / r) of the articles:
+    # ranks 300-3000 are in 1-11% of them (names, places: what people search for), the first
+    # 30 in nearly all (the, and: the worst case, ranking over the whole catalogue).
+
+    def pair() -> str:
+        return f"{rng.choice(vocab[300:3000])} {rng.choice(vocab[300:10000])}"
+
+    def common_pair() -> str:
+        return f"{rng.choice(vocab[:30])} {rng.choice(vocab[:30])}"
+
+    kinds: list[tuple[str, Callable[[], SearchFilters]]] = [
+        ("two-word query", lambda: SearchFilters(query=pair())),
+        ("two very common words", lambda: SearchFilters(query=common_pair())),
+        ("author filter, no query", lambda: SearchFilters(author=rng.choice(_AGENCIES))),
+        ("site filter, no query", lambda: SearchFilters(site=rng.choice(_SITES))),
+        ("two words + lang + dates", lambda: SearchFilters(
+            query=pair(), language="en", since=datetime(2022, 1, 1, tzinfo=UTC),
+            until=datetime(2023, 1, 1, tzinfo=UTC))),
+    ]
+    heading = f"search (first 20 hits, {label})"
+    print(f"{heading:<36} {'p50 ms':>8} {'p95 ms':>8} {'hits':>6}")
+    with db.session() as session:
+        for name, make in kinds:
+            p50, p95, hits = _time(lambda make=make: queries.search_articles(session, make(), limit=20), runs)
+            print(f"{name:<36} {p50:>8.1f} {p95:>8.1f} {hits:>6}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
@@ -119,31 +149,7 @@ def main() -> None:
         if fresh:
             print(f"generated {args.articles} articles in {time.perf_counter() - started:.1f} s "
                   f"({path.stat().st_size / 1e6:.0f} MB)")
-        rng = random.Random(2)
-        # Under the Zipf weights the word of rank r is in about 1 - exp(-36 / r) of the articles:
-        # ranks 300-3000 are in 1-11% of them (names, places: what people search for), the first
-        # 30 in nearly all (the, and: the worst case, bm25 over the whole catalogue).
-        def pair() -> str:
-            return f"{rng.choice(vocab[300:3000])} {rng.choice(vocab[300:10000])}"
-
-        def common_pair() -> str:
-            return f"{rng.choice(vocab[:30])} {rng.choice(vocab[:30])}"
-
-        kinds: list[tuple[str, Callable[[], SearchFilters]]] = [
-            ("two-word query", lambda: SearchFilters(query=pair())),
-            ("two very common words", lambda: SearchFilters(query=common_pair())),
-            ("author filter, no query", lambda: SearchFilters(author=rng.choice(_AGENCIES))),
-            ("site filter, no query", lambda: SearchFilters(site=rng.choice(_SITES))),
-            ("two words + lang + dates", lambda: SearchFilters(
-                query=pair(), language="en", since=datetime(2022, 1, 1, tzinfo=UTC),
-                until=datetime(2023, 1, 1, tzinfo=UTC))),
-        ]
-        print(f"{'search (first 20 hits, SQLite)':<32} {'p50 ms':>8} {'p95 ms':>8} {'hits':>6}")
-        with db.session() as session:
-            for name, make in kinds:
-                p50, p95, hits = _time(lambda make=make: queries.search_articles(session, make(), limit=20),
-                                       args.runs)
-                print(f"{name:<32} {p50:>8.1f} {p95:>8.1f} {hits:>6}")
+        time_searches(db, vocab, args.runs, label="SQLite")
         db.close()
 
 

@@ -273,14 +273,21 @@ def test_site_filter_matches_host_and_subdomains_only(tmp_path: Path) -> None:
             assert found("nowhere.example") == set()
 
 
-def test_migration_fills_host_key_of_existing_captures(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+def _migrated_to(url: str, revision: str):  # noqa: ANN202 - an Engine
+    """An engine on ``url`` with the catalogue migrated up to ``revision`` only."""
     engine = make_engine(url)
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0002_schedules")
+        command.upgrade(config, revision)
+    return engine
+
+
+def test_migration_fills_host_key_of_existing_captures(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = _migrated_to(url, "0002_schedules")
+    with engine.begin() as connection:
         connection.execute(text(
             "INSERT INTO captures (id, url, requested_url, method, fetched_at) VALUES "
             "(1, 'https://www.example.org/x', 'https://www.example.org/x', 'GET', '2026-11-01 00:00:00'), "
@@ -355,12 +362,7 @@ def test_postgresql_catalogue_of_0006_keeps_its_search_after_the_upgrade(postgre
 
     from storage.catalogue.models import Article, Capture
 
-    engine = make_engine(postgres_url)
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0006_pg_search_accents")
+    engine = _migrated_to(postgres_url, "0006_pg_search_accents")
     with Session(engine) as session, session.begin():
         capture = Capture(url="https://news.example/arm", requested_url="https://news.example/arm", method="GET",
                           status=200, fetched_at=datetime(2026, 11, 1, tzinfo=UTC))

@@ -347,3 +347,24 @@ def test_serve_refuses_a_bad_setting_in_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "ARCHIVER_ALLOW_PRIVATE_TARGETS: 'intranet' is not an address" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_article_page_says_where_a_crawl_found_the_page(tmp_path: Path) -> None:
+    from catalogue_samples import add_article
+
+    from storage import StorageConfig
+
+    config = StorageConfig.from_env({}, home=tmp_path / "archive", fsync_interval=0.0)
+    with Archive(config) as archive:
+        capture = add_article(archive, "https://news.example/2024/04/02/budget", title="Budget agreed",
+                              text="The council agreed the budget.", listing={
+                                  "source": "https://news.example/feeds/rss.xml", "title": "Budget agreed at last",
+                                  "published": "2024-04-02T08:00:00+00:00"})
+
+    async def get() -> str:
+        async with asgi_client(WebConfig(storage=config)) as client:
+            return (await client.get(f"/captures/{capture.id}")).text
+
+    page = asyncio.run(get())
+    assert re.search(r"<dt>Listed in</dt><dd class=\"url\">https://news.example/feeds/rss.xml as "
+                     r"“Budget agreed at last”, 2024-04-02T08:00:00\+00:00</dd>", page), page

@@ -109,7 +109,7 @@ class IncrementalMiddleware:
     def _latest(self, url: str) -> Capture | None:
         """The latest capture of ``url`` that got an answer worth keeping (2xx, or a 304 revisit)."""
         with archive_session(self.crawler).archive.db.session() as session:
-            capture = queries.latest_capture(session, url)
+            capture = queries.latest_capture(session, url, article_fields=False)
         if capture is None or capture.status is None or capture.error or capture.truncated:
             return None
         if 200 <= capture.status < 300 or (capture.status == 304 and capture.revisit_of_id):

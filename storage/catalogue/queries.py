@@ -69,12 +69,15 @@ def _matches_url(url: str):  # noqa: ANN202 - SQL expression
     return or_(Capture.url == url, Capture.requested_url == url)
 
 
-def latest_capture(session: Session, url: str) -> Capture | None:
+def latest_capture(session: Session, url: str, *, article_fields: bool = True) -> Capture | None:
     """The latest capture of ``url``, found by its own URL or by the URL that redirected to it.
 
     A capture that ends a chain (not a redirect hop, not a failure) wins over hops and
-    failures made at the same time or later; among equals the newest wins.
+    failures made at the same time or later; among equals the newest wins. With
+    ``article_fields`` False, ``capture.article`` says only whether there is one (its id is
+    loaded, not its text): what a crawl asks of every URL it is about to fetch again.
     """
+    article = selectinload(Capture.article)
     is_final = case(
         (Capture.error.is_not(None), 0),
         (Capture.redirect_location.is_not(None), 1),
@@ -82,7 +85,7 @@ def latest_capture(session: Session, url: str) -> Capture | None:
     )
     return session.scalars(
         select(Capture)
-        .options(selectinload(Capture.article))
+        .options(article if article_fields else article.load_only(Article.id))
         .where(_matches_url(url))
         .order_by(is_final.desc(), Capture.fetched_at.desc(), Capture.id.desc())
         .limit(1)

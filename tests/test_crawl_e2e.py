@@ -172,6 +172,8 @@ def test_feed_items_archived_with_metadata(site, home, feed: str, numbers: range
     assert rebuilt == listings
     shown = archiver(home, "show", site.article_url(numbers[0]))
     assert f"Listed in:  {site.url + feed}" in shown.stdout
+    shown_json = json.loads(archiver(home, "show", site.article_url(numbers[0]), "--json").stdout)
+    assert shown_json["listing"] == listings[site.article_url(numbers[0])]
 
 
 # --------------------------------------------------------------------------- link following, bounds

@@ -76,6 +76,7 @@ def capture_record(capture: Capture, article: Article | None, *, with_text: bool
         "description": article.description if article else None,
         "canonical_url": article.canonical_url if article else None,
         "word_count": article.word_count if article else 0,
+        "listing": (article.listing or None) if article else None,
         "warc_file": capture.warc_file,
         "warc_offset": capture.warc_offset,
         "warc_length": capture.warc_length,

@@ -2,8 +2,10 @@
 
 Extraction (CPU-bound) runs in a process pool, off the reactor thread. The result is written
 to WARC as a ``conversion`` record (the text) and a ``metadata`` record (the fields), both
-referring to the response record, and then to the catalogue's ``articles`` table. A revisit
-(identical payload) gets a copy of the original's article, without extracting again.
+referring to the response record, and then to the catalogue's ``articles`` table, with what the
+sitemap or feed said about the page (the item's ``listing``), which also fills the fields the page
+does not give. A revisit (identical payload) gets a copy of the original's article without
+extracting again, waiting for it when the original is still being extracted.
 
 Settings: ``ARCHIVER_EXTRACT_ENABLED`` (default True), ``ARCHIVER_EXTRACT_WORKERS`` (processes;
 0 extracts in a thread instead), ``ARCHIVER_EXTRACT_TIMEOUT`` (seconds one page may take,

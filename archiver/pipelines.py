@@ -81,9 +81,20 @@ class ExtractionPipeline:
     async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         capture_id = adapter.get("capture_id")
-        html = adapter.get("html")
-        if not capture_id:
+        if not capture_id or capture_id in self._in_flight:
             return item
+        # Registered before the first await, so a revisit of this capture that comes along while
+        # any of the work below is under way finds it and waits.
+        done = self._in_flight[capture_id] = asyncio.get_running_loop().create_future()
+        try:
+            return await self._process(adapter, capture_id)
+        finally:
+            del self._in_flight[capture_id]
+            done.set_result(None)
+
+    async def _process(self, adapter: ItemAdapter, capture_id: int) -> Any:
+        item = adapter.item
+        html = adapter.get("html")
         archive = self.session.archive
         capture = self.session.recall(capture_id) or await asyncio.to_thread(self._capture, capture_id)
         if capture is None:
@@ -97,12 +108,7 @@ class ExtractionPipeline:
                 return self._done(adapter, article.id)
         if not html or not 200 <= (capture.status or 0) < 300:
             return item  # error pages and redirects are archived, but they are not articles
-        done = self._in_flight[capture.id] = asyncio.get_running_loop().create_future()
-        try:
-            return await self._extract(adapter, capture, html)
-        finally:
-            del self._in_flight[capture.id]
-            done.set_result(None)
+        return await self._extract(adapter, capture, html)
 
     async def _extract(self, adapter: ItemAdapter, capture: Any, html: str) -> Any:
         """Extract the article of ``capture`` from ``html`` and catalogue it."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import re
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -121,6 +123,27 @@ HOME_ENV: dict[Path, dict[str, str]] = {}
 def config_for(home: Path) -> StorageConfig:
     """The storage settings of the archive at ``home`` (its registered database, if any)."""
     return StorageConfig.from_env(HOME_ENV.get(home, {}), home=home, fsync_interval=0.0)
+
+
+@contextlib.contextmanager
+def sample_catalogue(home: Path, backend: str,
+                     extra: Callable[[Archive], dict[str, int]] | None = None) -> Iterator[dict[str, int]]:
+    """The newsroom and the changing page archived at ``home``, on SQLite or on a fresh PostgreSQL
+    database (registered in :data:`HOME_ENV` for the block); yields the capture ids by name
+    (``v1``-``v3`` for the changing page), with those ``extra`` adds."""
+    from services import postgres_database
+
+    with contextlib.ExitStack() as stack:
+        if backend == "postgresql":
+            HOME_ENV[home] = {"ARCHIVER_DATABASE_URL": stack.enter_context(postgres_database())}
+            stack.callback(HOME_ENV.pop, home, None)
+        with Archive(config_for(home)) as archive:
+            ids = {name: capture.id for name, capture in newsroom(archive).items()}
+            v1, v2, v3 = changing_page(archive)
+            ids.update(v1=v1.id, v2=v2.id, v3=v3.id)
+            if extra is not None:
+                ids.update(extra(archive))
+        yield ids
 
 
 def run_cli(home: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:

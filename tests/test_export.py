@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import gzip
 import json
@@ -17,18 +16,15 @@ from typing import Any
 import pytest
 from catalogue_samples import (
     CHANGING_URL,
-    HOME_ENV,
     SEED_TITLE,
     SEED_URL,
-    changing_page,
     config_for,
-    newsroom,
     run_cli,
+    sample_catalogue,
     seed_text,
 )
 from conftest import tool
 from pywb_replay import pywb_collection
-from services import postgres_database
 from tool_venvs import ToolUnavailable, tool_venv
 
 from storage import Archive
@@ -42,14 +38,7 @@ WACZ = ["wacz>=0.6,<0.7"]
 
 def _built(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, int]]]:
     home = tmp_path_factory.mktemp("export") / "archive"
-    with contextlib.ExitStack() as stack:
-        if backend == "postgresql":
-            HOME_ENV[home] = {"ARCHIVER_DATABASE_URL": stack.enter_context(postgres_database())}
-            stack.callback(HOME_ENV.pop, home, None)
-        with Archive(config_for(home)) as archive:
-            ids = {name: capture.id for name, capture in newsroom(archive).items()}
-            v1, v2, v3 = changing_page(archive)
-            ids.update(v1=v1.id, v2=v2.id, v3=v3.id)
+    with sample_catalogue(home, backend) as ids:
         yield home, ids
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
@@ -22,10 +21,10 @@ from catalogue_samples import (
     config_for,
     newsroom,
     run_cli,
+    sample_catalogue,
     when,
 )
 from conftest import tool
-from services import postgres_database
 from sqlalchemy import text
 
 from storage import Archive, SearchQueryError, StorageConfig
@@ -47,16 +46,12 @@ def built(request: pytest.FixtureRequest,
     Built once on SQLite and once on PostgreSQL: every test using it runs on both.
     """
     home = tmp_path_factory.mktemp("search") / "archive"
-    with contextlib.ExitStack() as stack:
-        if request.param == "postgresql":
-            HOME_ENV[home] = {"ARCHIVER_DATABASE_URL": stack.enter_context(postgres_database())}
-            stack.callback(HOME_ENV.pop, home, None)
-        with Archive(config_for(home)) as archive:
-            ids = {name: capture.id for name, capture in newsroom(archive).items()}
-            v1, v2, v3 = changing_page(archive)
-            ids.update(v1=v1.id, v2=v2.id, v3=v3.id)
-            ids["gone"] = add_article(archive, "https://www.themoscowtimes.com/gone", title="Page not found",
-                                      text="This story about Armenia is gone.", status=404, fetched_at=when(9)).id
+
+    def gone_page(archive: Archive) -> dict[str, int]:
+        return {"gone": add_article(archive, "https://www.themoscowtimes.com/gone", title="Page not found",
+                                    text="This story about Armenia is gone.", status=404, fetched_at=when(9)).id}
+
+    with sample_catalogue(home, request.param, gone_page) as ids:
         yield home, ids
 
 

@@ -7,12 +7,12 @@ words that are not names are dropped; names equal to the site name are skipped.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from archiver.extraction.sites import SiteNames
 from archiver.extraction.structured import StructuredData
-from archiver.extraction.text import _URL_LIKE, _clean_text, _dedupe
+from archiver.extraction.text import _URL_LIKE, _clean_text, _dedupe, resolve
 
 __all__ = ["normalize_authors"]
 
@@ -118,13 +118,18 @@ def normalize_authors(raw: str | Iterable[str] | None) -> list[str]:
     return _dedupe(names)
 
 
+def _trafilatura_authors(trafilatura: Mapping[str, Any]) -> list[str]:
+    """trafilatura's byline (one ``"; "``-joined string), normalised."""
+    byline = trafilatura.get("author")
+    return normalize_authors(byline.split(";") if byline else None)
+
+
 def _pick_authors(
-    trafilatura: dict[str, Any], data: StructuredData, site: SiteNames
+    trafilatura: Mapping[str, Any], data: StructuredData, site: SiteNames
 ) -> tuple[list[str], str | None]:
     """Choose the authors; returns ``(names, source)``."""
     jsonld = data.jsonld
     jsonld_names = normalize_authors([name for name, _ in jsonld.authors]) if jsonld else []
-    traf_author = trafilatura.get("author")
     sources: list[tuple[list[str], str]] = [
         (jsonld_names, "json-ld"),
         (normalize_authors(data.microdata.get("author")), "html"),
@@ -138,10 +143,10 @@ def _pick_authors(
             ),
             "meta",
         ),
-        (normalize_authors(traf_author.split(";") if traf_author else None), "trafilatura"),
+        (lambda: _trafilatura_authors(trafilatura), "trafilatura"),
     ]
     for names, source in sources:
-        kept = [n for n in names if not site.matches(n)]
+        kept = [n for n in resolve(names) if not site.matches(n)]
         if kept:
             return kept, source
     # The site itself is accepted as the author only when JSON-LD names it explicitly

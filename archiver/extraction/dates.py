@@ -6,12 +6,13 @@ ISO 8601 and RFC 2822 strings are understood; implausible dates are rejected.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from archiver.extraction.structured import StructuredData
-from archiver.extraction.text import _clean_text
+from archiver.extraction.text import _clean_text, resolve
 
 __all__ = ["normalize_date"]
 
@@ -85,20 +86,18 @@ def _pick_date(candidates: list[tuple[Any, str]]) -> tuple[str | None, str | Non
     When the winner is a bare day and a later candidate gives a time on that same day,
     the more precise value is returned.
     """
-    values = [(normalize_date(raw), source) for raw, source in candidates]
-    values = [(value, source) for value, source in values if value]
-    if not values:
-        return None, None
-    best, source = values[0]
-    if len(best) == 10:
-        for value, other_source in values[1:]:
+    values = ((normalize_date(resolve(raw)), source) for raw, source in candidates)  # lazily: see resolve()
+    values = ((value, source) for value, source in values if value)
+    best, source = next(values, (None, None))
+    if best is not None and len(best) == 10:
+        for value, other_source in values:
             if len(value) > 10 and value[:10] == best:
                 return value, other_source
     return best, source
 
 
 def _pick_dates(
-    trafilatura: dict[str, Any], data: StructuredData
+    trafilatura: Mapping[str, Any], data: StructuredData
 ) -> tuple[tuple[str | None, str | None], tuple[str | None, str | None]]:
     """Choose the publication and modification dates."""
     jsonld = data.jsonld
@@ -115,7 +114,7 @@ def _pick_dates(
                 "meta",
             ),
             ((data.microdata.get("datePublished") or [None])[0], "html"),
-            (trafilatura.get("date"), "trafilatura"),
+            (lambda: trafilatura.get("date"), "trafilatura"),
         ]
     )
     modified = _pick_date(

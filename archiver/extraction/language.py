@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -92,7 +93,7 @@ def _close(a: str, b: str) -> bool:
 
 
 def _pick_language(
-    trafilatura: dict[str, Any], data: StructuredData, text: str | None, fallback_text: str
+    trafilatura: Mapping[str, Any], data: StructuredData, text: str | None, fallback_text: str
 ) -> tuple[str | None, str | None]:
     """Choose the language, checking declarations against detection."""
     declared = None

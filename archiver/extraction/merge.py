@@ -34,7 +34,7 @@ tags          ``article:tag`` → JSON-LD keywords → ``<meta name=keywords>`` 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urljoin
 
@@ -44,7 +44,7 @@ from archiver.extraction.language import _pick_language, detect_language, normal
 from archiver.extraction.scripts import MIN_WORDS, script_body
 from archiver.extraction.sites import SiteNames, _pick_sitename, domain_labels
 from archiver.extraction.structured import StructuredData
-from archiver.extraction.text import _URL_LIKE, _clean_text, _compact, _dedupe, count_words, fix_mojibake
+from archiver.extraction.text import _URL_LIKE, _clean_text, _compact, _dedupe, count_words, fix_mojibake, resolve
 from archiver.extraction.titles import _pick_title, clean_title, title_suffixes
 
 # The field helpers live in their own modules; their public names are re-exported here so
@@ -116,7 +116,7 @@ def _absolute_url(value: Any, base: str | None) -> str | None:
 def _first(candidates: list[tuple[Any, str]]) -> tuple[str | None, str | None]:
     """First candidate with text; ``(value, source)``."""
     for raw, source in candidates:
-        value = _clean_text(raw)
+        value = _clean_text(resolve(raw))
         if value:
             return value, source
     return None, None
@@ -139,7 +139,7 @@ def _split_tags(values: Iterable[str]) -> list[str]:
 # --------------------------------------------------------------------------- merge
 
 
-def merge(trafilatura: dict[str, Any], data: StructuredData, url: str | None) -> dict[str, Any]:
+def merge(trafilatura: Mapping[str, Any], data: StructuredData, url: str | None) -> dict[str, Any]:
     """Combine trafilatura's output and the structured data into the result fields.
 
     Returns a dict with the keys of :class:`archiver.extraction.ExtractionResult`
@@ -161,7 +161,7 @@ def merge(trafilatura: dict[str, Any], data: StructuredData, url: str | None) ->
             (_absolute_url(data.canonical_url, url), "html"),
             (_absolute_url(data.first("og:url"), url), "opengraph"),
             (_absolute_url(jsonld.url if jsonld else None, url), "json-ld"),
-            (_absolute_url(trafilatura.get("url"), url), "trafilatura"),
+            (lambda: _absolute_url(trafilatura.get("url"), url), "trafilatura"),
         ]
     )
     base = url if url and _absolute_url(url, None) else canonical
@@ -171,7 +171,7 @@ def merge(trafilatura: dict[str, Any], data: StructuredData, url: str | None) ->
             (jsonld.publisher if jsonld else None, "json-ld"),
             (data.jsonld_site_names[0] if data.jsonld_site_names else None, "json-ld"),
             (data.first("application-name"), "meta"),
-            (trafilatura.get("sitename"), "trafilatura"),
+            (lambda: trafilatura.get("sitename"), "trafilatura"),
         ]
     )
     site = SiteNames(
@@ -183,17 +183,19 @@ def merge(trafilatura: dict[str, Any], data: StructuredData, url: str | None) ->
     authors, authors_src = _pick_authors(trafilatura, data, site)
     (published, published_src), (modified, modified_src) = _pick_dates(trafilatura, data)
     text, text_src = _body(trafilatura.get("paragraphs") or [], title), "trafilatura"
-    fallback = script_body(data) if count_words(text) < MIN_WORDS or _is_article_body(text, data) else None
+    words = count_words(text)
+    fallback = script_body(data) if words < MIN_WORDS or _is_article_body(text, data) else None
     if fallback:  # nothing (or a stub) in the markup, or trafilatura's flattened articleBody
         fallback_text = _body(fallback[0], title)
-        if count_words(fallback_text) >= count_words(text):
-            text, text_src = fallback_text, fallback[1]
+        fallback_words = count_words(fallback_text)
+        if fallback_words >= words:
+            text, text_src, words = fallback_text, fallback[1], fallback_words
     description, description_src = _first(
         [
             (data.first("og:description"), "opengraph"),
             (jsonld.description if jsonld else None, "json-ld"),
             (data.first("description"), "meta"),
-            (trafilatura.get("description"), "trafilatura"),
+            (lambda: trafilatura.get("description"), "trafilatura"),
         ]
     )
     image, image_src = _first(
@@ -201,7 +203,7 @@ def merge(trafilatura: dict[str, Any], data: StructuredData, url: str | None) ->
             (_absolute_url(data.first("og:image", "og:image:url", "og:image:secure_url"), base),
              "opengraph"),
             (_absolute_url(jsonld.image if jsonld else None, base), "json-ld"),
-            (_absolute_url(trafilatura.get("image"), base), "trafilatura"),
+            (lambda: _absolute_url(trafilatura.get("image"), base), "trafilatura"),
         ]
     )
     tags: list[str] = []
@@ -210,9 +212,9 @@ def merge(trafilatura: dict[str, Any], data: StructuredData, url: str | None) ->
         (data.all("article:tag"), "opengraph"),
         (jsonld.keywords if jsonld else [], "json-ld"),
         (data.all("keywords", "news_keywords"), "meta"),
-        (list(trafilatura.get("tags") or []), "trafilatura"),
+        (lambda: list(trafilatura.get("tags") or []), "trafilatura"),
     ):
-        tags = _split_tags(values)
+        tags = _split_tags(resolve(values))
         if tags:
             tags_src = source
             break
@@ -231,6 +233,6 @@ def merge(trafilatura: dict[str, Any], data: StructuredData, url: str | None) ->
     put("canonical_url", canonical or _absolute_url(url, None), canonical_src)
     put("image", image, image_src)
     put("tags", tuple(tags), tags_src)
-    put("word_count", count_words(text), None)
+    put("word_count", words, None)
     out["sources"] = sources
     return out

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from archiver.extraction.text import _clean_text, _compact
+from archiver.extraction.text import _clean_text, _compact, resolve
 
 __all__ = ["SiteNames", "domain_labels"]
 
@@ -84,13 +84,11 @@ def _pick_sitename(candidates: list[tuple[Any, str]]) -> tuple[str | None, str |
     ``og:site_name`` ``"nationalpost"`` gives way to the JSON-LD publisher
     ``"National Post"``; ``"https://www.example.at"`` is skipped.
     """
-    names = [(_clean_text(raw), source) for raw, source in candidates]
-    names = [(n, s) for n, s in names if n and not re.match(r"^https?://", n, re.I)]
-    if not names:
-        return None, None
-    name, source = names[0]
-    if name == name.lower():
-        for other, other_source in names[1:]:
+    names = ((_clean_text(resolve(raw)), source) for raw, source in candidates)  # lazily: see resolve()
+    names = ((n, s) for n, s in names if n and not re.match(r"^https?://", n, re.I))
+    name, source = next(names, (None, None))
+    if name is not None and name == name.lower():
+        for other, other_source in names:
             if other != other.lower() and _compact(other) == _compact(name):
                 return other, other_source
     return name, source

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["count_words", "fix_mojibake"]
+__all__ = ["count_words", "fix_mojibake", "resolve"]
 
 
 _SPACES = re.compile(r"\s+")
@@ -30,6 +30,15 @@ def fix_mojibake(value: str) -> str:
         except (UnicodeEncodeError, UnicodeDecodeError):
             continue
     return value
+
+
+def resolve(candidate: Any) -> Any:
+    """A candidate value, or what it returns when it is a function.
+
+    The pickers list trafilatura's metadata, which is costly to work out, as functions: it is
+    worked out only when no earlier candidate settles the field.
+    """
+    return candidate() if callable(candidate) else candidate
 
 
 def _clean_text(value: Any) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from archiver.extraction.sites import SiteNames
@@ -162,7 +162,7 @@ def _shared_core(title: str, other: str) -> str | None:
 
 
 def _pick_title(
-    trafilatura: dict[str, Any], data: StructuredData, site: SiteNames
+    trafilatura: Mapping[str, Any], data: StructuredData, site: SiteNames
 ) -> tuple[str | None, str | None]:
     """Choose and clean the title; returns ``(title, source)``.
 

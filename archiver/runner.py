@@ -12,7 +12,7 @@ from scrapy.settings import Settings
 from archiver.config import storage_config_from_settings
 from storage import Archive
 
-__all__ = ["archiver_settings", "run_spider"]
+__all__ = ["archiver_settings", "run_crawler_process", "run_spider"]
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +36,25 @@ def run_spider(spidercls: type, settings: Settings, *, kind: str, run_settings: 
         run_id = archive.start_run(kind, name=settings.get("ARCHIVER_RUN_NAME") or kind,
                                    settings=dict(run_settings))
     settings.set("ARCHIVER_RUN_ID", run_id, priority="cmdline")
-    # Scrapy installs its own root handler at LOG_LEVEL; drop ours so nothing prints twice.
+    run_crawler_process(settings, spidercls, spider_args)
+    return run_id
+
+
+def run_crawler_process(settings: Settings, spidercls: type, spider_args: Mapping[str, Any]) -> None:
+    """Crawl with ``spidercls`` in a Scrapy ``CrawlerProcess`` until done, logging through Scrapy's handler only.
+
+    Scrapy installs its own root handler at ``LOG_LEVEL``, so ours is dropped (nothing prints
+    twice). It also leaves its loggers at DEBUG and lets that handler do the filtering, so every
+    page would build log records nobody sees: once the crawler has its settings, the loggers
+    are set to ``LOG_LEVEL`` instead.
+    """
     for handler in list(logging.root.handlers):
         logging.root.removeHandler(handler)
     process = CrawlerProcess(settings)
-    process.crawl(spidercls, **spider_args)
+    deferred = process.crawl(spidercls, **spider_args)
+    deferred.addErrback(lambda failure: log.error("the crawl failed: %s", failure.getErrorMessage()))
+    for crawler in process.crawlers:
+        level = crawler.settings.get("LOG_LEVEL") or "DEBUG"
+        logging.root.setLevel(level)
+        logging.getLogger("scrapy").setLevel(level)
     process.start()
-    return run_id

@@ -20,12 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from archiver.config import storage_config_from_settings
 from archiver.crawl.options import DISCOVERY_SPIDERS, CrawlOptions, polite_settings
 from archiver.crawl.report import CrawlObserver, watch_run
+from archiver.runner import run_crawler_process
 from storage import Archive
 from storage.catalogue.models import CrawlRun
 from storage.catalogue.runs import merge_run_stats, previous_run, resume_chain
@@ -151,22 +151,12 @@ def run_crawl(options: CrawlOptions, overrides: Mapping[str, Any], *,
     settings.set("ARCHIVER_RESUME_RUNS", plan.runs, priority="cmdline")
     watch_run(run_id, observer)
     try:
-        _crawl(DISCOVERY_SPIDERS[options.discovery], settings,
-               dict(spider_args) if spider_args is not None else options.spider_args())
+        run_crawler_process(settings, DISCOVERY_SPIDERS[options.discovery],
+                            dict(spider_args) if spider_args is not None else options.spider_args())
     finally:
         watch_run(run_id, None)
     _close_if_left_open(settings, run_id)
     return run_id
-
-
-def _crawl(spidercls: type, settings: Settings, spider_args: dict[str, Any]) -> None:
-    # Scrapy installs its own root handler at LOG_LEVEL; drop ours so nothing prints twice.
-    for handler in list(logging.root.handlers):
-        logging.root.removeHandler(handler)
-    process = CrawlerProcess(settings)
-    deferred = process.crawl(spidercls, **spider_args)
-    deferred.addErrback(lambda failure: log.error("the crawl failed: %s", failure.getErrorMessage()))
-    process.start()
 
 
 def _close_if_left_open(settings: Settings, run_id: int) -> None:

@@ -243,6 +243,43 @@ def test_a_call_past_the_time_limit_is_abandoned_and_the_pool_replaced() -> None
     assert 1.4 < waited < 5 and after == 4 and total < 15
 
 
+def _stamped_sleep(seconds: float) -> tuple[float, float]:
+    """In a worker: sleep, and say when the sleep started and ended (wall clock)."""
+    started = time.time()
+    time.sleep(seconds)
+    return started, time.time()
+
+
+def test_a_worker_starts_its_next_call_while_the_owner_is_busy() -> None:
+    async def scenario() -> tuple[tuple[float, float], tuple[float, float]]:
+        pool = WorkerPool(1, timeout=None)
+        try:
+            await pool.run(abs, -1)  # the worker is up
+            first = asyncio.ensure_future(pool.run(_stamped_sleep, 0.4))
+            second = asyncio.ensure_future(pool.run(_stamped_sleep, 0.0))
+            await asyncio.sleep(0.2)
+            time.sleep(0.8)  # the event loop is busy when the first call ends
+            return await first, await second
+        finally:
+            pool.close()
+
+    (_, first_ended), (second_started, _) = asyncio.run(scenario())
+    assert second_started - first_ended < 0.3  # not held until the loop was free again (0.6 s)
+
+
+def test_a_call_waiting_behind_another_has_its_own_time_limit() -> None:
+    async def scenario() -> list[tuple[float, float]]:
+        pool = WorkerPool(1, timeout=1.5)
+        try:
+            await pool.run(abs, -1)
+            return list(await asyncio.gather(pool.run(_stamped_sleep, 1.0), pool.run(_stamped_sleep, 1.0)))
+        finally:
+            pool.close()
+
+    first, second = asyncio.run(scenario())  # the second ends 2 s after it was handed over: no WorkTimeout
+    assert second[0] >= first[1] - 0.05
+
+
 def test_thread_mode_frees_the_caller_on_timeout() -> None:
     async def scenario() -> float:
         pool = WorkerPool(0, timeout=0.2)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, false, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,9 +37,18 @@ def url_key(url: str) -> str:
     return hashlib.sha1(url.encode("utf-8")).hexdigest()
 
 
+# Built once: a crawl runs these for every article it archives, and most URLs have no plan yet.
+_ANY_REVISIT = select(Revisit.id).where(Revisit.url_key == bindparam("key"))
+_CAPTURE_WITH_ARTICLE = (select(Capture.url, Capture.fetched_at).join(Article, Article.capture_id == Capture.id)
+                         .where(Capture.id == bindparam("capture_id")))
+
+
 def get_revisit(session: Session, url: str) -> Revisit | None:
     """The revisit plan of ``url``, or None."""
-    return session.scalars(select(Revisit).where(Revisit.url_key == url_key(url))).one_or_none()
+    key = url_key(url)
+    if session.execute(_ANY_REVISIT, {"key": key}).first() is None:
+        return None
+    return session.scalars(select(Revisit).where(Revisit.url_key == key)).one_or_none()
 
 
 def plan_revisit(session: Session, *, url: str, policy: Sequence[float], first_archived_at: datetime,
@@ -120,8 +129,7 @@ def release_revisit(session: Session, revisit_id: int, *, owner: str) -> bool:
 # ---------------------------------------------------------------------- articles compared
 def capture_with_article(session: Session, capture_id: int) -> tuple[str, datetime] | None:
     """``(url, fetched_at)`` of a capture that has an article, or None; loads neither row."""
-    row = session.execute(select(Capture.url, Capture.fetched_at).join(Article, Article.capture_id == Capture.id)
-                          .where(Capture.id == capture_id)).first()
+    row = session.execute(_CAPTURE_WITH_ARTICLE, {"capture_id": capture_id}).first()
     return (row[0], row[1]) if row else None
 
 

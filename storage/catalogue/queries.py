@@ -12,6 +12,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     String,
+    bindparam,
     case,
     delete,
     distinct,
@@ -69,6 +70,14 @@ def _matches_url(url: str):  # noqa: ANN202 - SQL expression
     return or_(Capture.url == url, Capture.requested_url == url)
 
 
+# Built once: a crawl asks one of these for every page, and most answers are "none". Building
+# and running the ORM query of the functions below costs about ten times as much.
+_ANY_CAPTURE_OF_URL = (select(Capture.id)
+                       .where(or_(Capture.url == bindparam("url"), Capture.requested_url == bindparam("url")))
+                       .limit(1))
+_ANY_CAPTURE_WITH_DIGEST = select(Capture.id).where(Capture.payload_digest == bindparam("digest")).limit(1)
+
+
 def latest_capture(session: Session, url: str, *, article_fields: bool = True) -> Capture | None:
     """The latest capture of ``url``, found by its own URL or by the URL that redirected to it.
 
@@ -77,6 +86,8 @@ def latest_capture(session: Session, url: str, *, article_fields: bool = True) -
     ``article_fields`` False, ``capture.article`` says only whether there is one (its id is
     loaded, not its text): what a crawl asks of every URL it is about to fetch again.
     """
+    if session.execute(_ANY_CAPTURE_OF_URL, {"url": url}).first() is None:
+        return None
     article = selectinload(Capture.article)
     is_final = case(
         (Capture.error.is_not(None), 0),
@@ -114,6 +125,8 @@ def captures_in_run(session: Session, run_id: int) -> Sequence[Capture]:
 
 def first_capture_with_digest(session: Session, digest: str) -> Capture | None:
     """The earliest complete ``response`` capture whose payload has this digest (for dedup)."""
+    if session.execute(_ANY_CAPTURE_WITH_DIGEST, {"digest": digest}).first() is None:
+        return None
     return session.scalars(
         select(Capture)
         .where(

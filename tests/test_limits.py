@@ -243,6 +243,14 @@ def test_a_call_past_the_time_limit_is_abandoned_and_the_pool_replaced() -> None
     assert 1.4 < waited < 5 and after == 4 and total < 15
 
 
+def test_what_the_workers_forkserver_preloads_leaves_the_catalogue_out() -> None:
+    """Every worker is forked from it: the catalogue (SQLAlchemy) would only cost start-up time."""
+    code = ("import sys, archiver.workers, archiver.extraction.worker_preload; "
+            "print(sorted(m for m in ('sqlalchemy', 'scrapy', 'storage.archive') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def _stamped_sleep(seconds: float) -> tuple[float, float]:
     """In a worker: sleep, and say when the sleep started and ended (wall clock)."""
     started = time.time()

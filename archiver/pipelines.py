@@ -96,14 +96,14 @@ class ExtractionPipeline:
         item = adapter.item
         html = adapter.get("html")
         archive = self.session.archive
-        capture = self.session.recall(capture_id) or await asyncio.to_thread(self._capture, capture_id)
+        capture = self.session.recall(capture_id) or await self.session.call(self._capture, capture_id)
         if capture is None:
             return item
         if capture.revisit_of_id is not None:
             original = self._in_flight.get(capture.revisit_of_id)
             if original is not None:
                 await asyncio.shield(original)
-            article = await asyncio.to_thread(archive.copy_article, capture.revisit_of_id, capture)
+            article = await self.session.call(archive.copy_article, capture.revisit_of_id, capture)
             if article is not None:
                 return self._done(adapter, article.id)
         if not html or not 200 <= (capture.status or 0) < 300:
@@ -126,7 +126,7 @@ class ExtractionPipeline:
             self._count("archiver/extract_error")
             return item
         data = article_data(result, adapter.get("listing"))
-        article = await asyncio.to_thread(archive.record_article, capture, data)
+        article = await self.session.call(archive.record_article, capture, data)
         self._count("archiver/articles")
         return self._done(adapter, article.id)
 

@@ -108,6 +108,32 @@ def test_session_hands_each_capture_to_the_pipeline_once_and_keeps_only_the_late
         session.archive.close()
 
 
+def test_session_makes_every_catalogue_call_on_its_one_thread_in_order(tmp_path: Path) -> None:
+    import asyncio
+    import threading
+    import time
+
+    from archiver.capture import session as sessions
+
+    session = sessions.archive_session(get_crawler(UrlsSpider, {"ARCHIVER_HOME": str(tmp_path)}))
+    seen: list[tuple[int, str]] = []
+
+    def call(index: int) -> int:
+        time.sleep(0.01 * (5 - index))  # the first ones take longest: a pool of threads would reorder them
+        seen.append((index, threading.current_thread().name))
+        return index
+
+    async def scenario() -> list[int]:
+        return list(await asyncio.gather(*(session.call(call, i) for i in range(5))))
+
+    try:
+        assert asyncio.run(scenario()) == [0, 1, 2, 3, 4]
+        assert [index for index, _ in seen] == [0, 1, 2, 3, 4]
+        assert len({name for _, name in seen}) == 1 and seen[0][1].startswith("catalogue")
+    finally:
+        session.close("finished", {})
+
+
 def test_a_revisit_of_a_page_still_being_extracted_copies_its_article(tmp_path: Path) -> None:
     """Two URLs with the same bytes in flight at once: one extraction, one conversion record, two articles."""
     import asyncio

@@ -7,11 +7,14 @@ spider closes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -25,6 +28,7 @@ from storage.catalogue.models import Capture
 __all__ = ["ArchiveSession", "archive_session"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 _SESSIONS: weakref.WeakKeyDictionary[Crawler, ArchiveSession] = weakref.WeakKeyDictionary()
 
 # Spider close reasons and the run status they mean.
@@ -44,11 +48,22 @@ class ArchiveSession:
     :meth:`remember` / :meth:`recall`, so the pipeline does not read back, row by row, what
     was written a moment before. Only the reactor thread calls them; the hand-off keeps the
     latest captures only, and a capture it no longer holds is read from the catalogue.
+
+    The middlewares and pipelines make their blocking catalogue calls through :meth:`call`,
+    on one thread of the session's own. With a thread per call (``asyncio.to_thread``) up to
+    six threads took turns at the GIL and at SQLite's write lock, and the crawler process
+    spent 0.5-0.8 ms more CPU per page.
     """
 
     archive: Archive
     run_id: int
     _recent: OrderedDict[int, Capture] = field(default_factory=OrderedDict, repr=False)
+    _catalogue: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="catalogue"), repr=False)
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)``, a blocking catalogue call, on the session's catalogue thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._catalogue, fn, *args)
 
     def remember(self, capture: Capture) -> None:
         """Keep ``capture`` (as just written) for the pipeline."""
@@ -63,6 +78,7 @@ class ArchiveSession:
     def close(self, reason: str, stats: dict[str, Any]) -> None:
         """Mark the run finished (or interrupted/failed) and close the WARC file."""
         try:
+            self._catalogue.shutdown(wait=True)
             self.archive.finish_run(self.run_id, status=_RUN_STATUS.get(reason, "failed"),
                                     stats={"close_reason": reason, **stats})
         finally:

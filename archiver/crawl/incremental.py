@@ -75,12 +75,13 @@ class IncrementalMiddleware:
         if is_discovery(request) or meta.get(_CHECKED_KEY) or "redirect_urls" in meta:
             return None
         meta[_CHECKED_KEY] = True
-        archive = archive_session(self.crawler).archive
+        session = archive_session(self.crawler)
+        archive = session.archive
         if self._resumed is None:
             async with self._loading:
                 if self._resumed is None:
-                    self._resumed = await asyncio.to_thread(self._load_resumed)
-        previous = await asyncio.to_thread(self._latest, request.url)
+                    self._resumed = await session.call(self._load_resumed)
+        previous = await session.call(self._latest, request.url)
         meta[PREVIOUSLY_ARCHIVED_KEY] = previous is not None and previous.article is not None
         if request.url in self._resumed:
             return await self._skip(request, previous, "skipped_resumed")
@@ -89,7 +90,7 @@ class IncrementalMiddleware:
         age = datetime.now(UTC) - previous.fetched_at
         if not self.refresh and age < self.recrawl_after:
             return await self._skip(request, previous, "skipped_recent")
-        validators = await asyncio.to_thread(self._validators, archive, previous)
+        validators = await session.call(self._validators, archive, previous)
         if validators:
             for name, value in validators.items():
                 request.headers[name] = value
@@ -146,7 +147,7 @@ class IncrementalMiddleware:
         # A page archived by a crawl killed before its extraction finished is extracted now.
         lost = previous is not None and previous.article is None and _is_html(previous)
         if previous is not None and (request.meta.get(NEED_BODY_KEY) or lost):
-            response = await asyncio.to_thread(self._replay, request, previous)
+            response = await archive_session(self.crawler).call(self._replay, request, previous)
             if response is not None:
                 if lost:
                     request.meta[CAPTURE_ID_KEY] = previous.id

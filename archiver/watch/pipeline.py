@@ -1,9 +1,9 @@
 """Item pipeline: after extraction, plan revisits and record edits (:func:`archiver.watch.record.note_capture`).
 
 Runs after :class:`archiver.pipelines.ExtractionPipeline` (which catalogues the article, or
-copies it for a 304 or an identical payload), in a thread (``asyncio.to_thread``): never on
-the reactor thread. A failure is logged and counted (``archiver/watch/error``), never fatal:
-the capture is archived already.
+copies it for a 304 or an identical payload), on the archive session's catalogue thread
+(:meth:`archiver.capture.session.ArchiveSession.call`), never on the reactor thread. A failure
+is logged and counted (``archiver/watch/error``), never fatal: the capture is archived already.
 
 Settings: ``ARCHIVER_WATCH_ENABLED`` (default True), ``ARCHIVER_REVISIT_POLICY`` (default
 ``1h,6h,1d,7d``; ``off``: no revisits), ``ARCHIVER_WEBHOOK_URL`` (queue a delivery per change).
@@ -12,9 +12,9 @@ Both of the last two are read from the environment too.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
+from functools import partial
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -55,10 +55,10 @@ class WatchPipeline:
         capture_id = ItemAdapter(item).get("capture_id")
         if not capture_id:
             return item
-        db = archive_session(self.crawler).archive.db
+        session = archive_session(self.crawler)
         try:
-            change = await asyncio.to_thread(note_capture, db, capture_id, policy=self.policy,
-                                             webhook_url=self.webhook_url)
+            change = await session.call(partial(note_capture, session.archive.db, capture_id, policy=self.policy,
+                                                webhook_url=self.webhook_url))
         except Exception:  # the capture is archived: a watch failure must not lose the item
             log.exception("change detection failed for capture %s", capture_id)
             self._count("archiver/watch/error")

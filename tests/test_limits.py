@@ -262,7 +262,7 @@ def test_a_worker_starts_its_next_call_while_the_owner_is_busy() -> None:
     async def scenario() -> tuple[tuple[float, float], tuple[float, float]]:
         pool = WorkerPool(1, timeout=None)
         try:
-            await pool.run(abs, -1)  # the worker is up
+            await pool.run(_stamped_sleep, 0.0)  # the worker is up, with this test module imported
             first = asyncio.ensure_future(pool.run(_stamped_sleep, 0.4))
             second = asyncio.ensure_future(pool.run(_stamped_sleep, 0.0))
             await asyncio.sleep(0.2)
@@ -279,7 +279,8 @@ def test_a_call_waiting_behind_another_has_its_own_time_limit() -> None:
     async def scenario() -> list[tuple[float, float]]:
         pool = WorkerPool(1, timeout=1.5)
         try:
-            await pool.run(abs, -1)
+            # The worker imports this test module to find _stamped_sleep: done before timing.
+            await pool.run(_stamped_sleep, 0.0)
             return list(await asyncio.gather(pool.run(_stamped_sleep, 1.0), pool.run(_stamped_sleep, 1.0)))
         finally:
             pool.close()

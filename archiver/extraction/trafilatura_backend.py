@@ -132,7 +132,8 @@ class TrafilaturaOutput(Mapping[str, Any]):
         self._page = page  # the parsed tree (never modified), or the HTML when it would not parse
         self._url = url
         self._body: dict[str, Any] = {"paragraphs": paragraphs, "text": text}
-        self._quick: dict[str, Any] | None = None
+        self._quick: tuple[dict[str, Any], Any] | None = None  # the quick fields, and the tree they came from
+        self._links: dict[str, list[str]] = {}
         self._metadata: dict[str, Any] | None = None
 
     def __getitem__(self, key: str) -> Any:
@@ -141,17 +142,17 @@ class TrafilaturaOutput(Mapping[str, Any]):
         if key not in _FIELDS:
             raise KeyError(key)
         if self._metadata is None and key in _QUICK_FIELDS:
-            return self._quick_fields()[key]
+            return self._quick_fields()[0][key]
         if self._metadata is None and key in _LINK_FIELDS:  # from <meta> or JSON-LD, else from the links
-            quick = self._quick_fields()
-            if quick[key] is None:
-                quick[key] = quick[key + "_from_meta"] or _catstags(key, quick["tree"])
-            return quick[key]
+            if key not in self._links:
+                quick, tree = self._quick_fields()
+                self._links[key] = quick[key] or _catstags(key, tree)
+            return self._links[key]
         if self._metadata is None:
             self._metadata = _metadata(self._page, self._url)
         return self._metadata[key]
 
-    def _quick_fields(self) -> dict[str, Any]:
+    def _quick_fields(self) -> tuple[dict[str, Any], Any]:
         if self._quick is None:
             self._quick = _quick_metadata(self._page, self._url)
         return self._quick
@@ -173,17 +174,20 @@ def _metadata(page: Any, url: str | None) -> dict[str, Any]:
     return {field: getattr(doc, field, None) for field in _FIELDS}
 
 
-def _quick_metadata(page: Any, url: str | None) -> dict[str, Any]:
-    """The ``_QUICK_FIELDS`` as ``extract_metadata`` gives them, without the rest of its work; never raises.
+def _quick_metadata(page: Any, url: str | None) -> tuple[dict[str, Any], Any]:
+    """The ``_QUICK_FIELDS`` as ``extract_metadata`` gives them, and the ``_LINK_FIELDS`` as its
+    ``<meta>`` and JSON-LD steps give them, without the rest of its work; and the parsed tree.
+    Never raises.
 
     Its first steps, in its order: ``<meta>`` tags, overridden by JSON-LD; the title from
     ``<h1>`` or ``<title>`` when there is none; the URL from ``<link rel=canonical>`` (or
     ``url``) when there is none; then every field trimmed.
     """
+    empty = {**dict.fromkeys(_QUICK_FIELDS), **dict.fromkeys(_LINK_FIELDS, [])}
     try:
         tree = load_html(page)
         if tree is None:
-            return {**dict.fromkeys(_QUICK_FIELDS), **dict.fromkeys(_LINK_FIELDS, []), "tree": None}
+            return empty, None
         doc = examine_meta(tree)
         try:
             doc = extract_meta_json(tree, doc)
@@ -196,11 +200,10 @@ def _quick_metadata(page: Any, url: str | None) -> dict[str, Any]:
         doc.clean_and_trim()
     except Exception:  # trafilatura bugs on odd pages must not stop the archiver
         logger.warning("trafilatura metadata extraction failed for %s", url, exc_info=True)
-        return {**dict.fromkeys(_QUICK_FIELDS), **dict.fromkeys(_LINK_FIELDS, []), "tree": None}
+        return empty, None
     fields = {field: getattr(doc, field, None) for field in _QUICK_FIELDS}
-    for field in _LINK_FIELDS:
-        fields[field], fields[field + "_from_meta"] = None, getattr(doc, field, None) or []
-    return {**fields, "tree": tree}
+    fields.update({field: getattr(doc, field, None) or [] for field in _LINK_FIELDS})
+    return fields, tree
 
 
 def _catstags(field: str, tree: Any) -> list[str]:

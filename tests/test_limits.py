@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import io
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from scrapy.exceptions import NotConfigured, StopDownload
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 
+from archiver.capture import decoding
 from archiver.capture.decoding import content_decoding_error
 from archiver.capture.exchange import TRUNCATED_KEY, truncation
 from archiver.capture.limits import ERROR_KEY, DownloadLimits, DownloadLimitsMiddleware
@@ -183,10 +185,31 @@ def test_decodable_bodies_pass(codings: list[str], body: bytes) -> None:
     assert content_decoding_error(codings, body) is None
 
 
+def _bad_crc(body: bytes) -> bytes:
+    return body[:-8] + bytes([body[-8] ^ 0xFF]) + body[-7:]
+
+
+def _named_member(data: bytes) -> bytes:
+    out = io.BytesIO()
+    with gzip.GzipFile(filename="page.html", mode="wb", fileobj=out, mtime=0) as member:
+        member.write(data)
+    return out.getvalue()
+
+
+_GZIPPED = gzip.compress(b"<p>ok</p>" * 3000, mtime=0)
+_ODD_GZIP = {  # bodies that are not one clean gzip member, and one that is with every header field
+    "two members": _GZIPPED + gzip.compress(b"<p>second member</p>", mtime=0),
+    "trailing bytes": _GZIPPED + b"\r\n\r\n",
+    "trailing gzip magic": _GZIPPED + b"\x1f\x8b\x08",
+    "bad CRC": _bad_crc(_GZIPPED),
+    "bad CRC, tiny": _bad_crc(gzip.compress(b"x", mtime=0)),
+    "file name in the header": _named_member(b"<p>named</p>" * 10),
+}
+
+
 @pytest.mark.parametrize("body", [
     b"<p>plain</p>", b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + b"junk" * 50, b"",
-    gzip.compress(b"<p>ok</p>" * 3000, mtime=0), gzip.compress(b"<p>ok</p>" * 3000, mtime=0)[:500],
-    gzip.compress(b"<p>ok</p>" * 3000, mtime=0)[:12],
+    _GZIPPED, _GZIPPED[:500], _GZIPPED[:12], *_ODD_GZIP.values(),
 ])
 def test_the_check_agrees_with_scrapys_decoder(body: bytes) -> None:
     scrapy_decoder = HttpCompressionMiddleware.from_crawler(get_crawler())
@@ -198,6 +221,33 @@ def test_the_check_agrees_with_scrapys_decoder(body: bytes) -> None:
     else:
         scrapy_fails = False
     assert (content_decoding_error(["gzip"], body) is not None) == scrapy_fails
+
+
+@pytest.mark.parametrize("name", sorted(_ODD_GZIP))
+def test_a_gzip_layer_decodes_as_gzipfile_decodes_it(name: str) -> None:
+    body = _ODD_GZIP[name]
+    layered = gzip.compress(body, mtime=0)  # the inner layer's decoded bytes feed the check of the outer one
+    assert content_decoding_error(["gzip, gzip"], layered) == content_decoding_error(["gzip"], body)
+    assert decoding._gunzip(body) == _gunzip_with_gzipfile(body)
+
+
+def test_a_whole_gzip_member_is_decoded_in_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GzipFile reads through Python code in small pieces: the page of nearly every response
+    # must not go that way.
+    monkeypatch.setattr(decoding, "GzipFile", None)
+    assert content_decoding_error(["gzip"], _GZIPPED) is None
+    assert decoding._gunzip(_GZIPPED) == (b"<p>ok</p>" * 3000, None)
+
+
+def _gunzip_with_gzipfile(body: bytes) -> tuple[bytes, str | None]:
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as reader:
+            out = io.BytesIO()
+            while chunk := reader.read1(65536):
+                out.write(chunk)
+    except (OSError, EOFError) as exc:
+        return (out.getvalue(), None) if out.tell() else (b"", decoding._describe(exc))
+    return out.getvalue(), None
 
 
 def test_a_compression_bomb_is_checked_within_a_budget() -> None:

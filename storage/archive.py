@@ -25,6 +25,7 @@ from storage.articles import ArticleData, article_row, copy_article_columns
 from storage.catalogue import queries
 from storage.catalogue.database import Database
 from storage.catalogue.digest_lock import digest_lock
+from storage.catalogue.inserts import insert_row
 from storage.catalogue.models import Article, Capture, CrawlRun, utcnow
 from storage.config import StorageConfig
 from storage.errors import CatalogueError
@@ -153,7 +154,7 @@ class Archive:
                 error=error,
             )
             with self.db.session() as session:
-                session.add(capture)
+                insert_row(session, capture)
             if original is None and response.body and not truncated:
                 self._seen_digests[digest] = (capture.id, _revisit_target(capture))
         return capture
@@ -175,7 +176,7 @@ class Archive:
         capture = Capture(url=url, requested_url=requested_url or url, error=error,
                           fetched_at=fetched_at or datetime.now(UTC), crawl_run_id=crawl_run_id)
         with self.db.session() as session:
-            session.add(capture)
+            insert_row(session, capture)
         return capture
 
     def record_article(self, capture: Capture, data: ArticleData) -> Article:
@@ -205,7 +206,7 @@ class Archive:
             article.conversion_length = conversion.length
             article.conversion_record_id = conversion.record_id
         with self.db.session() as session:
-            session.add(article)
+            insert_row(session, article)
         return article
 
     def copy_article(self, source_capture_id: int, capture: Capture) -> Article | None:
@@ -216,7 +217,7 @@ class Archive:
                 return None
             article = Article(capture_id=capture.id)
             copy_article_columns(source, article)
-            session.add(article)
+            insert_row(session, article)
         return article
 
     # ------------------------------------------------------------------ reading

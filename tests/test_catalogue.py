@@ -6,12 +6,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 from warc_samples import GZIP_BODY, gzip_response, request
 
 from storage import Archive, ArticleData, CatalogueError, StorageConfig
 from storage.catalogue import Capture, Database, queries
 from storage.catalogue.database import upgrade
+from storage.catalogue.inserts import insert_row
+from storage.catalogue.models import Article
 
 
 def test_migrations_create_schema_on_empty_sqlite(tmp_path: Path) -> None:
@@ -47,6 +49,32 @@ def test_capture_row_round_trips(database_url: str) -> None:
         assert (back.url, back.requested_url) == ("http://n.example/a", "http://n.example/r")
         assert (back.status, back.warc_offset) == (200, 10)
         assert back.fetched_at == when and back.fetched_at.tzinfo is not None
+    db.close()
+
+
+def test_insert_row_gives_the_row_its_id_and_defaults_in_one_statement(database_url: str) -> None:
+    db = Database(database_url)
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2].split()[0].upper()))
+    before = datetime.now(UTC)
+    with db.session() as session:
+        first = Capture(url="http://News.Example/a", requested_url="http://News.Example/a", status=200)
+        insert_row(session, first)
+        second = Capture(url="http://news.example/b", requested_url="http://news.example/b", method="HEAD")
+        insert_row(session, second)
+        article = Article(capture_id=first.id, title="Headline")
+        insert_row(session, article)
+    assert statements.count("INSERT") == 3 and "SELECT" not in statements  # no read-back
+    assert inspect(first).transient and inspect(article).transient  # the ORM's unit of work never saw them
+    assert second.id == first.id + 1 and article.id is not None
+    # what the ORM's flush would have filled in: Python-side column defaults
+    assert (first.method, second.method) == ("GET", "HEAD") and first.fetched_at >= before
+    assert first.host_key == "example.news" and (article.authors, article.word_count) == ([], 0)
+    with db.session() as session:
+        back = queries.get_capture(session, first.id)
+        assert back is not None and (back.url, back.host_key, back.fetched_at) == (first.url, "example.news",
+                                                                                  first.fetched_at)
+        assert queries.article_for_capture(session, first.id).title == "Headline"
     db.close()
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.catalogue.hosts import host_key, host_key_condition
+from storage.catalogue.inserts import insert_row
 from storage.catalogue.models import Article, Capture, ChangeRecord, Revisit, WebhookDelivery
 
 __all__ = [
@@ -58,7 +59,7 @@ def plan_revisit(session: Session, *, url: str, policy: Sequence[float], first_a
                       first_archived_at=first_archived_at, next_due_at=next_due_at, last_capture_id=capture_id)
     try:
         with session.begin_nested():
-            session.add(revisit)
+            insert_row(session, revisit)
     except IntegrityError:
         return None
     return revisit

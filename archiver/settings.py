@@ -14,7 +14,11 @@ NEWSPIDER_MODULE = "spiders"
 USER_AGENT = f"news-archiver/{__version__} (+https://github.com/news-archiver/news-archiver)"
 ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = True
+# Neither console: each would let whoever gets its credentials run code in the crawler (Scrapy
+# 2.19's remote control is an HTTP server that runs the Python it is sent). Crawls report
+# through their progress bar, --json lines and the catalogue's crawl_runs instead.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 # warcio cannot decode zstd and crashes on br with Scrapy's brotli module: ask only for what
 # every web-archive tool can read back (see shared FIELD-NOTES).

@@ -49,6 +49,11 @@ def stopped(mw: DownloadLimitsMiddleware, request: Request, *chunks: bytes) -> i
 # ------------------------------------------------------------------ settings
 
 
+def test_no_code_running_console_listens_in_a_crawl() -> None:
+    settings = archiver_settings({})
+    assert not settings.getbool("TELNETCONSOLE_ENABLED") and not settings.getbool("REMOTE_CONTROL_ENABLED")
+
+
 def test_defaults_from_the_archiver_settings() -> None:
     limits = DownloadLimits.from_settings(archiver_settings({"DOWNLOAD_TIMEOUT": 10}))
     assert limits.max_body_size == 50_000_000

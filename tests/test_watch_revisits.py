@@ -17,6 +17,7 @@ from archiver.scheduling.daemon import Scheduler
 from archiver.watch.record import note_capture
 from archiver.watch.revisits import RETRY_AFTER
 from storage.catalogue import changes as queries
+from storage.catalogue.database import Database
 from storage.catalogue.models import Revisit
 
 FAKE = str(Path(__file__).with_name("watch_fake_crawl.py"))
@@ -54,6 +55,25 @@ def revisit_row(archive, url: str) -> Revisit:
         row = queries.get_revisit(session, url)
         assert row is not None
         return row
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_url_planned_by_another_process_meanwhile_keeps_that_plan(backend: str, tmp_path: Path,
+                                                                    request: pytest.FixtureRequest) -> None:
+    url = (f"sqlite:///{tmp_path / 'c.sqlite'}" if backend == "sqlite"
+           else request.getfixturevalue("postgres_url"))
+    db = Database(url)
+    with db.session() as session:
+        first = queries.plan_revisit(session, url=URL, policy=POLICY, first_archived_at=T0, next_due_at=T0,
+                                     capture_id=None)
+    with db.session() as session:  # the other process: it saw no plan a moment ago, and inserts its own
+        assert queries.plan_revisit(session, url=URL, policy=[1.0], first_archived_at=T0 + timedelta(hours=1),
+                                    next_due_at=None, capture_id=None) is None
+    with db.session() as session:  # the session is still good, and the first plan is untouched
+        kept = queries.get_revisit(session, URL)
+        assert kept is not None and (kept.id, kept.policy, kept.next_due_at) == (first.id, POLICY, T0)
+        assert len(session.scalars(select(Revisit)).all()) == 1
+    db.close()
 
 
 def test_article_is_revisited_at_the_policy_times_and_not_after_the_last(archive, tmp_path, fake_log):

@@ -1,26 +1,31 @@
 #!/usr/bin/env python3
 """Benchmark a whole crawl: fetch, WARC, extraction and catalogue, against trafilatura alone.
 
-    python bench/crawl.py [--pages N] [--padding BYTES] [--passes 3] [--concurrency 16] [--json]
+    python bench/crawl.py [--pages N] [--padding BYTES] [--rounds 3] [--concurrency 16] [--json]
 
 Serves a synthetic news site of N articles (tests/crawl_site.py: pages of padding/2 to padding
 bytes of HTML, default 60-120 KB, with JSON-LD, gzip-encoded) on 127.0.0.1. The site builds
 and gzips every page before the crawls start, so that serving, which shares the machine's
-cores with the crawler, costs next to no CPU, as a remote site's would. Then, in one run:
+cores with the crawler, costs next to no CPU, as a remote site's would. Then, in one run,
+--rounds rounds of these four, back to back:
 
 1. ``pipeline``: ``archiver crawl --sitemap`` of the whole site through the real pipeline
    (Scrapy, WARC, extraction in a pool of ARCHIVER_EXTRACT_WORKERS processes, SQLite catalogue);
 2. ``fetch+warc``: the same crawl with extraction switched off (Scrapy + WARC + catalogue rows);
 3. ``trafilatura``: ``trafilatura.bare_extraction`` alone on the same pages (decoded HTML held
-   in memory; at most --baseline-pages of them) in a pool of 2 processes, median of --passes;
+   in memory; at most --baseline-pages of them) in a pool of 2 processes, --passes passes;
 4. ``ours``: the same with ``archiver.extraction.extract`` (what the pipeline runs: trafilatura
    plus the JSON-LD/OpenGraph/meta merge), to tell pipeline overhead from extraction cost.
 
 For each crawl: pages/s and articles/s (wall clock of the command, start-up included, and of
 the crawl itself from the run's start to its end), CPU seconds per page (the crawler and every
 process under it, not the site's server), peak RSS summed over the crawler's process tree, and
-WARC bytes per page. Then the ratios the crawl issue sets targets for. Prints figures; asserts
-nothing. These machines drift 10-35% from run to run: compare figures of one run only.
+WARC bytes per page. Then the ratios the crawl issue sets targets for, each the median of the
+rounds' own ratios, and the median of every figure. Prints figures; asserts nothing. These
+machines drift 10-35% from run to run, and within a run too: a pipeline crawl measured in a
+slow minute against trafilatura in a fast one (or the other way round) moved the ratio by 0.1.
+Rounds, each comparing figures taken minutes apart at most, damp that; still compare figures
+of one run only.
 """
 
 from __future__ import annotations
@@ -236,7 +241,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=1000, help="articles on the site (default 1000)")
     parser.add_argument("--padding", type=int, default=120_000, help="largest page size in bytes")
-    parser.add_argument("--passes", type=int, default=3, help="trafilatura passes (median)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds, each a pipeline crawl, a fetch+WARC crawl and one pass of each extractor alone, "
+                             "back to back (default 3; figures are medians)")
+    parser.add_argument("--passes", type=int, default=1, help="passes of each extractor alone per round")
     parser.add_argument("--baseline-pages", type=int, default=1000, help="pages for trafilatura alone")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent requests of the crawls")
     parser.add_argument("--workers", type=int, default=2, help="extraction processes (both sides)")
@@ -244,44 +252,73 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
 
-    results: dict[str, Any] = {"pages": args.pages, "cpus": os.cpu_count()}
+    results: dict[str, Any] = {"pages": args.pages, "cpus": os.cpu_count(), "rounds": []}
     show = (lambda *_: None) if args.json else _show  # noqa: E731 - figures as soon as each part is done
     show("site", results)
     with running_crawl_site("--articles", str(args.pages), "--padding", str(args.padding), "--prebuild") as site, \
             tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
-        results["pipeline"] = crawl(site.url, Path(tmp) / "pipeline", extract=True, concurrency=args.concurrency,
-                                    workers=args.workers)
-        show("pipeline", results)
-        if not args.skip_fetch_only:
-            results["fetch_warc"] = crawl(site.url, Path(tmp) / "fetch", extract=False,
-                                          concurrency=args.concurrency, workers=args.workers)
-            show("fetch_warc", results)
         base = site.url.rstrip("/")
         jobs = [(_fetch(base + article_path(i)), base + article_path(i))
                 for i in range(min(args.pages, args.baseline_pages))]
-        results["trafilatura"] = extraction_alone(_trafilatura, jobs, args.passes, args.workers)
-        show("trafilatura", results)
-        results["ours"] = extraction_alone(_ours, jobs, args.passes, args.workers)
-        show("ours", results)
-    pipeline, alone = results["pipeline"], results["trafilatura"]
-    results["ratio_articles_per_s"] = pipeline["crawl_articles_per_s"] / alone["docs_per_s"]
-    results["ratio_articles_per_s_wall"] = pipeline["articles_per_s"] / alone["docs_per_s"]
-    results["ratio_articles_per_s_ours"] = pipeline["crawl_articles_per_s"] / results["ours"]["docs_per_s"]
-    if "fetch_warc" in results:
-        fetch_cpu = results["fetch_warc"]["cpu_ms_per_page"]
-        results["ratio_cpu_per_page"] = pipeline["cpu_ms_per_page"] / (alone["cpu_ms_per_page"] + fetch_cpu)
-        results["ratio_cpu_per_page_ours"] = pipeline["cpu_ms_per_page"] / (results["ours"]["cpu_ms_per_page"]
-                                                                            + fetch_cpu)
-        # With every core busy, a page costs at least trafilatura's CPU plus fetch+WARC's: the most
-        # any pipeline built from these parts can reach, as a ratio to trafilatura alone.
-        cores = os.cpu_count() or 1
-        results["bound_ratio_articles_per_s"] = (cores * 1000 / (alone["cpu_ms_per_page"] + fetch_cpu)
-                                                 / alone["docs_per_s"])
-        results["cores_busy"] = pipeline["cpu_ms_per_page"] * pipeline["crawl_pages_per_s"] / 1000
+        for number in range(1, args.rounds + 1):
+            # The parts of a round run back to back, so that its ratios compare figures taken minutes
+            # apart at most, whichever way the machine drifts meanwhile.
+            round_: dict[str, Any] = {"round": number}
+            round_["pipeline"] = crawl(site.url, Path(tmp) / f"pipeline-{number}", extract=True,
+                                       concurrency=args.concurrency, workers=args.workers)
+            if not args.skip_fetch_only:
+                round_["fetch_warc"] = crawl(site.url, Path(tmp) / f"fetch-{number}", extract=False,
+                                             concurrency=args.concurrency, workers=args.workers)
+            round_["trafilatura"] = extraction_alone(_trafilatura, jobs, args.passes, args.workers)
+            round_["ours"] = extraction_alone(_ours, jobs, args.passes, args.workers)
+            round_.update(_ratios(round_, os.cpu_count() or 1))
+            results["rounds"].append(round_)
+            show("round", round_)
+    for part in ("pipeline", "fetch_warc", "trafilatura", "ours"):
+        if part in results["rounds"][0]:
+            results[part] = _medians([round_[part] for round_ in results["rounds"]])
+            show(part, results)
+    for key in results["rounds"][0]:
+        if key.startswith(("ratio_", "bound_", "cores_")):
+            results[key] = statistics.median(round_[key] for round_ in results["rounds"])
     if args.json:
         print(json.dumps(results, indent=2))
         return
     show("ratios", results)
+
+
+def _ratios(round_: dict[str, Any], cores: int) -> dict[str, float]:
+    """The ratios the crawl issue sets targets for, from the figures of one round."""
+    pipeline, alone, ours = round_["pipeline"], round_["trafilatura"], round_["ours"]
+    ratios = {"ratio_articles_per_s": pipeline["crawl_articles_per_s"] / alone["docs_per_s"],
+              "ratio_articles_per_s_wall": pipeline["articles_per_s"] / alone["docs_per_s"],
+              "ratio_articles_per_s_ours": pipeline["crawl_articles_per_s"] / ours["docs_per_s"]}
+    if "fetch_warc" in round_:
+        fetch_cpu = round_["fetch_warc"]["cpu_ms_per_page"]
+        ratios["ratio_cpu_per_page"] = pipeline["cpu_ms_per_page"] / (alone["cpu_ms_per_page"] + fetch_cpu)
+        ratios["ratio_cpu_per_page_ours"] = pipeline["cpu_ms_per_page"] / (ours["cpu_ms_per_page"] + fetch_cpu)
+        # With every core busy, a page costs at least trafilatura's CPU plus fetch+WARC's: the most
+        # any pipeline built from these parts can reach, as a ratio to trafilatura alone.
+        ratios["bound_ratio_articles_per_s"] = (cores * 1000 / (alone["cpu_ms_per_page"] + fetch_cpu)
+                                                / alone["docs_per_s"])
+        ratios["cores_busy"] = pipeline["cpu_ms_per_page"] * pipeline["crawl_pages_per_s"] / 1000
+    return ratios
+
+
+def _medians(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over the rounds (lists of passes put together)."""
+    out: dict[str, Any] = {}
+    for key, value in parts[0].items():
+        values = [part[key] for part in parts]
+        if isinstance(value, list):
+            out[key] = [item for items in values for item in items]
+        elif isinstance(value, int):
+            out[key] = statistics.median_low(values)
+        elif isinstance(value, float):
+            out[key] = statistics.median(values)
+        else:
+            out[key] = value
+    return out
 
 
 def _show(part: str, results: dict[str, Any]) -> None:
@@ -291,9 +328,15 @@ def _show(part: str, results: dict[str, Any]) -> None:
               "ours": "archiver.extraction.extract alone (trafilatura + JSON-LD/meta merge)"}
     if part == "site":
         print(f"site: {results['pages']} articles on 127.0.0.1, {results['cpus']} CPUs")
+    elif part == "round":
+        r = results
+        print(f"round {r['round']}: pipeline {r['pipeline']['crawl_articles_per_s']:.1f} articles/s, trafilatura "
+              f"alone {r['trafilatura']['docs_per_s']:.1f} docs/s, ours alone {r['ours']['docs_per_s']:.1f} docs/s: "
+              f"ratio {r['ratio_articles_per_s']:.2f}"
+              + (f", CPU ratio {r['ratio_cpu_per_page']:.2f}" if "ratio_cpu_per_page" in r else ""))
     elif part in ("pipeline", "fetch_warc"):
         r = results[part]
-        print(f"{labels[part]}:")
+        print(f"{labels[part]} (medians of {len(results['rounds'])} rounds):")
         print(f"  {r['pages']} pages, {r['articles']} articles, {r['errors']} errors in {r['wall_s']:.1f} s "
               f"(crawl itself {r['crawl_s']:.1f} s)")
         print(f"  pages/s {r['pages_per_s']:.1f} (crawl {r['crawl_pages_per_s']:.1f}), articles/s "
@@ -307,7 +350,9 @@ def _show(part: str, results: dict[str, Any]) -> None:
         print(f"  {t['docs_per_s']:.1f} docs/s (median of {len(t['docs_per_s_passes'])}: "
               f"{', '.join(f'{r:.1f}' for r in t['docs_per_s_passes'])}), CPU {t['cpu_ms_per_page']:.1f} ms/page")
     else:
-        print(f"ratio articles/s pipeline / trafilatura alone: {results['ratio_articles_per_s']:.2f} "
+        per_round = ", ".join(f"{r['ratio_articles_per_s']:.2f}" for r in results["rounds"])
+        print(f"ratio articles/s pipeline / trafilatura alone (median of the rounds' ratios {per_round}): "
+              f"{results['ratio_articles_per_s']:.2f} "
               f"(wall clock, start-up included: {results['ratio_articles_per_s_wall']:.2f}; target >= 0.65)")
         print(f"ratio articles/s pipeline / our extraction alone: {results['ratio_articles_per_s_ours']:.2f}")
         if "ratio_cpu_per_page" in results:

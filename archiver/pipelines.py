@@ -23,16 +23,35 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
 
 from archiver.capture.session import archive_session
 from archiver.extraction import ExtractionResult, extract
-from archiver.workers import WorkerPool, WorkTimeout
+from archiver.workers import WorkerPool, WorkTimeout, start_forkserver
 from storage import ArticleData
 from storage.catalogue import queries
 
-__all__ = ["ExtractionPipeline", "article_data"]
+__all__ = ["ExtractionPipeline", "article_data", "start_extraction_workers"]
 
 log = logging.getLogger(__name__)
+
+#: What every extraction worker starts with: its forkserver imports it once.
+WORKER_PRELOAD = ["archiver.extraction.worker_preload"]
+
+
+def start_extraction_workers(settings: BaseSettings) -> None:
+    """Start the extraction workers' forkserver now, if these settings will run the pipeline in processes.
+
+    Called before the crawler is built, the forkserver loads the extractor (about a second of
+    CPU) on the core that Scrapy's single-threaded start-up leaves idle, instead of during the
+    first pages; the pipeline then finds it running.
+    """
+    pipelines = settings.getwithbase("ITEM_PIPELINES")
+    enabled = any(key in (ExtractionPipeline, f"{__name__}.ExtractionPipeline") and pipelines[key] is not None
+                  for key in pipelines)
+    if enabled and settings.getbool("ARCHIVER_EXTRACT_ENABLED", True) \
+            and settings.getint("ARCHIVER_EXTRACT_WORKERS", 2) > 0:
+        start_forkserver(WORKER_PRELOAD)
 
 
 def article_data(result: ExtractionResult, listing: dict[str, Any] | None = None) -> ArticleData:
@@ -67,7 +86,7 @@ class ExtractionPipeline:
         self.workers = crawler.settings.getint("ARCHIVER_EXTRACT_WORKERS", 2)
         self.timeout = crawler.settings.getfloat("ARCHIVER_EXTRACT_TIMEOUT", 60.0)
         self.session = archive_session(crawler)
-        self._pool = WorkerPool(self.workers, timeout=self.timeout, preload=["archiver.extraction.worker_preload"])
+        self._pool = WorkerPool(self.workers, timeout=self.timeout, preload=WORKER_PRELOAD)
         # Captures whose article is being extracted now: a revisit of one of them waits for that
         # article and copies it, instead of extracting the same bytes again.
         self._in_flight: dict[int, asyncio.Future[None]] = {}

@@ -10,6 +10,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from archiver.config import storage_config_from_settings
+from archiver.pipelines import start_extraction_workers
 from storage import Archive
 
 __all__ = ["archiver_settings", "run_crawler_process", "run_spider"]
@@ -32,6 +33,7 @@ def run_spider(spidercls: type, settings: Settings, *, kind: str, run_settings: 
     Blocks until the crawl ends; the Twisted reactor cannot be restarted, so call this once
     per process.
     """
+    start_extraction_workers(settings)
     with Archive(storage_config_from_settings(settings)) as archive:
         run_id = archive.start_run(kind, name=settings.get("ARCHIVER_RUN_NAME") or kind,
                                    settings=dict(run_settings))

@@ -45,7 +45,7 @@ from typing import Any, TypeVar
 
 from storage.processes import process_alive, process_start_time
 
-__all__ = ["WorkTimeout", "WorkerPool"]
+__all__ = ["WorkTimeout", "WorkerPool", "start_forkserver"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -72,6 +72,22 @@ def _exit_when_gone(pid: int, started: str | None, interval: float = 1.0) -> Non
     os._exit(0)
 
 
+def start_forkserver(preload: Sequence[str]) -> None:
+    """Start the process's forkserver, importing ``preload`` (and this module), unless it runs already.
+
+    Returns at once; the forkserver imports while the caller goes on. The first pool of the
+    process calls it with its own ``preload``; calling it earlier, with the same modules, gets
+    the imports done sooner (:func:`archiver.pipelines.start_extraction_workers`).
+    """
+    forkserver.set_forkserver_preload(_with_this_module(preload))
+    forkserver.ensure_running()
+
+
+def _with_this_module(preload: Sequence[str]) -> list[str]:
+    # Every worker runs _start_worker before anything else.
+    return [__name__, *(name for name in preload if name != __name__)]
+
+
 class WorkTimeout(TimeoutError):
     """A call to :meth:`WorkerPool.run` took longer than the pool's time limit."""
 
@@ -82,8 +98,7 @@ class WorkerPool:
     def __init__(self, workers: int, *, timeout: float | None, preload: Sequence[str] = ()) -> None:
         self.workers = max(workers, 0)
         self.timeout = timeout if timeout and timeout > 0 else None
-        # This module too: every worker runs _start_worker before anything else.
-        self.preload = [__name__, *preload]
+        self.preload = _with_this_module(preload)
         self._executor: Executor | None = None
         self._slots: asyncio.Semaphore | None = None  # calls handed to the pool
         self._running: asyncio.Semaphore | None = None  # calls whose time limit is counting
@@ -95,8 +110,7 @@ class WorkerPool:
         second for the extractor), holding up the event loop. Nothing to do in thread mode.
         """
         if self.workers > 0:
-            forkserver.set_forkserver_preload(self.preload)
-            forkserver.ensure_running()
+            start_forkserver(self.preload)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` in a worker. Raises :class:`WorkTimeout`, or whatever ``fn`` raised."""

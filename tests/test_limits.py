@@ -13,16 +13,19 @@ import zlib
 from pathlib import Path
 
 import pytest
-from scrapy import Request
+from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import NotConfigured, StopDownload
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 
+from archiver import pipelines, runner
 from archiver.capture import decoding
 from archiver.capture.decoding import content_decoding_error
 from archiver.capture.exchange import TRUNCATED_KEY, truncation
 from archiver.capture.limits import ERROR_KEY, DownloadLimits, DownloadLimitsMiddleware
+from archiver.crawl import run as crawl_run
+from archiver.crawl.options import CrawlOptions
 from archiver.runner import archiver_settings
 from archiver.workers import WorkerPool, WorkTimeout
 from spiders.urls import validate_url
@@ -304,6 +307,24 @@ def test_what_the_workers_forkserver_preloads_leaves_the_catalogue_out() -> None
             "print(sorted(m for m in ('sqlalchemy', 'scrapy', 'storage.archive') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("overrides", "starts"), [
+    ({}, True),
+    ({"ARCHIVER_EXTRACT_ENABLED": False}, False),
+    ({"ARCHIVER_EXTRACT_WORKERS": 0}, False),  # extraction in a thread: no forkserver at all
+    ({"ITEM_PIPELINES": {"archiver.pipelines.ExtractionPipeline": None}}, False),
+])
+def test_the_extraction_forkserver_starts_before_the_crawler_when_the_pipeline_will_run(
+        overrides: dict, starts: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    events: list[str] = []
+    monkeypatch.setattr(pipelines, "start_forkserver", lambda preload: events.append(f"forkserver {preload}"))
+    monkeypatch.setattr(runner, "run_crawler_process", lambda *args: events.append("crawler"))
+    monkeypatch.setattr(crawl_run, "run_crawler_process", lambda *args: events.append("crawler"))
+    monkeypatch.setenv("ARCHIVER_HOME", str(tmp_path))
+    runner.run_spider(Spider, archiver_settings(overrides), kind="test", run_settings={})
+    crawl_run.run_crawl(CrawlOptions("sitemap", "http://news.test/sitemap.xml"), overrides)
+    assert events == 2 * (([f"forkserver {pipelines.WORKER_PRELOAD}"] if starts else []) + ["crawler"])
 
 
 def _stamped_sleep(seconds: float) -> tuple[float, float]:

@@ -25,6 +25,7 @@ from scrapy.settings import Settings
 from archiver.config import storage_config_from_settings
 from archiver.crawl.options import DISCOVERY_SPIDERS, CrawlOptions, polite_settings
 from archiver.crawl.report import CrawlObserver, watch_run
+from archiver.pipelines import start_extraction_workers
 from archiver.runner import run_crawler_process
 from storage import Archive
 from storage.catalogue.models import CrawlRun
@@ -126,6 +127,7 @@ def run_crawl(options: CrawlOptions, overrides: Mapping[str, Any], *,
     Blocks until the crawl ends. The Twisted reactor cannot be restarted: call once per process.
     """
     settings = crawl_settings(options, overrides)
+    start_extraction_workers(settings)
     name = options.run_name
     with Archive(storage_config_from_settings(settings)) as archive:
         if frontier:

@@ -31,6 +31,7 @@ Needs a running asyncio event loop (Scrapy's asyncio reactor).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import os
@@ -52,7 +53,7 @@ T = TypeVar("T")
 
 
 def _start_worker(owner_pid: int) -> None:
-    """In a worker: ignore Ctrl-C, and exit when the process that owns the pool is gone.
+    """In a worker: ignore Ctrl-C, freeze what it starts with, and exit when the pool's owner is gone.
 
     A terminal sends Ctrl-C to the whole process group, but the owner decides how to stop
     (Scrapy finishes the pages in flight, then closes the pool); a worker dying of
@@ -61,6 +62,10 @@ def _start_worker(owner_pid: int) -> None:
     wait for work forever, and so would the forkserver. A watchdog thread ends it instead.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # What the worker starts with (the preloaded modules, shared with the forkserver) stays for
+    # its whole life: out of the garbage collector's sight, full collections no longer walk it
+    # (0.4 ms per page of the extractor's time) nor write to its shared memory pages.
+    gc.freeze()
     started = process_start_time(owner_pid)
     threading.Thread(target=_exit_when_gone, args=(owner_pid, started), name="owner-watchdog",
                      daemon=True).start()

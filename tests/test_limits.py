@@ -303,6 +303,17 @@ def test_a_call_past_the_time_limit_is_abandoned_and_the_pool_replaced() -> None
     assert 1.4 < waited < 5 and after == 4 and total < 15
 
 
+def test_a_worker_starts_with_what_it_loaded_frozen_out_of_the_collectors_sight() -> None:
+    async def scenario() -> int:
+        pool = WorkerPool(1, timeout=None, preload=["archiver.extraction.worker_preload"])
+        try:
+            return await pool.run(gc.get_freeze_count)
+        finally:
+            pool.close()
+
+    assert asyncio.run(scenario()) > 10_000  # all it loaded before its first call: full collections skip it
+
+
 def test_what_the_workers_forkserver_preloads_leaves_the_catalogue_out() -> None:
     """Every worker is forked from it: the catalogue (SQLAlchemy) would only cost start-up time."""
     code = ("import sys, archiver.workers, archiver.extraction.worker_preload; "

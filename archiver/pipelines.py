@@ -23,35 +23,17 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.settings import BaseSettings
 
 from archiver.capture.session import archive_session
 from archiver.extraction import ExtractionResult, extract
-from archiver.workers import WorkerPool, WorkTimeout, start_forkserver
+from archiver.extraction_pool import WORKER_PRELOAD
+from archiver.workers import WorkerPool, WorkTimeout
 from storage import ArticleData
 from storage.catalogue import queries
 
-__all__ = ["ExtractionPipeline", "article_data", "start_extraction_workers"]
+__all__ = ["ExtractionPipeline", "article_data"]
 
 log = logging.getLogger(__name__)
-
-#: What every extraction worker starts with: its forkserver imports it once.
-WORKER_PRELOAD = ["archiver.extraction.worker_preload"]
-
-
-def start_extraction_workers(settings: BaseSettings) -> None:
-    """Start the extraction workers' forkserver now, if these settings will run the pipeline in processes.
-
-    Called before the crawler is built, the forkserver loads the extractor (about a second of
-    CPU) on the core that Scrapy's single-threaded start-up leaves idle, instead of during the
-    first pages; the pipeline then finds it running.
-    """
-    pipelines = settings.getwithbase("ITEM_PIPELINES")
-    enabled = any(key in (ExtractionPipeline, f"{__name__}.ExtractionPipeline") and pipelines[key] is not None
-                  for key in pipelines)
-    if enabled and settings.getbool("ARCHIVER_EXTRACT_ENABLED", True) \
-            and settings.getint("ARCHIVER_EXTRACT_WORKERS", 2) > 0:
-        start_forkserver(WORKER_PRELOAD)
 
 
 def article_data(result: ExtractionResult, listing: dict[str, Any] | None = None) -> ArticleData:

@@ -11,7 +11,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from archiver.config import storage_config_from_settings
-from archiver.pipelines import start_extraction_workers
+from archiver.extraction_pool import start_extraction_workers
 from storage import Archive
 
 __all__ = ["archiver_settings", "run_crawler_process", "run_spider"]

@@ -82,7 +82,7 @@ def start_forkserver(preload: Sequence[str]) -> None:
 
     Returns at once; the forkserver imports while the caller goes on. The first pool of the
     process calls it with its own ``preload``; calling it earlier, with the same modules, gets
-    the imports done sooner (:func:`archiver.pipelines.start_extraction_workers`).
+    the imports done sooner (:func:`archiver.extraction_pool.start_extraction_workers`).
     """
     forkserver.set_forkserver_preload(_with_this_module(preload))
     forkserver.ensure_running()

@@ -21,7 +21,7 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 from twisted.internet.defer import Deferred
 
-from archiver import pipelines, runner
+from archiver import extraction_pool, runner
 from archiver.capture import decoding
 from archiver.capture.decoding import content_decoding_error
 from archiver.capture.exchange import TRUNCATED_KEY, truncation
@@ -331,13 +331,13 @@ def test_what_the_workers_forkserver_preloads_leaves_the_catalogue_out() -> None
 def test_the_extraction_forkserver_starts_before_the_crawler_when_the_pipeline_will_run(
         overrides: dict, starts: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     events: list[str] = []
-    monkeypatch.setattr(pipelines, "start_forkserver", lambda preload: events.append(f"forkserver {preload}"))
+    monkeypatch.setattr(extraction_pool, "start_forkserver", lambda preload: events.append(f"forkserver {preload}"))
     monkeypatch.setattr(runner, "run_crawler_process", lambda *args: events.append("crawler"))
     monkeypatch.setattr(crawl_run, "run_crawler_process", lambda *args: events.append("crawler"))
     monkeypatch.setenv("ARCHIVER_HOME", str(tmp_path))
     runner.run_spider(Spider, archiver_settings(overrides), kind="test", run_settings={})
     crawl_run.run_crawl(CrawlOptions("sitemap", "http://news.test/sitemap.xml"), overrides)
-    assert events == 2 * (([f"forkserver {pipelines.WORKER_PRELOAD}"] if starts else []) + ["crawler"])
+    assert events == 2 * (([f"forkserver {extraction_pool.WORKER_PRELOAD}"] if starts else []) + ["crawler"])
 
 
 def test_startup_objects_are_out_of_the_collectors_sight_while_the_crawl_runs(monkeypatch: pytest.MonkeyPatch) -> None:

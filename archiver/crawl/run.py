@@ -25,7 +25,7 @@ from scrapy.settings import Settings
 from archiver.config import storage_config_from_settings
 from archiver.crawl.options import DISCOVERY_SPIDERS, CrawlOptions, polite_settings
 from archiver.crawl.report import CrawlObserver, watch_run
-from archiver.pipelines import start_extraction_workers
+from archiver.extraction_pool import start_extraction_workers
 from archiver.runner import run_crawler_process
 from storage import Archive
 from storage.catalogue.models import CrawlRun

@@ -33,14 +33,14 @@ DEFAULT_REQUEST_HEADERS = {
 # sees every exchange as it came off the wire, still compressed, each hop and retry.
 # The limits middleware sits just outside it: it trims a stopped body before it is archived.
 DOWNLOADER_MIDDLEWARES = {
-    "archiver.capture.limits.DownloadLimitsMiddleware": 890,
-    "archiver.capture.middleware.WarcCaptureMiddleware": 880,
-    # Outside both: a refused target (archiver.capture.targets) is never fetched nor archived.
-    "archiver.capture.targets.TargetGuardMiddleware": 895,
+    "archiver.crawler.capture.limits.DownloadLimitsMiddleware": 890,
+    "archiver.crawler.capture.middleware.WarcCaptureMiddleware": 880,
+    # Outside both: a refused target (archiver.crawler.capture.targets) is never fetched nor archived.
+    "archiver.crawler.capture.targets.TargetGuardMiddleware": 895,
 }
 ITEM_PIPELINES = {
-    "archiver.pipelines.ExtractionPipeline": 300,
-    "archiver.watch.pipeline.WatchPipeline": 400,  # after extraction: revisit plans and change rows
+    "archiver.crawler.pipelines.ExtractionPipeline": 300,
+    "archiver.crawler.changes.pipeline.WatchPipeline": 400,  # after extraction: revisit plans and change rows
 }
 # A body cut short still reaches the capture middleware (flagged) and is kept as truncated.
 DOWNLOAD_FAIL_ON_DATALOSS = False
@@ -54,7 +54,7 @@ ARCHIVER_EXTRACT_WORKERS = 2
 # replaced and the capture keeps no article. 0: no limit.
 ARCHIVER_EXTRACT_TIMEOUT = 60.0
 
-# --- Limits (archiver.capture.limits) ----------------------------------------------------
+# --- Limits (archiver.crawler.capture.limits) ----------------------------------------------------
 # A page that is huge or slow must never stall a crawl or fill the memory: keep the first
 # ARCHIVER_MAX_BODY_SIZE bytes (WARC-Truncated: length), and when body bytes arrive after
 # ARCHIVER_MAX_DOWNLOAD_TIME seconds keep what came (WARC-Truncated: time). None: 90% of the
@@ -69,7 +69,7 @@ DOWNLOAD_WARNSIZE = 0
 # One redirect more than this is not followed: its response is kept, with an error recorded.
 REDIRECT_MAX_TIMES = 20
 
-# --- Target guard (archiver.capture.targets) --------------------------------------------
+# --- Target guard (archiver.crawler.capture.targets) --------------------------------------------
 # archiver serve turns it on for the crawls it starts: every request (each redirect hop too) and
 # every response must be on a public address, unless ARCHIVER_ALLOW_PRIVATE_TARGETS allows it
 # (true, or a list of addresses, networks and address:port pairs).
@@ -80,7 +80,7 @@ ARCHIVER_ALLOW_PRIVATE_TARGETS = ""
 ARCHIVER_RUN_ID = None
 ARCHIVER_RUN_KIND = "crawl"
 
-# --- Crawling (archiver crawl; archiver.crawl) -------------------------------------------
+# --- Crawling (archiver crawl; archiver.crawler.crawl) -------------------------------------------
 # Put in the User-Agent so site owners can reach you: an e-mail address or a URL.
 ARCHIVER_CONTACT = None
 # A page whose latest capture is younger than this is not fetched again (unless --refresh);
@@ -97,7 +97,7 @@ ARCHIVER_CRAWL_MAX_URL_LENGTH = 500
 ARCHIVER_CRAWL_FLUSH_INTERVAL = 5.0     # seconds between writes of a running crawl's counts
 ARCHIVER_CRAWL_REPORT_ENABLED = False   # archiver crawl switches the run report on
 
-# --- Silent-edit watch (archiver.watch) ----------------------------------------------------
+# --- Silent-edit watch (archiver.services.watch) ----------------------------------------------------
 # After a page's first article, fetch it again at these offsets (then stop); "off": never. None:
 # the environment variable of the same name, else 1h,6h,1d,7d. Set per crawl or schedule with -s.
 ARCHIVER_WATCH_ENABLED = True
@@ -109,7 +109,7 @@ ARCHIVER_WEBHOOK_ATTEMPTS = 6          # attempts before a delivery is given up
 ARCHIVER_WEBHOOK_BACKOFF = 30.0        # seconds before the first retry, doubled each time (at most 1 h)
 
 # --- Scheduler (archiver scheduler, archiver schedule) -----------------------------------
-# An environment variable of the same name overrides each of these (archiver.scheduling.config).
+# An environment variable of the same name overrides each of these (archiver.services.scheduling.config).
 # What a scheduled run executes, followed by the schedule's arguments.
 ARCHIVER_SCHEDULER_COMMAND = "archiver crawl"
 ARCHIVER_SCHEDULER_POLL = 30.0         # seconds between looks for due schedules

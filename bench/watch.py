@@ -4,9 +4,9 @@
 
 Archives N seed-length articles of one site (through :class:`storage.Archive`: real WARC
 records and catalogue rows, no crawl), then recaptures each: half unchanged (an identical
-payload, a revisit), half with one sentence added. Times :func:`archiver.watch.record.note_capture`
+payload, a revisit), half with one sentence added. Times :func:`archiver.crawler.changes.record.note_capture`
 (revisit plan lookup, previous article, the site's other pages for boilerplate, comparison,
-change row) on the first captures and on the recaptures, and :func:`archiver.watch.compare.compare`
+change row) on the first captures and on the recaptures, and :func:`archiver.crawler.changes.compare.compare`
 alone. Prints figures; asserts nothing.
 """
 
@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from catalogue_samples import add_article, seed_text  # noqa: E402
 
-from archiver.watch.compare import Version, compare  # noqa: E402
-from archiver.watch.record import note_capture  # noqa: E402
+from archiver.crawler.changes.compare import Version, compare  # noqa: E402
+from archiver.crawler.changes.record import note_capture  # noqa: E402
 from storage import Archive, StorageConfig  # noqa: E402
 
 POLICY = [3600.0, 21600.0, 86400.0, 604800.0]

@@ -1,6 +1,6 @@
 """What every spider shares: the request meta keys the archiver's middlewares read, and Page items.
 
-Meta keys (read by ``archiver.crawl`` components, harmless without them):
+Meta keys (read by ``archiver.crawler.crawl`` components, harmless without them):
 
 - ``archiver_discovery``: the request fetches a robots.txt, sitemap or feed: always fetched,
   never counted as a page or skipped as recently archived.

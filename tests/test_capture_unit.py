@@ -10,16 +10,16 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from archiver.capture.exchange import (
+from archiver.crawler.capture.exchange import (
     redirect_location,
     requested_url,
     to_http_request,
     to_http_response,
     truncation,
 )
-from archiver.capture.middleware import WarcCaptureMiddleware
-from archiver.config import storage_config_from_settings
-from archiver.pipelines import ExtractionPipeline
+from archiver.crawler.capture.middleware import WarcCaptureMiddleware
+from archiver.core.config import storage_config_from_settings
+from archiver.crawler.pipelines import ExtractionPipeline
 from spiders.urls import UrlsSpider, validate_url
 
 
@@ -91,7 +91,7 @@ def test_urls_spider_needs_urls() -> None:
 
 
 def test_session_hands_each_capture_to_the_pipeline_once_and_keeps_only_the_latest(tmp_path: Path) -> None:
-    from archiver.capture import session as sessions
+    from archiver.crawler.capture import session as sessions
     from storage.catalogue.models import Capture
 
     crawler = get_crawler(UrlsSpider, {"ARCHIVER_HOME": str(tmp_path)})
@@ -113,7 +113,7 @@ def test_session_makes_every_catalogue_call_on_its_one_thread_in_order(tmp_path:
     import threading
     import time
 
-    from archiver.capture import session as sessions
+    from archiver.crawler.capture import session as sessions
 
     session = sessions.archive_session(get_crawler(UrlsSpider, {"ARCHIVER_HOME": str(tmp_path)}))
     seen: list[tuple[int, str]] = []
@@ -181,7 +181,7 @@ def test_a_revisit_of_a_page_still_being_extracted_copies_its_article(tmp_path: 
 
 def test_the_listing_fills_only_what_the_page_does_not_say() -> None:
     from archiver.extraction import ExtractionResult
-    from archiver.pipelines import article_data
+    from archiver.crawler.pipelines import article_data
 
     listing = {"title": "Feed title", "published": "2024-04-02T08:00:00+00:00", "authors": ["Feed Author"],
                "summary": "Feed summary.", "source": "http://news.example/feed.xml"}

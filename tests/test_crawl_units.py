@@ -9,8 +9,8 @@ import pytest
 from conftest import tool
 from warc_samples import gzip_response, request
 
-from archiver.crawl.options import CrawlOptionError, CrawlOptions, parse_duration, user_agent
-from archiver.crawl.run import plan_resume
+from archiver.crawler.crawl.options import CrawlOptionError, CrawlOptions, parse_duration, user_agent
+from archiver.crawler.crawl.run import plan_resume
 from storage.catalogue.models import CrawlRun
 from storage.catalogue.runs import captured_urls, resume_chain
 from storage.warc import HttpResponse, read_record
@@ -99,7 +99,7 @@ def test_a_running_crawl_is_neither_resumed_nor_started_twice(storage_config) ->
     from typer.testing import CliRunner
 
     from archiver.cli import app
-    from archiver.crawl.run import CrawlStartError
+    from archiver.crawler.crawl.run import CrawlStartError
     from storage import Archive
 
     with Archive(storage_config) as archive:
@@ -112,7 +112,7 @@ def test_a_running_crawl_is_neither_resumed_nor_started_twice(storage_config) ->
 
 
 def test_conditional_headers_come_from_the_304_and_its_original(archive) -> None:
-    from archiver.crawl.incremental import IncrementalMiddleware
+    from archiver.crawler.crawl.incremental import IncrementalMiddleware
 
     original = archive.record_exchange(URL, request(), HttpResponse(
         200, [("Content-Type", "text/html"), ("Etag", '"v1"'), ("Last-Modified", "Mon, 01 Jan 2024 00:00:00 GMT")],

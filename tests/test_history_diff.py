@@ -11,7 +11,7 @@ import pytest
 from catalogue_samples import CHANGING_URL, HOME_ENV, add_article, changing_page, config_for, run_cli, when
 from services import postgres_database
 
-from archiver.textdiff import diff_words, sentences
+from archiver.core.textdiff import diff_words, sentences
 from storage import Archive, StorageConfig
 
 OLD_SENTENCE = "Protesters gathered outside parliament."

@@ -21,15 +21,15 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 from twisted.internet.defer import Deferred
 
-from archiver import extraction_pool, runner
-from archiver.capture import decoding
-from archiver.capture.decoding import content_decoding_error
-from archiver.capture.exchange import TRUNCATED_KEY, truncation
-from archiver.capture.limits import ERROR_KEY, DownloadLimits, DownloadLimitsMiddleware
-from archiver.crawl import run as crawl_run
-from archiver.crawl.options import CrawlOptions
-from archiver.runner import archiver_settings
-from archiver.workers import WorkerPool, WorkTimeout
+from archiver.crawler import extraction_pool, runner
+from archiver.crawler.capture import decoding
+from archiver.crawler.capture.decoding import content_decoding_error
+from archiver.crawler.capture.exchange import TRUNCATED_KEY, truncation
+from archiver.crawler.capture.limits import ERROR_KEY, DownloadLimits, DownloadLimitsMiddleware
+from archiver.crawler.crawl import run as crawl_run
+from archiver.crawler.crawl.options import CrawlOptions
+from archiver.crawler.runner import archiver_settings
+from archiver.crawler.workers import WorkerPool, WorkTimeout
 from spiders.urls import validate_url
 
 URL = "http://news.example/page"
@@ -81,8 +81,8 @@ def test_settings_override_and_switch_off() -> None:
 def test_limits_middleware_is_enabled_outside_the_capture_middleware() -> None:
     chain = archiver_settings().getdict("DOWNLOADER_MIDDLEWARES")
     # process_response runs from the highest number down: limits first, then capture.
-    assert chain["archiver.capture.limits.DownloadLimitsMiddleware"] > chain[
-        "archiver.capture.middleware.WarcCaptureMiddleware"]
+    assert chain["archiver.crawler.capture.limits.DownloadLimitsMiddleware"] > chain[
+        "archiver.crawler.capture.middleware.WarcCaptureMiddleware"]
 
 
 # ------------------------------------------------------------------ body size
@@ -316,7 +316,7 @@ def test_a_worker_starts_with_what_it_loaded_frozen_out_of_the_collectors_sight(
 
 def test_what_the_workers_forkserver_preloads_leaves_the_catalogue_out() -> None:
     """Every worker is forked from it: the catalogue (SQLAlchemy) would only cost start-up time."""
-    code = ("import sys, archiver.workers, archiver.extraction.worker_preload; "
+    code = ("import sys, archiver.crawler.workers, archiver.extraction.worker_preload; "
             "print(sorted(m for m in ('sqlalchemy', 'scrapy', 'storage.archive') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -326,7 +326,7 @@ def test_what_the_workers_forkserver_preloads_leaves_the_catalogue_out() -> None
     ({}, True),
     ({"ARCHIVER_EXTRACT_ENABLED": False}, False),
     ({"ARCHIVER_EXTRACT_WORKERS": 0}, False),  # extraction in a thread: no forkserver at all
-    ({"ITEM_PIPELINES": {"archiver.pipelines.ExtractionPipeline": None}}, False),
+    ({"ITEM_PIPELINES": {"archiver.crawler.pipelines.ExtractionPipeline": None}}, False),
 ])
 def test_the_extraction_forkserver_starts_before_the_crawler_when_the_pipeline_will_run(
         overrides: dict, starts: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -429,7 +429,7 @@ def test_exceptions_from_the_call_come_through() -> None:
 
 OWNER_SCRIPT = """
 import asyncio, os, sys, time
-from archiver.workers import WorkerPool
+from archiver.crawler.workers import WorkerPool
 
 async def main():
     pool = WorkerPool(2, timeout=None)
@@ -479,7 +479,7 @@ def loaded():
 CONSOLE_LIKE_SCRIPT = """
 import asyncio
 from archiver.__main__ import main  # all the console script imports
-from archiver.workers import WorkerPool
+from archiver.crawler.workers import WorkerPool
 import probe
 
 async def run():
@@ -512,7 +512,7 @@ def test_the_console_entry_point_imports_the_cli_only_when_run() -> None:
 
 STARTED_SCRIPT = """
 import os, time
-from archiver.workers import WorkerPool
+from archiver.crawler.workers import WorkerPool
 
 pool = WorkerPool(1, timeout=None, preload=["archiver.extraction.worker_preload"])
 pool.start()

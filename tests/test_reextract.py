@@ -16,7 +16,7 @@ from catalogue_samples import page
 from typer.testing import CliRunner
 
 from archiver.cli import app
-from archiver.reindex import reindex
+from archiver.services.reindex import reindex
 from storage import Archive, ArticleData, StorageConfig
 from storage.catalogue import queries
 from storage.catalogue.models import Article, Capture

@@ -23,9 +23,9 @@ from conftest import tool
 from typer.testing import CliRunner
 
 from archiver.cli import app
-from archiver.scheduling import CronSpec, ScheduleError, parse_duration
-from archiver.scheduling.config import SchedulerConfig
-from archiver.scheduling.daemon import Scheduler
+from archiver.services.scheduling import CronSpec, ScheduleError, parse_duration
+from archiver.services.scheduling.config import SchedulerConfig
+from archiver.services.scheduling.daemon import Scheduler
 from storage import StorageConfig
 from storage.catalogue import schedules
 from storage.catalogue.database import Database

@@ -18,7 +18,7 @@ from watch_samples import (
     other_page,
 )
 
-from archiver.watch.compare import Version, compare
+from archiver.crawler.changes.compare import Version, compare
 from storage.catalogue.models import ChangeRecord, Revisit
 
 

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from watch_samples import ADDED, POLICY
 from watch_site import running_watch_site
 
-from archiver.scheduling.config import SchedulerConfig
-from archiver.scheduling.daemon import Scheduler
+from archiver.services.scheduling.config import SchedulerConfig
+from archiver.services.scheduling.daemon import Scheduler
 from storage import StorageConfig
 from storage.catalogue import changes as queries
 from storage.catalogue.database import Database

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from watch_samples import ADDED, T0, URL, archive_and_note
 from web_support import asgi_client
 
-from archiver.capture.targets import TargetPolicy
-from archiver.watch.webhooks import WebhookSender
+from archiver.crawler.capture.targets import TargetPolicy
+from archiver.services.watch.webhooks import WebhookSender
 from archiver.web.config import WebConfig
 from storage.catalogue.models import ChangeRecord, WebhookDelivery
 

@@ -12,10 +12,10 @@ from catalogue_samples import add_article, run_cli
 from sqlalchemy import select
 from watch_samples import POLICY, T0, URL, archive_and_note
 
-from archiver.scheduling.config import SchedulerConfig
-from archiver.scheduling.daemon import Scheduler
-from archiver.watch.record import note_capture
-from archiver.watch.revisits import RETRY_AFTER
+from archiver.services.scheduling.config import SchedulerConfig
+from archiver.services.scheduling.daemon import Scheduler
+from archiver.crawler.changes.record import note_capture
+from archiver.services.scheduling.revisits import RETRY_AFTER
 from storage.catalogue import changes as queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import Revisit

@@ -20,7 +20,7 @@ from catalogue_samples import run_cli
 from fixture_site import ARTICLE_PATH, PUBLISHED, parse_seed, running_site
 from web_support import SideServer, SiteArchive, archive_fixture_site, asgi_client
 
-from archiver.capture.targets import BlockedTarget, TargetGuardMiddleware, TargetPolicy, is_public_address
+from archiver.crawler.capture.targets import BlockedTarget, TargetGuardMiddleware, TargetPolicy, is_public_address
 from archiver.web import WebConfig
 from storage import Archive
 from storage.catalogue import queries

@@ -2,7 +2,7 @@
 
 Used by the watch tests (tests/test_watch*.py): each version is archived through
 :func:`catalogue_samples.add_article` (real WARC records, catalogue rows), then
-:func:`archiver.watch.record.note_capture` runs on it as the pipeline would.
+:func:`archiver.crawler.changes.record.note_capture` runs on it as the pipeline would.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from catalogue_samples import add_article, page
 
-from archiver.watch.record import note_capture
+from archiver.crawler.changes.record import note_capture
 from storage import Archive, ArticleData
 from storage.catalogue.models import Capture, ChangeRecord
 

@@ -8,8 +8,8 @@ import typer
 from rich.markup import escape
 
 from archiver.cli.common import capture_record, console, err_console, fail, open_archive, print_json
-from archiver.config import storage_config_from_settings
-from archiver.runner import archiver_settings, run_spider
+from archiver.core.config import storage_config_from_settings
+from archiver.crawler.runner import archiver_settings, run_spider
 from spiders.urls import UrlsSpider, validate_url
 from storage import ConfigError
 from storage.catalogue import queries

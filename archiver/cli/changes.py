@@ -12,9 +12,9 @@ from rich.table import Table
 
 from archiver.cli.common import console, open_archive, print_json
 from archiver.cli.filters import parse_date_bound
-from archiver.watch.compare import FIELD_GROUPS
-from archiver.watch.feed import changes_feed
-from archiver.watch.present import change_dict, summary
+from archiver.crawler.changes.compare import FIELD_GROUPS
+from archiver.services.watch.feed import changes_feed
+from archiver.services.watch.present import change_dict, summary
 from storage.catalogue import changes as queries
 from storage.catalogue.models import utcnow
 

@@ -12,11 +12,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from archiver.cli.archive import parse_setting_overrides
 from archiver.cli.common import console, err_console, fail, open_archive, print_json
 from archiver.cli.runs import run_record
-from archiver.config import storage_config_from_settings
-from archiver.crawl.frontier import FrontierError, crawl_spec, frontier_settings, reset_frontier
-from archiver.crawl.options import CrawlOptionError, CrawlOptions
-from archiver.crawl.run import CrawlStartError, run_crawl
-from archiver.runner import archiver_settings
+from archiver.core.config import storage_config_from_settings
+from archiver.crawler.crawl.frontier import FrontierError, crawl_spec, frontier_settings, reset_frontier
+from archiver.crawler.crawl.options import CrawlOptionError, CrawlOptions
+from archiver.crawler.crawl.run import CrawlStartError, run_crawl
+from archiver.crawler.runner import archiver_settings
 from storage.catalogue import queries
 
 __all__ = ["crawl_command", "run_and_report"]

@@ -11,9 +11,9 @@ from rich.text import Text
 
 from archiver.cli.common import console, err_console, fail, open_archive, print_json
 from archiver.cli.history import page_captures
-from archiver.textdiff import Change, WordSegment, diff_sentences, diff_words, hunks
-from archiver.versions import COMPARED_FIELDS, VersionError, differ, pick_pair
-from archiver.watch.present import summary
+from archiver.core.textdiff import Change, WordSegment, diff_sentences, diff_words, hunks
+from archiver.services.versions import COMPARED_FIELDS, VersionError, differ, pick_pair
+from archiver.services.watch.present import summary
 from storage.catalogue import changes as change_queries
 from storage.catalogue.models import Capture
 from storage.export.records import iso

@@ -26,7 +26,7 @@ from archiver.cli.filters import (
     UntilOption,
     build_filters,
 )
-from archiver.export import export_markdown
+from archiver.services.export import export_markdown
 from storage import Archive
 from storage.catalogue.models import Article
 from storage.errors import SearchQueryError, WarcError

@@ -137,7 +137,7 @@ def reextract_command(
 
     Example: archiver reextract --site www.themoscowtimes.com --since 2024-01 --json
     """
-    from archiver.reextract import reextract, select_captures  # loads the extractor only when needed
+    from archiver.services.reextract import reextract, select_captures  # loads the extractor only when needed
 
     if not (site or since or url or every):
         raise typer.BadParameter("give --site, --since or --url, or --all for every capture", param_hint="--all")

@@ -8,7 +8,7 @@ import typer
 from rich.text import Text
 
 from archiver.cli.common import console, fail, open_archive, print_json
-from archiver.versions import HistoryEntry, captures_of_page, history
+from archiver.services.versions import HistoryEntry, captures_of_page, history
 from storage.catalogue.models import Capture
 from storage.export.records import iso
 

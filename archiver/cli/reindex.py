@@ -28,7 +28,7 @@ def reindex_command(
 
     Example: archiver reindex --from-scratch
     """
-    from archiver.reindex import reindex  # loads the extractor: only when needed
+    from archiver.services.reindex import reindex  # loads the extractor: only when needed
 
     with open_archive() as archive:
         result = reindex(archive, files or [], from_scratch=from_scratch)

@@ -17,10 +17,10 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from archiver.cli.common import console, fail, print_json
-from archiver.scheduling import CronSpec, ScheduleError, parse_duration
-from archiver.scheduling.config import SchedulerConfig
-from archiver.scheduling.crawlargs import check_crawl_args
-from archiver.scheduling.daemon import Scheduler
+from archiver.services.scheduling import CronSpec, ScheduleError, parse_duration
+from archiver.services.scheduling.config import SchedulerConfig
+from archiver.services.scheduling.crawlargs import check_crawl_args
+from archiver.services.scheduling.daemon import Scheduler
 from storage import StorageConfig
 from storage.catalogue import schedules as queries
 from storage.catalogue.database import Database

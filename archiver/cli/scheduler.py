@@ -11,8 +11,8 @@ import typer
 
 from archiver.cli.common import fail, print_json
 from archiver.cli.schedule import open_catalogue, scheduler_config
-from archiver.scheduling.daemon import Scheduler
-from archiver.watch.config import WatchConfig, WatchConfigError
+from archiver.services.scheduling.daemon import Scheduler
+from archiver.services.watch.config import WatchConfig, WatchConfigError
 from storage import StorageConfig
 
 __all__ = ["scheduler_command"]
@@ -72,7 +72,7 @@ def scheduler_command(
 
 def _log_with_timestamps() -> None:
     """The scheduler's own log (runs started, outcomes) at INFO on stderr, with timestamps: it runs for days."""
-    for name in ("archiver.scheduling", "archiver.watch"):
+    for name in ("archiver.services.scheduling", "archiver.services.watch"):
         _timestamped(logging.getLogger(name))
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from archiver.cli.common import capture_record, fail, find_capture, open_archive, print_json
-from archiver.render import to_markdown, to_text
+from archiver.services.render import to_markdown, to_text
 from storage.catalogue import queries
 from storage.warc import decode_payload
 

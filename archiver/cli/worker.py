@@ -10,7 +10,7 @@ from rich.markup import escape
 from archiver.cli.archive import parse_setting_overrides
 from archiver.cli.common import fail
 from archiver.cli.crawl import run_and_report
-from archiver.crawl.frontier import FrontierError, frontier_settings, options_from_spec, read_spec
+from archiver.crawler.crawl.frontier import FrontierError, frontier_settings, options_from_spec, read_spec
 
 __all__ = ["worker_command"]
 

@@ -2,7 +2,7 @@
 
 Importing :mod:`archiver.extraction` brings in trafilatura, htmldate and lxml; the language
 model is loaded lazily on the first detection. Doing both here, in the forkserver
-(``WorkerPool(preload=[...])`` in :mod:`archiver.pipelines`), means they are done once per crawl
+(``WorkerPool(preload=[...])`` in :mod:`archiver.crawler.pipelines`), means they are done once per crawl
 and shared copy-on-write, instead of once in every worker and again in every replacement
 worker after a timeout.
 """

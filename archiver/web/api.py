@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from archiver.versions import VersionError, history, pick_pair
+from archiver.services.versions import VersionError, history, pick_pair
 from archiver.web import records
 from archiver.web.deps import catalogue, page_captures, search_filters
 from archiver.web.jobs import ArchiveJobError

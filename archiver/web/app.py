@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from archiver import __version__
-from archiver.scheduling.config import SchedulerConfig
+from archiver.services.scheduling.config import SchedulerConfig
 from archiver.web import api, feeds, pages, replay
 from archiver.web.config import WebConfig
 from archiver.web.deps import templates

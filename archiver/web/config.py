@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from archiver.capture.targets import TargetPolicy
+from archiver.crawler.capture.targets import TargetPolicy
 from storage import ConfigError, StorageConfig
 
 __all__ = ["WebConfig"]
@@ -19,7 +19,7 @@ class WebConfig:
     - ``storage``: the archive to serve (and to archive into);
     - ``api_token``: the bearer token of write endpoints (``ARCHIVER_API_TOKEN``); None disables them;
     - ``allow_private_targets``: the ``ARCHIVER_ALLOW_PRIVATE_TARGETS`` value (see
-      :mod:`archiver.capture.targets`); empty: only public addresses may be archived;
+      :mod:`archiver.crawler.capture.targets`); empty: only public addresses may be archived;
     - ``archive_timeout``: seconds one archive-on-demand job may take (``ARCHIVER_API_ARCHIVE_TIMEOUT``);
     - ``max_urls``: URLs one request may ask for;
     - ``page_size``: search results per page.

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from archiver.cli.filters import build_filters
-from archiver.versions import captures_of_page
+from archiver.services.versions import captures_of_page
 from storage import Archive
 from storage.catalogue.models import Capture
 from storage.catalogue.search_model import SearchFilters, Sort, split_marks

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from archiver.textdiff import Change, diff_words, hunks
-from archiver.versions import COMPARED_FIELDS
+from archiver.core.textdiff import Change, diff_words, hunks
+from archiver.services.versions import COMPARED_FIELDS
 from storage.catalogue.models import Article
 
 __all__ = ["DiffRow", "field_changes", "diff_rows"]

@@ -9,8 +9,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from archiver.cli.filters import parse_date_bound
-from archiver.watch.compare import FIELD_GROUPS
-from archiver.watch.feed import ATOM_TYPE, changes_feed
+from archiver.crawler.changes.compare import FIELD_GROUPS
+from archiver.services.watch.feed import ATOM_TYPE, changes_feed
 from archiver.web.deps import catalogue
 from storage.catalogue import changes as queries
 

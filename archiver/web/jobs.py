@@ -1,7 +1,7 @@
 """Archive-on-demand: check the URLs, then run ``archiver archive --json`` in a subprocess.
 
 Scrapy's Twisted reactor cannot be restarted in one process, so every job is a fresh
-``python -m archiver archive`` with the target guard on (:mod:`archiver.capture.targets`):
+``python -m archiver archive`` with the target guard on (:mod:`archiver.crawler.capture.targets`):
 each request of the crawl, each redirect hop included, is checked against the addresses its
 host resolves to, and each response against the address it came from.
 """
@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from archiver.capture.targets import REFUSED, BlockedTarget, TargetPolicy
+from archiver.crawler.capture.targets import REFUSED, BlockedTarget, TargetPolicy
 from archiver.web.config import WebConfig
 
 __all__ = ["ArchiveJobError", "ArchiveResult", "JobRunner", "check_targets"]

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from archiver.versions import VersionError, differ, history, pick_pair
+from archiver.services.versions import VersionError, differ, history, pick_pair
 from archiver.web import records
 from archiver.web.deps import catalogue, page_captures, search_filters, templates
 from archiver.web.diffview import diff_rows, field_changes

@@ -1,0 +1,115 @@
+"""One :class:`storage.Archive` per running crawler, shared by the capture middleware and pipeline.
+
+Opened on first use with the crawler's settings; the crawl run it records into is the one
+named by ``ARCHIVER_RUN_ID`` or a new one. Closed, and the run marked finished, when the
+spider closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.spiders import Spider
+
+from archiver import __version__
+from archiver.core.config import storage_config_from_settings
+from storage import Archive
+from storage.catalogue.models import Capture
+
+__all__ = ["ArchiveSession", "archive_session"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_SESSIONS: weakref.WeakKeyDictionary[Crawler, ArchiveSession] = weakref.WeakKeyDictionary()
+
+# Spider close reasons and the run status they mean.
+_RUN_STATUS = {"finished": "finished", "shutdown": "interrupted", "closespider_pagecount": "finished",
+               "closespider_itemcount": "finished", "closespider_timeout": "finished",
+               "max_pages": "max-pages"}
+
+
+_RECENT_CAPTURES = 1000  # captures waiting for the pipeline; older ones are read back from the catalogue
+
+
+@dataclass
+class ArchiveSession:
+    """The archive a crawler writes to and the crawl run its captures belong to.
+
+    The capture middleware hands each capture it writes to the item pipeline through
+    :meth:`remember` / :meth:`recall`, so the pipeline does not read back, row by row, what
+    was written a moment before. Only the reactor thread calls them; the hand-off keeps the
+    latest captures only, and a capture it no longer holds is read from the catalogue.
+
+    The middlewares and pipelines make their blocking catalogue calls through :meth:`call`,
+    on one thread of the session's own. With a thread per call (``asyncio.to_thread``) up to
+    six threads took turns at the GIL and at SQLite's write lock, and the crawler process
+    spent 0.5-0.8 ms more CPU per page.
+    """
+
+    archive: Archive
+    run_id: int
+    _recent: OrderedDict[int, Capture] = field(default_factory=OrderedDict, repr=False)
+    _catalogue: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="catalogue"), repr=False)
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)``, a blocking catalogue call, on the session's catalogue thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._catalogue, fn, *args)
+
+    def remember(self, capture: Capture) -> None:
+        """Keep ``capture`` (as just written) for the pipeline."""
+        self._recent[capture.id] = capture
+        while len(self._recent) > _RECENT_CAPTURES:
+            self._recent.popitem(last=False)
+
+    def recall(self, capture_id: int) -> Capture | None:
+        """The capture the middleware wrote with this id, once; None when it is not held."""
+        return self._recent.pop(capture_id, None)
+
+    def close(self, reason: str, stats: dict[str, Any]) -> None:
+        """Mark the run finished (or interrupted/failed) and close the WARC file."""
+        try:
+            self._catalogue.shutdown(wait=True)
+            self.archive.finish_run(self.run_id, status=_RUN_STATUS.get(reason, "failed"),
+                                    stats={"close_reason": reason, **stats})
+        finally:
+            self.archive.close()
+
+
+def archive_session(crawler: Crawler) -> ArchiveSession:
+    """The crawler's archive session, opened on first call."""
+    session = _SESSIONS.get(crawler)
+    if session is not None:
+        return session
+    settings = crawler.settings
+    warcinfo = {
+        "isPartOf": settings.get("ARCHIVER_RUN_NAME") or crawler.spidercls.name,
+        "http-header-user-agent": settings.get("USER_AGENT"),
+        "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+        "description": f"news-archiver {__version__}, spider {crawler.spidercls.name}",
+    }
+    archive = Archive(storage_config_from_settings(settings), warcinfo=warcinfo)
+    run_id = settings.getint("ARCHIVER_RUN_ID") or archive.start_run(
+        settings.get("ARCHIVER_RUN_KIND", "crawl"), name=settings.get("ARCHIVER_RUN_NAME") or crawler.spidercls.name,
+    )
+    session = ArchiveSession(archive=archive, run_id=run_id)
+    _SESSIONS[crawler] = session
+
+    def _closed(spider: Spider, reason: str) -> None:
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        _SESSIONS.pop(crawler, None)
+        session.close(reason, {k: v for k, v in stats.items() if k.startswith(("archiver/", "downloader/", "item_"))})
+
+    # Connected after the pipeline's and middleware's own handlers: closes last.
+    crawler.signals.connect(_closed, signal=signals.spider_closed, weak=False)
+    log.info("archiving into %s (run %d)", archive.config.home, run_id)
+    return session

@@ -1,0 +1,164 @@
+"""Extension: a crawl run's counts, kept in the run's row as the crawl goes, and progress events.
+
+Counts (keys of the run's ``stats["counts"]``):
+
+- ``pages``: page responses fetched (every status; not robots.txt, sitemaps or feeds, which are
+  ``discovery``), ``revisits`` among them (unchanged payload, or a 304), ``errors`` (status 400
+  and up, or no response at all), ``skipped`` (already archived, not fetched);
+- ``articles``: articles catalogued, ``new_articles`` among them (URLs not archived before);
+- ``bytes``: bytes received, as they came off the wire (discovery included).
+
+They are written to the catalogue every ``ARCHIVER_CRAWL_FLUSH_INTERVAL`` seconds (default 5), so
+a crawl killed outright still leaves recent counts, and when the spider closes. An observer
+registered for the run with :func:`watch_run` (the CLI's progress bar or JSON lines) gets
+``page(event)`` per page and ``progress(counts)`` twice a second. (Observers are not put in the
+settings: Scrapy copies settings, and a live progress bar cannot be copied.)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Protocol
+
+from itemadapter import ItemAdapter
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from scrapy.spiders import Spider
+from twisted.internet import task, threads
+
+from archiver.crawler.capture.middleware import RECORD_TYPE_KEY
+from archiver.crawler.capture.session import archive_session
+from archiver.crawler.crawl.incremental import PREVIOUSLY_ARCHIVED_KEY
+from spiders.pages import LISTING_KEY, REPLAYED_KEY, is_discovery
+from storage.catalogue.runs import merge_run_stats
+
+__all__ = ["COUNT_KEYS", "CrawlObserver", "CrawlReport", "RECORD_TYPE_KEY", "watch_run"]
+
+log = logging.getLogger(__name__)
+
+COUNT_KEYS = ("pages", "articles", "new_articles", "revisits", "errors", "skipped", "discovery", "bytes")
+
+
+class CrawlObserver(Protocol):
+    """Receives what a crawl does, as it happens (on the reactor thread: return quickly)."""
+
+    def page(self, event: dict[str, Any]) -> None:
+        """One page was fetched (``event`` ``page``) or catalogued as an article (``event`` ``article``)."""
+
+    def progress(self, counts: dict[str, Any]) -> None:
+        """The counts so far, with ``elapsed`` seconds."""
+
+
+_OBSERVERS: dict[int, CrawlObserver] = {}
+
+
+def watch_run(run_id: int, observer: CrawlObserver | None) -> None:
+    """Have ``observer`` receive the events of crawl run ``run_id`` (None: stop)."""
+    if observer is None:
+        _OBSERVERS.pop(run_id, None)
+    else:
+        _OBSERVERS[run_id] = observer
+
+
+class CrawlReport:
+    """Counts pages, articles, revisits, errors; persists them into the run's row."""
+
+    def __init__(self, crawler: Crawler, observer: CrawlObserver | None, flush_interval: float) -> None:
+        self.crawler = crawler
+        self.observer = observer
+        self.flush_interval = flush_interval
+        self.counts: dict[str, int] = dict.fromkeys(COUNT_KEYS, 0)
+        self.started = time.monotonic()
+        self._loops: list[task.LoopingCall] = []
+        self._last_flush = 0.0
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlReport:
+        if not crawler.settings.getbool("ARCHIVER_CRAWL_REPORT_ENABLED", False):
+            raise NotConfigured("ARCHIVER_CRAWL_REPORT_ENABLED is off")
+        return cls(crawler, _OBSERVERS.get(crawler.settings.getint("ARCHIVER_RUN_ID")),
+                   crawler.settings.getfloat("ARCHIVER_CRAWL_FLUSH_INTERVAL", 5.0))
+
+    # ------------------------------------------------------------------ signals
+    def spider_opened(self, spider: Spider) -> None:
+        self.started = time.monotonic()
+        if self.observer is not None:
+            loop = task.LoopingCall(self._tick)
+            loop.start(0.5, now=False)
+            self._loops.append(loop)
+        if self.flush_interval > 0:
+            loop = task.LoopingCall(self._flush)
+            loop.start(self.flush_interval, now=False)
+            self._loops.append(loop)
+
+    def response_received(self, response: Response, request: Request, spider: Spider) -> None:
+        meta = request.meta
+        if is_discovery(request):
+            self.counts["discovery"] += 1
+            return
+        if meta.get(REPLAYED_KEY):
+            return
+        self.counts["pages"] += 1
+        record_type = meta.get(RECORD_TYPE_KEY)
+        if record_type == "revisit":
+            self.counts["revisits"] += 1
+        if response.status >= 400:
+            self.counts["errors"] += 1
+        if self.observer is not None:
+            event = {"event": "page", "url": response.url, "status": response.status,
+                     "capture_id": meta.get("archiver_capture_id"), "record_type": record_type}
+            if meta.get(LISTING_KEY):
+                event["listing"] = meta[LISTING_KEY]  # what the sitemap or feed said about the page
+            self.observer.page(event)
+
+    def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
+        adapter = ItemAdapter(item)
+        article_id = adapter.get("article_id")
+        if not article_id:
+            return
+        self.counts["articles"] += 1
+        if not response.meta.get(PREVIOUSLY_ARCHIVED_KEY):
+            self.counts["new_articles"] += 1
+        if self.observer is not None:
+            self.observer.page({"event": "article", "url": adapter.get("url"), "article_id": article_id,
+                                "capture_id": adapter.get("capture_id")})
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        for loop in self._loops:
+            if loop.running:
+                loop.stop()
+        self._tick()
+        # Synchronously: the archive session closes right after this handler.
+        self._write(self.snapshot())
+
+    # ------------------------------------------------------------------ internals
+    def snapshot(self) -> dict[str, Any]:
+        """The counts so far (failures and skips read from the crawler's stats)."""
+        stats = self.crawler.stats
+        counts = dict(self.counts)
+        if stats is not None:
+            counts["errors"] += stats.get_value("archiver/crawl/failed", 0)
+            counts["skipped"] = (stats.get_value("archiver/crawl/skipped_recent", 0)
+                                 + stats.get_value("archiver/crawl/skipped_resumed", 0))
+            counts["bytes"] = stats.get_value("downloader/response_bytes", 0)
+        return counts
+
+    def _tick(self) -> None:
+        if self.observer is not None:
+            self.observer.progress({**self.snapshot(), "elapsed": time.monotonic() - self.started})
+
+    def _flush(self) -> None:
+        threads.deferToThread(self._write, self.snapshot()).addErrback(
+            lambda failure: log.warning("could not save the crawl's counts: %s", failure.getErrorMessage()))
+
+    def _write(self, counts: dict[str, Any]) -> None:
+        session = archive_session(self.crawler)
+        with session.archive.db.session() as db:
+            merge_run_stats(db, session.run_id, {"counts": counts})

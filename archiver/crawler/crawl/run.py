@@ -1,0 +1,171 @@
+"""Start (or resume) a recorded crawl run and run it in this process.
+
+A crawl is a ``crawl_runs`` row: ``kind`` is how pages are found (``sitemap``, ``feed``,
+``site``, ``urls``), ``name`` the crawl's name, ``settings`` holds the start URL (or file),
+the options, the run it resumes and its job directory. Scrapy keeps its queue and seen-URL
+list in the job directory (``JOBDIR``, ``<archive>/jobs/<name>``) when a crawl is stopped with
+Ctrl-C or SIGTERM, and picks them up on ``--resume``. A crawl killed outright (SIGKILL, power
+loss) leaves that state half-written, so it is thrown away then, and the resumed crawl finds
+its pages again from the start URL while :mod:`archiver.crawler.crawl.incremental` skips every URL
+the earlier runs archived.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy.settings import Settings
+
+from archiver.core.config import storage_config_from_settings
+from archiver.crawler.crawl.options import DISCOVERY_SPIDERS, CrawlOptions, polite_settings
+from archiver.crawler.crawl.report import CrawlObserver, watch_run
+from archiver.crawler.extraction_pool import start_extraction_workers
+from archiver.crawler.runner import run_crawler_process
+from storage import Archive
+from storage.catalogue.models import CrawlRun
+from storage.catalogue.runs import merge_run_stats, previous_run, resume_chain
+from storage.processes import process_alive
+
+__all__ = ["CrawlStartError", "ResumePlan", "crawl_settings", "plan_resume", "process_alive", "run_crawl"]
+
+log = logging.getLogger(__name__)
+
+INCREMENTAL_PRIORITY = 860  # before the budget: a skipped page is not a page of the budget
+BUDGET_PRIORITY = 870  # below the capture middleware (880): counts what goes out
+#: Crawl settings also read from the environment (``-s`` wins over them).
+ENVIRONMENT_SETTINGS = ("ARCHIVER_CONTACT", "ARCHIVER_RECRAWL_AFTER")
+
+
+class CrawlStartError(Exception):
+    """The crawl cannot start (nothing to resume, the same crawl is running, ...)."""
+
+
+@dataclass(frozen=True)
+class ResumePlan:
+    """What a ``--resume`` continues: the runs whose URLs are skipped, and whether JOBDIR state is usable."""
+
+    previous: int | None
+    runs: list[int]
+    keep_jobdir: bool
+
+
+def _still_running(run: CrawlRun) -> bool:
+    return run.status == "running" and run.hostname == socket.gethostname() and process_alive(run.pid)
+
+
+def plan_resume(archive: Archive, name: str) -> ResumePlan:
+    """The resume plan for crawl ``name``; a run left "running" by a dead process is marked interrupted."""
+    with archive.db.session() as session:
+        run = previous_run(session, name)
+        if run is None:
+            raise CrawlStartError(f"no earlier crawl named {name!r} to resume (see `archiver runs`)")
+        if _still_running(run):
+            raise CrawlStartError(f"crawl {name!r} is still running (run {run.id}, pid {run.pid})")
+        killed = run.status == "running"
+        if killed:
+            merge_run_stats(session, run.id, {"ended": "killed: the process was gone"}, status="interrupted")
+        chain = resume_chain(session, run.id)
+        # Scrapy saves its queue only when it stops cleanly.
+        keep = not killed and (run.stats or {}).get("close_reason") == "shutdown"
+        return ResumePlan(previous=run.id, runs=chain, keep_jobdir=keep)
+
+
+def _fresh_start(archive: Archive, name: str) -> ResumePlan:
+    """A new crawl of ``name`` (refused while another process is running one: they share a JOBDIR)."""
+    with archive.db.session() as session:
+        run = previous_run(session, name)
+        if run is not None and _still_running(run):
+            raise CrawlStartError(f"crawl {name!r} is already running (run {run.id}, pid {run.pid}); "
+                                  "give this one another --name")
+    return ResumePlan(None, [], False)
+
+
+def crawl_settings(options: CrawlOptions, overrides: Mapping[str, Any]) -> Settings:
+    """The archiver's settings, politeness on top (priority ``spider``), ``overrides`` (``-s``) above all."""
+    settings = Settings()
+    settings.setmodule("archiver.settings", priority="project")
+    settings.update({name: os.environ[name] for name in ENVIRONMENT_SETTINGS if os.environ.get(name)},
+                    priority="spider")
+    contact = overrides.get("ARCHIVER_CONTACT") or settings.get("ARCHIVER_CONTACT")
+    settings.update(polite_settings(contact), priority="spider")
+    middlewares = {**settings.getdict("DOWNLOADER_MIDDLEWARES"),
+                   "archiver.crawler.crawl.incremental.IncrementalMiddleware": INCREMENTAL_PRIORITY}
+    if options.max_pages:
+        middlewares["archiver.crawler.crawl.budget.PageBudgetMiddleware"] = BUDGET_PRIORITY
+    settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
+    settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "archiver.crawler.crawl.report.CrawlReport": 500},
+                 priority="spider")
+    settings.update({
+        "ARCHIVER_CRAWL_REPORT_ENABLED": True,
+        "ARCHIVER_MAX_PAGES": options.max_pages or 0,
+        "ARCHIVER_REFRESH": options.refresh,
+        "ARCHIVER_RUN_KIND": options.discovery,
+        "ARCHIVER_RUN_NAME": options.run_name,
+    }, priority="spider")
+    settings.update(dict(overrides), priority="cmdline")
+    if not contact:
+        log.info("no ARCHIVER_CONTACT set: the User-Agent names the project only; set it to an e-mail or URL "
+                 "where site owners can reach you")
+    return settings
+
+
+def run_crawl(options: CrawlOptions, overrides: Mapping[str, Any], *,
+              observer: CrawlObserver | None = None, frontier: Mapping[str, Any] | None = None,
+              spider_args: Mapping[str, Any] | None = None) -> int:
+    """Run the crawl ``options`` describe (options already checked); return its run id.
+
+    ``frontier``: settings from :func:`archiver.crawler.crawl.frontier.frontier_settings`; the queue and
+    seen URLs then live in Redis, shared with the other processes of the crawl (no JOBDIR, and
+    several processes may run a crawl of one name). ``spider_args`` replace the options' own
+    (``archiver worker`` builds its spider from what the crawl published).
+    Blocks until the crawl ends. The Twisted reactor cannot be restarted: call once per process.
+    """
+    settings = crawl_settings(options, overrides)
+    start_extraction_workers(settings)
+    name = options.run_name
+    with Archive(storage_config_from_settings(settings)) as archive:
+        if frontier:
+            plan = ResumePlan(None, [], False)
+        else:
+            plan = plan_resume(archive, name) if options.resume else _fresh_start(archive, name)
+        jobdir = archive.config.home / "jobs" / name
+        if not frontier and not plan.keep_jobdir and jobdir.exists():
+            shutil.rmtree(jobdir)
+        run_id = archive.start_run(options.discovery, name=name, settings={
+            "start": options.recorded()["target"], "options": options.recorded(),
+            "resumed_from": plan.previous, "jobdir": None if frontier else str(jobdir),
+            **({"frontier": frontier["ARCHIVER_FRONTIER_NAME"]} if frontier else {}),
+        })
+    if frontier:
+        frontier = dict(frontier)
+        middlewares = {**settings.getdict("SPIDER_MIDDLEWARES"), **frontier.pop("SPIDER_MIDDLEWARES", {})}
+        settings.update(frontier, priority="cmdline")
+        settings.set("SPIDER_MIDDLEWARES", middlewares, priority="cmdline")
+    else:
+        settings.set("JOBDIR", str(jobdir), priority="cmdline")
+    settings.set("ARCHIVER_RUN_ID", run_id, priority="cmdline")
+    settings.set("ARCHIVER_RESUME_RUNS", plan.runs, priority="cmdline")
+    watch_run(run_id, observer)
+    try:
+        run_crawler_process(settings, DISCOVERY_SPIDERS[options.discovery],
+                            dict(spider_args) if spider_args is not None else options.spider_args())
+    finally:
+        watch_run(run_id, None)
+    _close_if_left_open(settings, run_id)
+    return run_id
+
+
+def _close_if_left_open(settings: Settings, run_id: int) -> None:
+    """A crawl that never got going (its spider failed to start) is recorded as failed."""
+    with Archive(storage_config_from_settings(settings), recover=False) as archive, archive.db.session() as session:
+        run = session.get(CrawlRun, run_id)
+        if run is not None and run.status == "running":
+            merge_run_stats(session, run_id, {"ended": "the crawl did not start"}, status="failed")
+
+

@@ -13,12 +13,15 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from storage.errors import (
+    ArchiverError,
     CatalogueError,
     ConfigError,
     CorruptRecord,
+    NotFoundError,
     RecordNotFound,
     SearchQueryError,
     StorageError,
+    UsageError,
     WarcError,
     WarcWriteError,
 )
@@ -30,14 +33,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Archive",
+    "ArchiverError",
     "ArticleData",
     "CatalogueError",
     "ConfigError",
     "CorruptRecord",
+    "NotFoundError",
     "RecordNotFound",
     "SearchQueryError",
     "StorageConfig",
     "StorageError",
+    "UsageError",
     "WarcError",
     "WarcWriteError",
 ]

@@ -1,38 +1,91 @@
-"""Errors raised by the storage layer.
+"""The project's errors: one root, :class:`ArchiverError`, for every error raised on purpose.
 
-Every error the package raises on purpose derives from :class:`StorageError`, so callers
-(the CLI, the web app) can turn any of them into a clear message with one ``except``::
+The root lives here, in the lowest package every layer may import (``storage`` imports nothing
+of ``archiver``); :mod:`archiver.core.errors` re-exports it and adds the application's own
+kinds. Each class says what it means at the edges: ``exit_code`` for the command line and
+``http_status`` for the web app, so ``archiver.cli.main`` and the web app map every error in
+one place each::
 
-    StorageError
-    ├── ConfigError            a setting has a value we cannot use
-    ├── WarcError              a WARC file or record problem
-    │   ├── WarcWriteError     a record could not be built or written
-    │   ├── RecordNotFound     nothing readable at the given file and offset
-    │   └── CorruptRecord      bytes are there but are not a valid WARC record
-    └── CatalogueError         the catalogue database could not be opened or used
-        └── SearchQueryError   a full-text query the index cannot parse (a usage error)
+    ArchiverError                   exit 1, HTTP 500: something went wrong on our side
+    ├── UsageError                  exit 2, HTTP 422: the input is wrong (option, query, argument)
+    │   ├── ConfigError             a setting has a value we cannot use (names setting and source)
+    │   ├── NotFoundError           exit 1, HTTP 404: nothing by that id, URL or name
+    │   └── SearchQueryError        a full-text query the index cannot parse (also a CatalogueError)
+    ├── StorageError                the archive itself: WARC files and the catalogue
+    │   ├── WarcError               a WARC file or record problem (path, offset)
+    │   │   ├── WarcWriteError      a record could not be built or written
+    │   │   ├── RecordNotFound      nothing readable at the given file and offset
+    │   │   └── CorruptRecord       bytes are there but are not a valid WARC record
+    │   └── CatalogueError          the catalogue database could not be opened or used
+    │       └── DuplicateSchedule   (storage.catalogue.schedules) a schedule of that name exists
+    └── (archiver.core.errors)      CaptureError, CrawlError, ExtractionError, SchedulingError,
+                                    JobError and their subclasses
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "ArchiverError",
     "CatalogueError",
     "ConfigError",
     "CorruptRecord",
+    "NotFoundError",
     "RecordNotFound",
     "SearchQueryError",
     "StorageError",
+    "UsageError",
     "WarcError",
     "WarcWriteError",
 ]
 
 
-class StorageError(Exception):
-    """Root of every error raised by :mod:`storage`."""
+class ArchiverError(Exception):
+    """Root of every error the archiver raises on purpose.
+
+    ``exit_code`` is what the command line exits with, ``http_status`` what the web app answers.
+    """
+
+    exit_code: int = 1
+    http_status: int = 500
 
 
-class ConfigError(StorageError):
-    """A storage setting is missing or has a value we cannot use."""
+class UsageError(ArchiverError):
+    """The user's input cannot be used: a bad option, argument, query or parameter."""
+
+    exit_code = 2
+    http_status = 422
+
+
+class ConfigError(UsageError):
+    """A setting is missing or has a value we cannot use.
+
+    ``setting`` names it and ``source`` says where the value came from (a command-line
+    option, an environment variable, ``archiver.toml:LINE``), when known.
+    """
+
+    def __init__(self, message: str, *, setting: str | None = None, source: str | None = None) -> None:
+        prefix = ""
+        if setting and source:
+            prefix = f"{source}: {setting}: "
+        elif setting:
+            prefix = f"{setting}: "
+        elif source:
+            prefix = f"{source}: "
+        super().__init__(prefix + message)
+        self.setting = setting
+        self.source = source
+        self.reason = message
+
+
+class NotFoundError(UsageError):
+    """Nothing is archived by the id, URL or name the user gave."""
+
+    exit_code = 1
+    http_status = 404
+
+
+class StorageError(ArchiverError):
+    """The archive (WARC files, catalogue) could not be read or written."""
 
 
 class WarcError(StorageError):
@@ -66,8 +119,11 @@ class CatalogueError(StorageError):
     """The catalogue database could not be opened, migrated or written."""
 
 
-class SearchQueryError(CatalogueError):
+class SearchQueryError(UsageError, CatalogueError):
     """A full-text search query is malformed (unbalanced quotes, an operator with nothing beside it).
 
-    It is the user's input that is wrong, not the catalogue: callers treat it as a usage error.
+    It is the user's input that is wrong, not the catalogue: a usage error.
     """
+
+    exit_code = 2
+    http_status = 422

@@ -30,7 +30,7 @@ from archiver.cli.show import get_command, show_command
 from archiver.cli.stats import stats_command
 from archiver.cli.verify import verify_command
 from archiver.cli.worker import worker_command
-from storage import SearchQueryError, StorageError
+from archiver.core.errors import ArchiverError
 
 __all__ = ["app", "main"]
 
@@ -90,12 +90,9 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         app()
-    except SearchQueryError as exc:  # the user's query, not the archive: a usage error
+    except ArchiverError as exc:  # the one place where an error becomes a message and an exit code
         err_console.print(f"error: {exc}", markup=False, soft_wrap=True)
-        sys.exit(2)
-    except StorageError as exc:
-        err_console.print(f"error: {exc}", markup=False, soft_wrap=True)
-        sys.exit(1)
+        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print("interrupted", markup=False)
         sys.exit(130)

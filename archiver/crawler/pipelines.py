@@ -25,9 +25,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from archiver.crawler.capture.session import archive_session
-from archiver.extraction import ExtractionResult, extract
 from archiver.crawler.extraction_pool import WORKER_PRELOAD
 from archiver.crawler.workers import WorkerPool, WorkTimeout
+from archiver.extraction import ExtractionResult, extract
 from storage import ArticleData
 from storage.catalogue import queries
 

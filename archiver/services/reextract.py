@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from archiver.extraction import extract
 from archiver.crawler.pipelines import article_data
+from archiver.extraction import extract
 from storage import Archive, StorageError
 from storage.article_update import article_changes, replace_article
 from storage.catalogue.extraction import extractable_captures

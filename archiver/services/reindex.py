@@ -12,8 +12,8 @@ import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from archiver.extraction import extract
 from archiver.crawler.pipelines import article_data
+from archiver.extraction import extract
 from storage import Archive, StorageError
 from storage.catalogue import queries
 from storage.reindex import IndexResult, index_warc_file

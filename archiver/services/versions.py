@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from archiver.core.errors import UsageError
 from storage.catalogue import queries
 from storage.catalogue.models import Article, Capture
 
@@ -23,7 +24,7 @@ __all__ = [
 COMPARED_FIELDS = ("title", "authors", "published", "modified")
 
 
-class VersionError(ValueError):
+class VersionError(UsageError, ValueError):
     """The captures asked for cannot be compared (not a capture of the page, no article)."""
 
 

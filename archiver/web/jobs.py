@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from archiver.core.errors import JobError
 from archiver.crawler.capture.targets import REFUSED, BlockedTarget, TargetPolicy
 from archiver.web.config import WebConfig
 
@@ -24,12 +25,13 @@ __all__ = ["ArchiveJobError", "ArchiveResult", "JobRunner", "check_targets"]
 log = logging.getLogger(__name__)
 
 
-class ArchiveJobError(Exception):
+class ArchiveJobError(JobError):
     """An archive job that could not run or finish; ``status`` is the HTTP status to answer with."""
 
     def __init__(self, status: int, message: str, captures: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.http_status = status
         self.captures = captures or []
 
 

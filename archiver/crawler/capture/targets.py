@@ -28,6 +28,8 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from archiver.core.errors import CaptureError
+
 __all__ = ["BlockedTarget", "TargetGuardMiddleware", "TargetPolicy", "is_public_address"]
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 REFUSED = "BlockedTarget"
 
 
-class BlockedTarget(Exception):
+class BlockedTarget(CaptureError):
     """A URL whose host is (or resolves to) an address the policy does not allow."""
 
 

@@ -1,4 +1,6 @@
-"""Item pipeline: after extraction, plan revisits and record edits (:func:`archiver.crawler.changes.record.note_capture`).
+"""Item pipeline: after extraction, plan revisits and record edits.
+
+The work is :func:`archiver.crawler.changes.record.note_capture`.
 
 Runs after :class:`archiver.crawler.pipelines.ExtractionPipeline` (which catalogues the article, or
 copies it for a 304 or an identical payload), on the archive session's catalogue thread

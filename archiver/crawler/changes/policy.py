@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from archiver.core.errors import UsageError
 from archiver.crawler.crawl.options import CrawlOptionError, parse_duration
 
 __all__ = ["DEFAULT_POLICY", "PolicyError", "parse_policy", "policy_from"]
@@ -16,7 +17,7 @@ __all__ = ["DEFAULT_POLICY", "PolicyError", "parse_policy", "policy_from"]
 DEFAULT_POLICY = "1h,6h,1d,7d"
 
 
-class PolicyError(ValueError):
+class PolicyError(UsageError, ValueError):
     """A revisit policy that is not a list of increasing durations."""
 
 

@@ -45,6 +45,7 @@ from scrapy.crawler import Crawler
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
+from archiver.core.errors import CrawlError
 from archiver.crawler.crawl.options import CrawlOptions
 
 __all__ = [
@@ -80,7 +81,7 @@ return #held
 """
 
 
-class FrontierError(Exception):
+class FrontierError(CrawlError):
     """The frontier cannot be used (Redis unreachable, no such crawl, ...)."""
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from archiver import __version__
+from archiver.core.errors import UsageError
 from spiders.feed import FeedSpider
 from spiders.params import SpiderArgumentError, parse_patterns, parse_since
 from spiders.site import SiteSpider
@@ -27,7 +28,7 @@ _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
-class CrawlOptionError(ValueError):
+class CrawlOptionError(UsageError, ValueError):
     """A crawl option has a value that cannot be used."""
 
 

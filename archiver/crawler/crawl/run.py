@@ -23,6 +23,7 @@ from typing import Any
 from scrapy.settings import Settings
 
 from archiver.core.config import storage_config_from_settings
+from archiver.core.errors import CrawlError
 from archiver.crawler.crawl.options import DISCOVERY_SPIDERS, CrawlOptions, polite_settings
 from archiver.crawler.crawl.report import CrawlObserver, watch_run
 from archiver.crawler.extraction_pool import start_extraction_workers
@@ -42,7 +43,7 @@ BUDGET_PRIORITY = 870  # below the capture middleware (880): counts what goes ou
 ENVIRONMENT_SETTINGS = ("ARCHIVER_CONTACT", "ARCHIVER_RECRAWL_AFTER")
 
 
-class CrawlStartError(Exception):
+class CrawlStartError(CrawlError):
     """The crawl cannot start (nothing to resume, the same crawl is running, ...)."""
 
 

@@ -1,4 +1,7 @@
-"""Export articles as Markdown, one file per article, in the seed format (:func:`archiver.services.render.to_markdown`)."""
+"""Export articles as Markdown, one file per article, in the seed format.
+
+Each file is :func:`archiver.services.render.to_markdown` of one article.
+"""
 
 from __future__ import annotations
 

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterError, croniter
 
+from archiver.core.errors import UsageError
+
 __all__ = ["CronSpec", "ScheduleError", "parse_duration"]
 
 _ALIASES = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
@@ -21,7 +23,7 @@ _DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-class ScheduleError(ValueError):
+class ScheduleError(UsageError, ValueError):
     """A schedule has a value that cannot be used (cron expression, timezone, duration, crawl option)."""
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from archiver.core.errors import ConfigError
 from archiver.crawler.capture.targets import TargetPolicy
 from archiver.crawler.changes.policy import DEFAULT_POLICY, PolicyError, parse_policy
 from archiver.services.watch.webhooks import WebhookSender
@@ -20,7 +21,7 @@ from storage.catalogue.models import utcnow
 __all__ = ["WatchConfig", "WatchConfigError"]
 
 
-class WatchConfigError(ValueError):
+class WatchConfigError(ConfigError, ValueError):
     """A watch setting that cannot be used (the message names it)."""
 
 

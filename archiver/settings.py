@@ -1,12 +1,21 @@
-"""Scrapy settings of the archiver (``scrapy.cfg`` points here), grouped by concern.
+"""Scrapy settings of the archiver (``scrapy.cfg`` points here), grouped by concern: all the defaults.
 
-Every ``ARCHIVER_*`` setting can also be given with ``-s NAME=VALUE`` on the command line.
-Storage locations default to the environment (``ARCHIVER_HOME``, ...; see storage.config).
+Every user-facing ``ARCHIVER_*`` setting (declared in :mod:`archiver.core.config.schema`) can
+also be given, highest first, as ``-s NAME=VALUE`` or a command-line option, an environment
+variable of the same name, or a key of ``ARCHIVE/archiver.toml`` (:mod:`archiver.core.config`).
 """
 
 from archiver import __version__
 
 BOT_NAME = "archiver"
+
+# --- Storage (storage.config) --------------------------------------------------------------
+ARCHIVER_HOME = "archive"              # the archive directory, under the current directory
+ARCHIVER_DATABASE_URL = None           # None: sqlite:///<home>/catalogue.sqlite
+ARCHIVER_WARC_DIR = None               # None: <home>/warcs
+ARCHIVER_WARC_PREFIX = "ARCHIVER"
+ARCHIVER_WARC_MAX_SIZE = "1GB"         # rotate WARC files after this size
+ARCHIVER_WARC_FSYNC_INTERVAL = 5.0     # seconds between fsyncs of the open file (0: every record)
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 
@@ -76,6 +85,10 @@ REDIRECT_MAX_TIMES = 20
 ARCHIVER_TARGET_GUARD_ENABLED = False
 ARCHIVER_ALLOW_PRIVATE_TARGETS = ""
 
+# --- Web app (archiver serve) ------------------------------------------------------------
+ARCHIVER_API_TOKEN = None              # bearer token of the write endpoints; None disables them
+ARCHIVER_API_ARCHIVE_TIMEOUT = 300.0   # seconds one archive-now job may take
+
 # Crawl run bookkeeping: the CLI creates the run and passes its id; otherwise one is started.
 ARCHIVER_RUN_ID = None
 ARCHIVER_RUN_KIND = "crawl"
@@ -96,14 +109,15 @@ ARCHIVER_CRAWL_MAX_QUERY_PARAMS = 3
 ARCHIVER_CRAWL_MAX_URL_LENGTH = 500
 ARCHIVER_CRAWL_FLUSH_INTERVAL = 5.0     # seconds between writes of a running crawl's counts
 ARCHIVER_CRAWL_REPORT_ENABLED = False   # archiver crawl switches the run report on
+ARCHIVER_REDIS_URL = None               # a shared Redis frontier (archiver crawl --frontier)
 
 # --- Silent-edit watch (archiver.services.watch) ----------------------------------------------------
-# After a page's first article, fetch it again at these offsets (then stop); "off": never. None:
-# the environment variable of the same name, else 1h,6h,1d,7d. Set per crawl or schedule with -s.
+# After a page's first article, fetch it again at these offsets (then stop); "off": never.
+# Set per crawl or schedule with -s.
 ARCHIVER_WATCH_ENABLED = True
-ARCHIVER_REVISIT_POLICY = None
+ARCHIVER_REVISIT_POLICY = "1h,6h,1d,7d"
 ARCHIVER_REVISIT_BATCH = 50            # URLs of one site per revisit run (archiver scheduler)
-# POST each detected change here as JSON (None: the environment variable, else no webhook).
+# POST each detected change here as JSON (None: no webhook).
 ARCHIVER_WEBHOOK_URL = None
 ARCHIVER_WEBHOOK_ATTEMPTS = 6          # attempts before a delivery is given up
 ARCHIVER_WEBHOOK_BACKOFF = 30.0        # seconds before the first retry, doubled each time (at most 1 h)

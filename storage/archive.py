@@ -61,6 +61,10 @@ class Archive:
         self._seen_digests: dict[str, tuple[int, RevisitTarget]] = {}
 
     # ------------------------------------------------------------------ writing
+    def describe(self, warcinfo: Mapping[str, object]) -> None:
+        """Fields for the ``warcinfo`` record of the WARC files this archive writes (before its first record)."""
+        self._warcinfo = {**self._warcinfo, **dict(warcinfo)}
+
     @property
     def writer(self) -> WarcWriter:
         """The WARC writer (created on first use)."""

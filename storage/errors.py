@@ -65,7 +65,9 @@ class ConfigError(UsageError):
 
     def __init__(self, message: str, *, setting: str | None = None, source: str | None = None) -> None:
         prefix = ""
-        if setting and source:
+        if setting and source and setting in source:  # "environment variable NAME" names it already
+            prefix = f"{source}: "
+        elif setting and source:
             prefix = f"{source}: {setting}: "
         elif setting:
             prefix = f"{setting}: "

@@ -18,7 +18,7 @@ from archiver.crawler.capture.exchange import (
     truncation,
 )
 from archiver.crawler.capture.middleware import WarcCaptureMiddleware
-from archiver.core.config import storage_config_from_settings
+from archiver.core.config import ArchiverConfig
 from archiver.crawler.pipelines import ExtractionPipeline
 from spiders.urls import UrlsSpider, validate_url
 
@@ -70,7 +70,7 @@ def test_middleware_and_pipeline_can_be_switched_off() -> None:
 
 
 def test_storage_settings_from_scrapy_settings(tmp_path: Path) -> None:
-    config = storage_config_from_settings({"ARCHIVER_HOME": str(tmp_path), "ARCHIVER_WARC_MAX_SIZE": "10MB"}, {})
+    config = ArchiverConfig.from_scrapy_settings({"ARCHIVER_HOME": str(tmp_path), "ARCHIVER_WARC_MAX_SIZE": "10MB"}, {}).storage
     assert config.warc_dir == tmp_path / "warcs" and config.warc_max_size == 10_000_000
 
 

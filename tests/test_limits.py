@@ -332,8 +332,8 @@ def test_the_extraction_forkserver_starts_before_the_crawler_when_the_pipeline_w
         overrides: dict, starts: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     events: list[str] = []
     monkeypatch.setattr(extraction_pool, "start_forkserver", lambda preload: events.append(f"forkserver {preload}"))
-    monkeypatch.setattr(runner, "run_crawler_process", lambda *args: events.append("crawler"))
-    monkeypatch.setattr(crawl_run, "run_crawler_process", lambda *args: events.append("crawler"))
+    monkeypatch.setattr(runner, "run_crawler_process", lambda *args, **kwargs: events.append("crawler"))
+    monkeypatch.setattr(crawl_run, "run_crawler_process", lambda *args, **kwargs: events.append("crawler"))
     monkeypatch.setenv("ARCHIVER_HOME", str(tmp_path))
     runner.run_spider(Spider, archiver_settings(overrides), kind="test", run_settings={})
     crawl_run.run_crawl(CrawlOptions("sitemap", "http://news.test/sitemap.xml"), overrides)

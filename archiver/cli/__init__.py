@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +12,7 @@ import typer
 from archiver import __version__
 from archiver.cli.archive import archive_command
 from archiver.cli.changes import changes_command, revisits_command
-from archiver.cli.common import err_console
+from archiver.cli.common import err_console, start_command
 from archiver.cli.crawl import crawl_command
 from archiver.cli.db import db_app
 from archiver.cli.diff import diff_command
@@ -58,8 +57,7 @@ def root(
                                           help="Print the version and exit.")] = False,
 ) -> None:
     """Archive news articles: WARC files that last, clean text, a catalogue to search."""
-    if home is not None:
-        os.environ["ARCHIVER_HOME"] = str(home)
+    start_command(home)
 
 
 app.command("archive")(archive_command)

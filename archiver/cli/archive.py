@@ -7,27 +7,23 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from archiver.cli.common import capture_record, console, err_console, fail, open_archive, print_json
-from archiver.core.config import storage_config_from_settings
-from archiver.crawler.runner import archiver_settings, run_spider
+from archiver.cli.common import (
+    capture_record,
+    console,
+    current_config,
+    err_console,
+    open_archive,
+    parse_setting_overrides,
+    print_json,
+)
+from archiver.crawler.runner import run_spider
 from spiders.urls import UrlsSpider, validate_url
-from storage import ConfigError
+from storage import Archive, ConfigError
 from storage.catalogue import queries
 from storage.catalogue.models import Capture
 from storage.config import parse_size
 
-__all__ = ["archive_command", "parse_setting_overrides"]
-
-
-def parse_setting_overrides(pairs: list[str]) -> dict[str, str]:
-    """``["NAME=VALUE", ...]`` as a dict; a pair without ``=`` is a usage error."""
-    overrides = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise fail(f"-s takes NAME=VALUE, got {pair!r}", code=2)
-        overrides[name.strip()] = value
-    return overrides
+__all__ = ["archive_command"]
 
 
 def archive_command(
@@ -67,19 +63,26 @@ def archive_command(
         for message in bad:
             err_console.print(f"error: {escape(message)}", soft_wrap=True)
         raise typer.Exit(2)
-    overrides = {
+    config = current_config({
+        **({"ARCHIVER_MAX_BODY_SIZE": max_size} if max_size is not None else {}),
+        **parse_setting_overrides(setting),
+    })
+    settings = config.scrapy_settings({
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
         "DOWNLOAD_TIMEOUT": timeout,
         "RETRY_TIMES": retries,
         "ROBOTSTXT_OBEY": obey_robots,
         "ARCHIVER_RUN_KIND": "archive",
-        **({"ARCHIVER_MAX_BODY_SIZE": max_size} if max_size is not None else {}),
-        **parse_setting_overrides(setting),
-    }
-    settings = archiver_settings(overrides)
-    run_id = run_spider(UrlsSpider, settings, kind="archive", run_settings={"urls": targets}, urls=targets)
+    })
+    # One archive for the whole command: the crawl writes into it and the results are read from it.
+    with open_archive(config.storage) as archive:
+        run_id = run_spider(UrlsSpider, settings, kind="archive", run_settings={"urls": targets}, urls=targets,
+                            archive=archive)
+        _report(archive, run_id, targets, json_output=json_output)
 
-    with open_archive(storage_config_from_settings(settings)) as archive, archive.db.session() as session:
+
+def _report(archive: Archive, run_id: int, targets: list[str], *, json_output: bool) -> None:
+    with archive.db.session() as session:
         captures = queries.captures_in_run(session, run_id)
         final: dict[str, Capture] = {}
         for capture in captures:  # in order made: the last one of a chain is its outcome

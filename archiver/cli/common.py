@@ -1,22 +1,26 @@
-"""What every command shares: opening the archive, finding a capture, shaping output."""
+"""What every command shares: the config, opening the archive, finding a capture, shaping output."""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
 
+from archiver.core.config import ArchiverConfig
 from storage import Archive, StorageConfig
 from storage.catalogue import queries
 from storage.catalogue.models import Article, Capture
 
-__all__ = ["capture_record", "console", "err_console", "fail", "find_capture", "open_archive", "print_json"]
+__all__ = ["CliState", "capture_record", "console", "current_config", "err_console", "fail", "find_capture",
+           "open_archive", "parse_setting_overrides", "print_json", "start_command"]
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -28,10 +32,58 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+@dataclass
+class CliState:
+    """What the ``archiver`` group's options set for the command that runs (``--home``), and its config."""
+
+    home: Path | None = None
+    config: ArchiverConfig | None = None
+
+
+_STATE: ContextVar[CliState | None] = ContextVar("archiver_cli_state", default=None)
+
+
+def start_command(home: Path | None) -> None:
+    """Called by the ``archiver`` group before each command: what its options say for the command."""
+    _STATE.set(CliState(home=home))
+
+
+def _state() -> CliState:
+    state = _STATE.get()
+    if state is None:
+        state = CliState()
+        _STATE.set(state)
+    return state
+
+
+def current_config(options: Mapping[str, Any] | None = None) -> ArchiverConfig:
+    """The config of this command: ``--home``, ``options`` (``-s`` pairs), environment, archiver.toml, defaults.
+
+    Loaded once per command (again only when ``options`` are given).
+    """
+    state = _state()
+    if options:
+        return ArchiverConfig.load(home=state.home, options=options)
+    if state.config is None:
+        state.config = ArchiverConfig.load(home=state.home)
+    return state.config
+
+
+def parse_setting_overrides(pairs: list[str]) -> dict[str, str]:
+    """``["NAME=VALUE", ...]`` (``-s``) as a dict; a pair without ``=`` is a usage error."""
+    overrides = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise fail(f"-s takes NAME=VALUE, got {pair!r}", code=2)
+        overrides[name.strip()] = value
+    return overrides
+
+
 @contextmanager
-def open_archive(config: StorageConfig | None = None) -> Iterator[Archive]:
-    """The archive of ``config``, by default the one ARCHIVER_HOME etc. name (migrated, closed after use)."""
-    archive = Archive(config or StorageConfig.from_env(os.environ))
+def open_archive(config: StorageConfig | None = None, **kwargs: Any) -> Iterator[Archive]:
+    """The archive of ``config``, by default this command's (migrated, closed after use)."""
+    archive = Archive(config or current_config().storage, **kwargs)
     try:
         yield archive
     finally:

@@ -9,14 +9,21 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from archiver.cli.archive import parse_setting_overrides
-from archiver.cli.common import console, err_console, fail, open_archive, print_json
+from archiver.cli.common import (
+    console,
+    current_config,
+    err_console,
+    fail,
+    open_archive,
+    parse_setting_overrides,
+    print_json,
+)
 from archiver.cli.runs import run_record
-from archiver.core.config import storage_config_from_settings
+from archiver.core.config import ArchiverConfig
 from archiver.crawler.crawl.frontier import FrontierError, crawl_spec, frontier_settings, reset_frontier
 from archiver.crawler.crawl.options import CrawlOptionError, CrawlOptions
 from archiver.crawler.crawl.run import CrawlStartError, run_crawl
-from archiver.crawler.runner import archiver_settings
+from storage import Archive
 from storage.catalogue import queries
 
 __all__ = ["crawl_command", "run_and_report"]
@@ -117,7 +124,7 @@ def crawl_command(
         options.check()
     except CrawlOptionError as exc:
         raise fail(escape(str(exc)), code=2) from None
-    overrides: dict[str, Any] = {"LOG_LEVEL": "INFO" if verbose else "WARNING", **parse_setting_overrides(setting)}
+    overrides = parse_setting_overrides(setting)
     shared = None
     if frontier:
         try:
@@ -131,21 +138,32 @@ def crawl_command(
 
 def run_and_report(options: CrawlOptions, overrides: dict[str, Any], *, json_output: bool, verbose: bool,
                    frontier: dict[str, Any] | None = None, spider_args: dict[str, Any] | None = None) -> None:
-    """Run the crawl with a progress bar or JSON lines, then print the run; exit 1 unless it finished."""
+    """Run the crawl with a progress bar or JSON lines, then print the run; exit 1 unless it finished.
+
+    ``overrides``: the ``-s NAME=VALUE`` pairs. The archive is opened once, for the crawl and the report.
+    """
+    config = current_config(overrides)
+    with open_archive(config.storage) as archive:
+        _run_and_report(archive, config, options, json_output=json_output, verbose=verbose, frontier=frontier,
+                        spider_args=spider_args)
+
+
+def _run_and_report(archive: Archive, config: ArchiverConfig, options: CrawlOptions, *, json_output: bool,
+                    verbose: bool, frontier: dict[str, Any] | None, spider_args: dict[str, Any] | None) -> None:
     observer: JsonLines | ProgressBar | None = None
     if json_output:
         observer = JsonLines()
     elif sys.stderr.isatty() and not verbose:
         observer = ProgressBar(options.max_pages)
     try:
-        run_id = run_crawl(options, overrides, observer=observer, frontier=frontier, spider_args=spider_args)
+        run_id = run_crawl(options, {"LOG_LEVEL": "INFO" if verbose else "WARNING"}, config=config, archive=archive,
+                           observer=observer, frontier=frontier, spider_args=spider_args)
     except CrawlStartError as exc:
         raise fail(escape(str(exc))) from None
     finally:
         if isinstance(observer, ProgressBar):
             observer.stop()
-    with open_archive(storage_config_from_settings(archiver_settings(overrides))) as archive, \
-            archive.db.session() as session:
+    with archive.db.session() as session:
         run = queries.get_run(session, run_id)
         assert run is not None
         record = run_record(run)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from archiver.cli.common import console, err_console, print_json
-from storage import StorageConfig
+from archiver.cli.common import console, current_config, err_console, print_json
 from storage.catalogue.migrate import copy_catalogue, upgrade_database
 
 __all__ = ["db_app"]
@@ -30,7 +28,7 @@ def upgrade_command(
 
     Example: ARCHIVER_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/archive archiver db upgrade
     """
-    config = StorageConfig.from_env(os.environ)
+    config = current_config().storage
     report = upgrade_database(config.database_url)
     if json_output:
         print_json({"before": report.before, "after": report.after, "head": report.head, "changed": report.changed})
@@ -56,7 +54,7 @@ def migrate_from_command(
     The target must be empty unless --force is given. WARC files are not copied: the
     catalogue keeps pointing at the same paths, so the workers must see the same WARC directory.
     """
-    config = StorageConfig.from_env(os.environ)
+    config = current_config().storage
     if json_output:
         report = copy_catalogue(source, config.database_url, force=force, batch_size=batch_size)
         print_json({"source": report.source, "target": report.target, "tables": report.tables, "total": report.total})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 from collections.abc import Iterator
@@ -16,12 +15,11 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from archiver.cli.common import console, fail, print_json
+from archiver.cli.common import console, current_config, fail, print_json
 from archiver.services.scheduling import CronSpec, ScheduleError, parse_duration
 from archiver.services.scheduling.config import SchedulerConfig
 from archiver.services.scheduling.crawlargs import check_crawl_args
 from archiver.services.scheduling.daemon import Scheduler
-from storage import StorageConfig
 from storage.catalogue import schedules as queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import CrawlRun, Schedule, utcnow
@@ -39,8 +37,8 @@ schedule_app = typer.Typer(
 
 @contextmanager
 def open_catalogue() -> Iterator[Database]:
-    """The catalogue that ARCHIVER_HOME / ARCHIVER_DATABASE_URL name (migrated, closed after use)."""
-    db = Database(StorageConfig.from_env(os.environ).database_url)
+    """The catalogue of this command's config (migrated, closed after use)."""
+    db = Database(current_config().storage.database_url)
     try:
         yield db
     finally:
@@ -50,7 +48,7 @@ def open_catalogue() -> Iterator[Database]:
 def scheduler_config(**overrides: Any) -> SchedulerConfig:
     """The scheduler settings (defaults, environment, then ``overrides``); a bad one is a usage error."""
     try:
-        return SchedulerConfig.load(**overrides)
+        return SchedulerConfig.from_config(current_config(), **overrides)
     except ScheduleError as exc:
         raise fail(str(exc), code=2) from None
 

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 from typing import Annotated
 
 import typer
 
-from archiver.cli.common import fail, print_json
+from archiver.cli.common import current_config, fail, print_json
 from archiver.cli.schedule import open_catalogue, scheduler_config
 from archiver.services.scheduling.daemon import Scheduler
 from archiver.services.watch.config import WatchConfig, WatchConfigError
-from storage import StorageConfig
 
 __all__ = ["scheduler_command"]
 
@@ -47,11 +45,11 @@ def scheduler_command(
     """
     config = scheduler_config(poll=poll, max_runs=max_runs)
     try:
-        watch = WatchConfig.load()
+        watch = WatchConfig.from_config(current_config())
     except WatchConfigError as exc:
         raise fail(str(exc), code=2) from None
     _log_with_timestamps()
-    home = StorageConfig.from_env(os.environ).home
+    home = current_config().home
     log_dir = home / "logs" / "schedules"
     with open_catalogue() as db:
         scheduler = Scheduler(db, config, log_dir=log_dir, revisit_dir=home / "logs" / "revisits",

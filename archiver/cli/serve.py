@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from archiver.cli.common import err_console, fail
+from archiver.cli.common import current_config, err_console, fail
 
 __all__ = ["serve_command"]
 
@@ -32,7 +32,7 @@ def serve_command(
     from storage import ConfigError
 
     try:
-        app = create_app(WebConfig.from_env())
+        app = create_app(WebConfig.from_config(current_config()))
     except ConfigError as exc:
         raise fail(str(exc), code=2) from None
     if host not in ("127.0.0.1", "localhost", "::1"):

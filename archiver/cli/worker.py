@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from archiver.cli.archive import parse_setting_overrides
-from archiver.cli.common import fail
+from archiver.cli.common import fail, parse_setting_overrides
 from archiver.cli.crawl import run_and_report
 from archiver.crawler.crawl.frontier import FrontierError, frontier_settings, options_from_spec, read_spec
 
@@ -43,6 +42,5 @@ def worker_command(
         shared = frontier_settings(frontier, name, worker=True)
     except FrontierError as exc:
         raise fail(escape(str(exc))) from None
-    overrides: dict[str, Any] = {"LOG_LEVEL": "INFO" if verbose else "WARNING", **parse_setting_overrides(setting)}
-    run_and_report(options, overrides, json_output=json_output, verbose=verbose, frontier=shared,
+    run_and_report(options, parse_setting_overrides(setting), json_output=json_output, verbose=verbose, frontier=shared,
                    spider_args=spider_args)

@@ -1,4 +1,9 @@
-"""Run a spider in this process with the archiver's settings, inside a recorded crawl run."""
+"""Run a spider in this process with the archiver's settings, inside a recorded crawl run.
+
+The caller's :class:`storage.Archive`, when it passes one, is the archive the crawler writes to
+(attached to the crawler, see :func:`archiver.crawler.capture.session.attach_archive`), so one
+command opens the catalogue once; without one, the crawler opens its own from its settings.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,12 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
-from archiver.core.config import storage_config_from_settings
+from archiver.core.config import ArchiverConfig
 from archiver.crawler.extraction_pool import start_extraction_workers
+from archiver.crawler.offline import use_bundled_suffix_list
 from storage import Archive
 
 __all__ = ["archiver_settings", "run_crawler_process", "run_spider"]
@@ -19,32 +25,40 @@ __all__ = ["archiver_settings", "run_crawler_process", "run_spider"]
 log = logging.getLogger(__name__)
 
 
-def archiver_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
-    """The archiver's Scrapy settings with ``overrides`` applied at command-line priority."""
-    settings = Settings()
-    settings.setmodule("archiver.settings", priority="project")
-    settings.update(dict(overrides or {}), priority="cmdline")
-    return settings
+def archiver_settings(overrides: Mapping[str, Any] | None = None, *, config: ArchiverConfig | None = None) -> Settings:
+    """The archiver's Scrapy settings (``config``'s, by default the one loaded now) with ``overrides`` on top."""
+    return (config or ArchiverConfig.load()).scrapy_settings(overrides)
 
 
 def run_spider(spidercls: type, settings: Settings, *, kind: str, run_settings: Mapping[str, Any],
-               **spider_args: Any) -> int:
-    """Start a crawl run of ``kind``, crawl with ``spidercls`` until done, return the run id.
+               archive: Archive | None = None, **spider_args: Any) -> int:
+    """Start a crawl run of ``kind`` in ``archive``, crawl with ``spidercls`` until done, return the run id.
 
     Blocks until the crawl ends; the Twisted reactor cannot be restarted, so call this once
-    per process.
+    per process. Without ``archive``, one is opened from ``settings`` for the run and closed after.
     """
     start_extraction_workers(settings)
-    with Archive(storage_config_from_settings(settings)) as archive:
+    own = archive is None
+    if archive is None:
+        archive = Archive(ArchiverConfig.from_scrapy_settings(settings).storage)
+    try:
         run_id = archive.start_run(kind, name=settings.get("ARCHIVER_RUN_NAME") or kind,
                                    settings=dict(run_settings))
-    settings.set("ARCHIVER_RUN_ID", run_id, priority="cmdline")
-    run_crawler_process(settings, spidercls, spider_args)
+        settings.set("ARCHIVER_RUN_ID", run_id, priority="cmdline")
+        run_crawler_process(settings, spidercls, spider_args, archive=archive)
+    finally:
+        if own:
+            archive.close()
     return run_id
 
 
-def run_crawler_process(settings: Settings, spidercls: type, spider_args: Mapping[str, Any]) -> None:
+def run_crawler_process(settings: Settings, spidercls: type, spider_args: Mapping[str, Any], *,
+                        archive: Archive | None = None, observer: Any = None) -> None:
     """Crawl with ``spidercls`` in a Scrapy ``CrawlerProcess`` until done, logging through Scrapy's handler only.
+
+    ``archive``: the open archive the crawler writes to (else it opens its own). ``observer``:
+    an object with ``page(event)`` and ``progress(counts)``, connected to the crawl report's
+    signals (:mod:`archiver.crawler.crawl.report`).
 
     Scrapy installs its own root handler at ``LOG_LEVEL``, so ours is dropped (nothing prints
     twice). It also leaves its loggers at DEBUG and lets that handler do the filtering, so every
@@ -58,10 +72,14 @@ def run_crawler_process(settings: Settings, spidercls: type, spider_args: Mappin
     workers run out of pages (3-6% of a crawl's speed). What the crawl itself creates is
     collected as before.
     """
+    use_bundled_suffix_list()
     for handler in list(logging.root.handlers):
         logging.root.removeHandler(handler)
     process = CrawlerProcess(settings)
-    deferred = process.crawl(spidercls, **spider_args)
+    target: Crawler | type = spidercls
+    if archive is not None or observer is not None:
+        target = _prepared_crawler(process, spidercls, archive=archive, observer=observer)
+    deferred = process.crawl(target, **spider_args)
     deferred.addErrback(lambda failure: log.error("the crawl failed: %s", failure.getErrorMessage()))
     for crawler in process.crawlers:
         level = crawler.settings.get("LOG_LEVEL") or "DEBUG"
@@ -73,3 +91,17 @@ def run_crawler_process(settings: Settings, spidercls: type, spider_args: Mappin
         process.start()
     finally:
         gc.unfreeze()
+
+
+def _prepared_crawler(process: CrawlerProcess, spidercls: type, *, archive: Archive | None,
+                      observer: Any) -> Crawler:
+    from archiver.crawler.capture.session import attach_archive
+    from archiver.crawler.crawl.report import crawl_page, crawl_progress
+
+    crawler = process.create_crawler(spidercls)
+    if archive is not None:
+        attach_archive(crawler, archive)
+    if observer is not None:
+        crawler.signals.connect(observer.page, signal=crawl_page, weak=False)
+        crawler.signals.connect(observer.progress, signal=crawl_progress, weak=False)
+    return crawler

@@ -13,7 +13,6 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from archiver import __version__
-from archiver.services.scheduling.config import SchedulerConfig
 from archiver.web import api, feeds, pages, replay
 from archiver.web.config import WebConfig
 from archiver.web.deps import templates
@@ -48,7 +47,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.state.config = config
     app.state.archive = archive
     app.state.jobs = JobRunner(config)
-    app.state.failure_flag = SchedulerConfig.load().failure_flag
+    app.state.failure_flag = config.failure_flag
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).with_name("static"))), name="static")
     app.include_router(api.router)

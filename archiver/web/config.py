@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from archiver.core.config import ArchiverConfig
 from archiver.crawler.capture.targets import TargetPolicy
-from storage import ConfigError, StorageConfig
+from storage import StorageConfig
 
 __all__ = ["WebConfig"]
 
@@ -22,7 +22,8 @@ class WebConfig:
       :mod:`archiver.crawler.capture.targets`); empty: only public addresses may be archived;
     - ``archive_timeout``: seconds one archive-on-demand job may take (``ARCHIVER_API_ARCHIVE_TIMEOUT``);
     - ``max_urls``: URLs one request may ask for;
-    - ``page_size``: search results per page.
+    - ``page_size``: search results per page;
+    - ``failure_flag``: the schedules page flags a schedule whose last N runs failed.
     """
 
     storage: StorageConfig
@@ -31,6 +32,7 @@ class WebConfig:
     archive_timeout: float = 300.0
     max_urls: int = 20
     page_size: int = 20
+    failure_flag: int = 3
 
     def __post_init__(self) -> None:
         TargetPolicy.parse(self.allow_private_targets)  # fail early on a bad allow list
@@ -42,24 +44,22 @@ class WebConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> WebConfig:
-        """Defaults, then the environment (``ARCHIVER_HOME`` ..., ``ARCHIVER_API_TOKEN``,
-        ``ARCHIVER_ALLOW_PRIVATE_TARGETS``, ``ARCHIVER_API_ARCHIVE_TIMEOUT``), then ``overrides``.
+        """:meth:`from_config` of what :meth:`ArchiverConfig.load` resolves from ``environ`` (default os.environ)."""
+        return cls.from_config(ArchiverConfig.load(environ=environ), **overrides)
 
-        Raises :class:`storage.ConfigError` for a bad value.
-        """
-        env = os.environ if environ is None else environ
+    @classmethod
+    def from_config(cls, config: ArchiverConfig, **overrides: object) -> WebConfig:
+        """The web app's settings of ``config``, then ``overrides``; a bad value raises :class:`ConfigError`."""
+        web = config.web
         values: dict[str, object] = {
-            "storage": StorageConfig.from_env(env),
-            "api_token": env.get("ARCHIVER_API_TOKEN") or None,
-            "allow_private_targets": env.get("ARCHIVER_ALLOW_PRIVATE_TARGETS", ""),
+            "storage": config.storage,
+            "api_token": web.api_token or None,
+            "allow_private_targets": web.allow_private_targets or "",
+            "archive_timeout": float(web.archive_timeout),
+            "failure_flag": int(config.scheduler.failure_flag),
         }
-        if env.get("ARCHIVER_API_ARCHIVE_TIMEOUT"):
-            try:
-                values["archive_timeout"] = float(env["ARCHIVER_API_ARCHIVE_TIMEOUT"])
-            except ValueError:
-                raise ConfigError("ARCHIVER_API_ARCHIVE_TIMEOUT must be a number of seconds") from None
         values.update(overrides)
         try:
             return cls(**values)  # type: ignore[arg-type]
         except ValueError as exc:
-            raise ConfigError(str(exc)) from None
+            raise config.error("ARCHIVER_ALLOW_PRIVATE_TARGETS", str(exc)) from None

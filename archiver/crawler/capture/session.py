@@ -1,8 +1,10 @@
 """One :class:`storage.Archive` per running crawler, shared by the capture middleware and pipeline.
 
-Opened on first use with the crawler's settings; the crawl run it records into is the one
-named by ``ARCHIVER_RUN_ID`` or a new one. Closed, and the run marked finished, when the
-spider closes.
+The archive is the one the command opened and attached to the crawler
+(:func:`attach_archive`: one catalogue, one migration check per process); in a plain Scrapy
+project (``scrapy crawl``) it is opened on first use with the crawler's settings. The crawl
+run it records into is the one named by ``ARCHIVER_RUN_ID`` or a new one. When the spider
+closes the run is marked finished, and an archive the session opened itself is closed.
 """
 
 from __future__ import annotations
@@ -21,15 +23,17 @@ from scrapy.crawler import Crawler
 from scrapy.spiders import Spider
 
 from archiver import __version__
-from archiver.core.config import storage_config_from_settings
+from archiver.core.config import ArchiverConfig
+from archiver.crawler.offline import use_bundled_suffix_list
 from storage import Archive
 from storage.catalogue.models import Capture
 
-__all__ = ["ArchiveSession", "archive_session"]
+__all__ = ["ArchiveSession", "archive_session", "attach_archive"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _SESSIONS: weakref.WeakKeyDictionary[Crawler, ArchiveSession] = weakref.WeakKeyDictionary()
+_ATTACHED: weakref.WeakKeyDictionary[Crawler, Archive] = weakref.WeakKeyDictionary()
 
 # Spider close reasons and the run status they mean.
 _RUN_STATUS = {"finished": "finished", "shutdown": "interrupted", "closespider_pagecount": "finished",
@@ -57,6 +61,7 @@ class ArchiveSession:
 
     archive: Archive
     run_id: int
+    owns_archive: bool = True
     _recent: OrderedDict[int, Capture] = field(default_factory=OrderedDict, repr=False)
     _catalogue: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="catalogue"), repr=False)
@@ -76,13 +81,19 @@ class ArchiveSession:
         return self._recent.pop(capture_id, None)
 
     def close(self, reason: str, stats: dict[str, Any]) -> None:
-        """Mark the run finished (or interrupted/failed) and close the WARC file."""
+        """Mark the run finished (or interrupted/failed); close the archive if the session opened it."""
         try:
             self._catalogue.shutdown(wait=True)
             self.archive.finish_run(self.run_id, status=_RUN_STATUS.get(reason, "failed"),
                                     stats={"close_reason": reason, **stats})
         finally:
-            self.archive.close()
+            if self.owns_archive:
+                self.archive.close()
+
+
+def attach_archive(crawler: Crawler, archive: Archive) -> None:
+    """Have ``crawler`` write to ``archive`` (open, owned and closed by the caller) instead of opening its own."""
+    _ATTACHED[crawler] = archive
 
 
 def archive_session(crawler: Crawler) -> ArchiveSession:
@@ -97,11 +108,17 @@ def archive_session(crawler: Crawler) -> ArchiveSession:
         "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
         "description": f"news-archiver {__version__}, spider {crawler.spidercls.name}",
     }
-    archive = Archive(storage_config_from_settings(settings), warcinfo=warcinfo)
+    use_bundled_suffix_list()
+    archive = _ATTACHED.pop(crawler, None)
+    owns = archive is None
+    if archive is None:
+        archive = Archive(ArchiverConfig.from_scrapy_settings(settings).storage, warcinfo=warcinfo)
+    else:
+        archive.describe(warcinfo)
     run_id = settings.getint("ARCHIVER_RUN_ID") or archive.start_run(
         settings.get("ARCHIVER_RUN_KIND", "crawl"), name=settings.get("ARCHIVER_RUN_NAME") or crawler.spidercls.name,
     )
-    session = ArchiveSession(archive=archive, run_id=run_id)
+    session = ArchiveSession(archive=archive, run_id=run_id, owns_archive=owns)
     _SESSIONS[crawler] = session
 
     def _closed(spider: Spider, reason: str) -> None:

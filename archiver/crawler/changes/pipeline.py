@@ -9,13 +9,12 @@ is logged and counted (``archiver/watch/error``), never fatal: the capture is ar
 
 Settings: ``ARCHIVER_WATCH_ENABLED`` (default True), ``ARCHIVER_REVISIT_POLICY`` (default
 ``1h,6h,1d,7d``; ``off``: no revisits), ``ARCHIVER_WEBHOOK_URL`` (queue a delivery per change).
-Both of the last two are read from the environment too.
+Like every setting, they may come from the environment or archiver.toml (archiver.core.config).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from functools import partial
 from typing import Any
 
@@ -46,11 +45,11 @@ class WatchPipeline:
         if not settings.getbool("ARCHIVER_WATCH_ENABLED", True):
             raise NotConfigured("ARCHIVER_WATCH_ENABLED is off")
         try:
-            policy = policy_from({"ARCHIVER_REVISIT_POLICY": settings.get("ARCHIVER_REVISIT_POLICY")}, os.environ)
+            policy = policy_from(settings)
         except PolicyError as exc:
             log.error("%s: no revisits are planned and no edits recorded in this crawl", exc)
             raise NotConfigured(str(exc)) from None
-        webhook = settings.get("ARCHIVER_WEBHOOK_URL") or os.environ.get("ARCHIVER_WEBHOOK_URL") or None
+        webhook = settings.get("ARCHIVER_WEBHOOK_URL") or None
         return cls(crawler, policy=policy, webhook_url=webhook)
 
     async def process_item(self, item: Any) -> Any:

@@ -36,9 +36,9 @@ def parse_policy(value: str | None) -> list[float]:
     return offsets
 
 
-def policy_from(settings: Mapping[str, object] | None, environ: Mapping[str, str]) -> list[float]:
-    """The policy of a settings mapping (a crawl's ``-s``), else the environment, else the default."""
+def policy_from(settings: Mapping[str, object] | None) -> list[float]:
+    """The policy of a crawl's settings (``ARCHIVER_REVISIT_POLICY``; unset or empty: the default)."""
     value = (settings or {}).get("ARCHIVER_REVISIT_POLICY")
     if value is None or value == "":
-        value = environ.get("ARCHIVER_REVISIT_POLICY", DEFAULT_POLICY)
+        value = DEFAULT_POLICY
     return parse_policy(str(value))

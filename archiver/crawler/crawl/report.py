@@ -35,7 +35,7 @@ from archiver.crawler.crawl.incremental import PREVIOUSLY_ARCHIVED_KEY
 from spiders.pages import LISTING_KEY, REPLAYED_KEY, is_discovery
 from storage.catalogue.runs import merge_run_stats
 
-__all__ = ["COUNT_KEYS", "CrawlObserver", "CrawlReport", "RECORD_TYPE_KEY", "watch_run"]
+__all__ = ["COUNT_KEYS", "CrawlObserver", "CrawlReport", "RECORD_TYPE_KEY", "crawl_page", "crawl_progress"]
 
 log = logging.getLogger(__name__)
 
@@ -52,23 +52,39 @@ class CrawlObserver(Protocol):
         """The counts so far, with ``elapsed`` seconds."""
 
 
-_OBSERVERS: dict[int, CrawlObserver] = {}
+#: Signals the report sends on the crawler's signal manager: ``crawl_page(event)`` for each page
+#: fetched or article catalogued, ``crawl_progress(counts)`` twice a second. Connect a
+#: :class:`CrawlObserver`'s methods to them (the runner does: ``run_crawler_process(observer=...)``).
+crawl_page = object()
+crawl_progress = object()
 
 
-def watch_run(run_id: int, observer: CrawlObserver | None) -> None:
-    """Have ``observer`` receive the events of crawl run ``run_id`` (None: stop)."""
-    if observer is None:
-        _OBSERVERS.pop(run_id, None)
-    else:
-        _OBSERVERS[run_id] = observer
+def _observed(crawler: Crawler) -> bool:
+    from pydispatch import dispatcher
+
+    return any(True for signal in (crawl_page, crawl_progress)
+               for _ in dispatcher.getAllReceivers(sender=crawler.signals.sender, signal=signal))
+
+
+class _Signals:
+    """A :class:`CrawlObserver` that passes each event on as the crawler's signal."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.signals = crawler.signals
+
+    def page(self, event: dict[str, Any]) -> None:
+        self.signals.send_catch_log(signal=crawl_page, event=event)
+
+    def progress(self, counts: dict[str, Any]) -> None:
+        self.signals.send_catch_log(signal=crawl_progress, counts=counts)
 
 
 class CrawlReport:
     """Counts pages, articles, revisits, errors; persists them into the run's row."""
 
-    def __init__(self, crawler: Crawler, observer: CrawlObserver | None, flush_interval: float) -> None:
+    def __init__(self, crawler: Crawler, flush_interval: float) -> None:
         self.crawler = crawler
-        self.observer = observer
+        self.observer = _Signals(crawler) if _observed(crawler) else None
         self.flush_interval = flush_interval
         self.counts: dict[str, int] = dict.fromkeys(COUNT_KEYS, 0)
         self.started = time.monotonic()
@@ -83,8 +99,7 @@ class CrawlReport:
     def from_crawler(cls, crawler: Crawler) -> CrawlReport:
         if not crawler.settings.getbool("ARCHIVER_CRAWL_REPORT_ENABLED", False):
             raise NotConfigured("ARCHIVER_CRAWL_REPORT_ENABLED is off")
-        return cls(crawler, _OBSERVERS.get(crawler.settings.getint("ARCHIVER_RUN_ID")),
-                   crawler.settings.getfloat("ARCHIVER_CRAWL_FLUSH_INTERVAL", 5.0))
+        return cls(crawler, crawler.settings.getfloat("ARCHIVER_CRAWL_FLUSH_INTERVAL", 5.0))
 
     # ------------------------------------------------------------------ signals
     def spider_opened(self, spider: Spider) -> None:

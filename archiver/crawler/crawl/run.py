@@ -13,7 +13,6 @@ the earlier runs archived.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import socket
 from collections.abc import Mapping
@@ -22,10 +21,10 @@ from typing import Any
 
 from scrapy.settings import Settings
 
-from archiver.core.config import storage_config_from_settings
+from archiver.core.config import ArchiverConfig
 from archiver.core.errors import CrawlError
 from archiver.crawler.crawl.options import DISCOVERY_SPIDERS, CrawlOptions, polite_settings
-from archiver.crawler.crawl.report import CrawlObserver, watch_run
+from archiver.crawler.crawl.report import CrawlObserver
 from archiver.crawler.extraction_pool import start_extraction_workers
 from archiver.crawler.runner import run_crawler_process
 from storage import Archive
@@ -39,8 +38,9 @@ log = logging.getLogger(__name__)
 
 INCREMENTAL_PRIORITY = 860  # before the budget: a skipped page is not a page of the budget
 BUDGET_PRIORITY = 870  # below the capture middleware (880): counts what goes out
-#: Crawl settings also read from the environment (``-s`` wins over them).
-ENVIRONMENT_SETTINGS = ("ARCHIVER_CONTACT", "ARCHIVER_RECRAWL_AFTER")
+#: Priority of what the crawl's own options set: above the environment and archiver.toml
+#: (:mod:`archiver.core.config`), below ``-s`` (``cmdline``).
+OPTIONS_PRIORITY = 38
 
 
 class CrawlStartError(CrawlError):
@@ -87,14 +87,19 @@ def _fresh_start(archive: Archive, name: str) -> ResumePlan:
     return ResumePlan(None, [], False)
 
 
-def crawl_settings(options: CrawlOptions, overrides: Mapping[str, Any]) -> Settings:
-    """The archiver's settings, politeness on top (priority ``spider``), ``overrides`` (``-s``) above all."""
-    settings = Settings()
-    settings.setmodule("archiver.settings", priority="project")
-    settings.update({name: os.environ[name] for name in ENVIRONMENT_SETTINGS if os.environ.get(name)},
-                    priority="spider")
-    contact = overrides.get("ARCHIVER_CONTACT") or settings.get("ARCHIVER_CONTACT")
-    settings.update(polite_settings(contact), priority="spider")
+def crawl_settings(options: CrawlOptions, overrides: Mapping[str, Any], *,
+                   config: ArchiverConfig | None = None) -> Settings:
+    """The crawl's Scrapy settings, highest first: ``-s``, the crawl's options and ``overrides``
+    (the command's), the environment, archiver.toml, politeness, the archiver's defaults.
+
+    ``config``: the loaded config (by default loaded now, with ``overrides`` as its options).
+    """
+    if config is None:
+        config = ArchiverConfig.load(options=overrides)
+    settings = config.scrapy_settings()
+    contact = settings.get("ARCHIVER_CONTACT")
+    for name, value in polite_settings(contact).items():
+        settings.set(name, value, priority="spider")
     middlewares = {**settings.getdict("DOWNLOADER_MIDDLEWARES"),
                    "archiver.crawler.crawl.incremental.IncrementalMiddleware": INCREMENTAL_PRIORITY}
     if options.max_pages:
@@ -102,47 +107,69 @@ def crawl_settings(options: CrawlOptions, overrides: Mapping[str, Any]) -> Setti
     settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
     settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "archiver.crawler.crawl.report.CrawlReport": 500},
                  priority="spider")
-    settings.update({
+    own = {
         "ARCHIVER_CRAWL_REPORT_ENABLED": True,
-        "ARCHIVER_MAX_PAGES": options.max_pages or 0,
-        "ARCHIVER_REFRESH": options.refresh,
         "ARCHIVER_RUN_KIND": options.discovery,
         "ARCHIVER_RUN_NAME": options.run_name,
-    }, priority="spider")
-    settings.update(dict(overrides), priority="cmdline")
+        **({"ARCHIVER_MAX_PAGES": options.max_pages} if options.max_pages else {}),
+        **({"ARCHIVER_REFRESH": True} if options.refresh else {}),
+        **{name: value for name, value in overrides.items() if not _is_option(config, name)},
+    }
+    settings.update(own, priority=OPTIONS_PRIORITY)
+    for name, value in overrides.items():
+        if _is_option(config, name):
+            settings.set(name, value, priority="cmdline")
     if not contact:
         log.info("no ARCHIVER_CONTACT set: the User-Agent names the project only; set it to an e-mail or URL "
                  "where site owners can reach you")
     return settings
 
 
-def run_crawl(options: CrawlOptions, overrides: Mapping[str, Any], *,
-              observer: CrawlObserver | None = None, frontier: Mapping[str, Any] | None = None,
-              spider_args: Mapping[str, Any] | None = None) -> int:
+def _is_option(config: ArchiverConfig, name: str) -> bool:
+    """Whether ``name`` was given with ``-s`` (or as another option) when ``config`` was loaded."""
+    return config.source_of(name).startswith("option") or name in config.scrapy
+
+
+def run_crawl(options: CrawlOptions, overrides: Mapping[str, Any], *, config: ArchiverConfig | None = None,
+              archive: Archive | None = None, observer: CrawlObserver | None = None,
+              frontier: Mapping[str, Any] | None = None, spider_args: Mapping[str, Any] | None = None) -> int:
     """Run the crawl ``options`` describe (options already checked); return its run id.
 
+    ``config`` and ``overrides``: see :func:`crawl_settings`. ``archive``: the open archive to
+    crawl into (the command's; without one, one is opened for the crawl and closed after).
     ``frontier``: settings from :func:`archiver.crawler.crawl.frontier.frontier_settings`; the queue and
     seen URLs then live in Redis, shared with the other processes of the crawl (no JOBDIR, and
     several processes may run a crawl of one name). ``spider_args`` replace the options' own
     (``archiver worker`` builds its spider from what the crawl published).
     Blocks until the crawl ends. The Twisted reactor cannot be restarted: call once per process.
     """
-    settings = crawl_settings(options, overrides)
+    settings = crawl_settings(options, overrides, config=config)
     start_extraction_workers(settings)
+    own = archive is None
+    if archive is None:
+        archive = Archive(ArchiverConfig.from_scrapy_settings(settings).storage)
+    try:
+        return _crawl_into(archive, options, settings, observer=observer, frontier=frontier, spider_args=spider_args)
+    finally:
+        if own:
+            archive.close()
+
+
+def _crawl_into(archive: Archive, options: CrawlOptions, settings: Settings, *, observer: CrawlObserver | None,
+                frontier: Mapping[str, Any] | None, spider_args: Mapping[str, Any] | None) -> int:
     name = options.run_name
-    with Archive(storage_config_from_settings(settings)) as archive:
-        if frontier:
-            plan = ResumePlan(None, [], False)
-        else:
-            plan = plan_resume(archive, name) if options.resume else _fresh_start(archive, name)
-        jobdir = archive.config.home / "jobs" / name
-        if not frontier and not plan.keep_jobdir and jobdir.exists():
-            shutil.rmtree(jobdir)
-        run_id = archive.start_run(options.discovery, name=name, settings={
-            "start": options.recorded()["target"], "options": options.recorded(),
-            "resumed_from": plan.previous, "jobdir": None if frontier else str(jobdir),
-            **({"frontier": frontier["ARCHIVER_FRONTIER_NAME"]} if frontier else {}),
-        })
+    if frontier:
+        plan = ResumePlan(None, [], False)
+    else:
+        plan = plan_resume(archive, name) if options.resume else _fresh_start(archive, name)
+    jobdir = archive.config.home / "jobs" / name
+    if not frontier and not plan.keep_jobdir and jobdir.exists():
+        shutil.rmtree(jobdir)
+    run_id = archive.start_run(options.discovery, name=name, settings={
+        "start": options.recorded()["target"], "options": options.recorded(),
+        "resumed_from": plan.previous, "jobdir": None if frontier else str(jobdir),
+        **({"frontier": frontier["ARCHIVER_FRONTIER_NAME"]} if frontier else {}),
+    })
     if frontier:
         frontier = dict(frontier)
         middlewares = {**settings.getdict("SPIDER_MIDDLEWARES"), **frontier.pop("SPIDER_MIDDLEWARES", {})}
@@ -152,21 +179,16 @@ def run_crawl(options: CrawlOptions, overrides: Mapping[str, Any], *,
         settings.set("JOBDIR", str(jobdir), priority="cmdline")
     settings.set("ARCHIVER_RUN_ID", run_id, priority="cmdline")
     settings.set("ARCHIVER_RESUME_RUNS", plan.runs, priority="cmdline")
-    watch_run(run_id, observer)
-    try:
-        run_crawler_process(settings, DISCOVERY_SPIDERS[options.discovery],
-                            dict(spider_args) if spider_args is not None else options.spider_args())
-    finally:
-        watch_run(run_id, None)
-    _close_if_left_open(settings, run_id)
+    run_crawler_process(settings, DISCOVERY_SPIDERS[options.discovery],
+                        dict(spider_args) if spider_args is not None else options.spider_args(),
+                        archive=archive, observer=observer)
+    _close_if_left_open(archive, run_id)
     return run_id
 
 
-def _close_if_left_open(settings: Settings, run_id: int) -> None:
+def _close_if_left_open(archive: Archive, run_id: int) -> None:
     """A crawl that never got going (its spider failed to start) is recorded as failed."""
-    with Archive(storage_config_from_settings(settings), recover=False) as archive, archive.db.session() as session:
+    with archive.db.session() as session:
         run = session.get(CrawlRun, run_id)
         if run is not None and run.status == "running":
             merge_run_stats(session, run_id, {"ended": "the crawl did not start"}, status="failed")
-
-

@@ -1,31 +1,21 @@
 """The scheduler's settings, read once into a typed object.
 
-Defaults live in :mod:`archiver.settings` (the ``Scheduler`` group); an environment variable
-of the same name overrides a default, and options of the ``scheduler`` command override both.
+Built from the ``scheduler`` section of :class:`archiver.core.config.ArchiverConfig` (defaults,
+archiver.toml, environment); options of the ``scheduler`` command override it.
 """
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from archiver.core.config import ArchiverConfig
 from archiver.services.scheduling.cron import ScheduleError
 
 __all__ = ["SchedulerConfig"]
-
-_NAMES = {
-    "command": "ARCHIVER_SCHEDULER_COMMAND",
-    "poll": "ARCHIVER_SCHEDULER_POLL",
-    "max_runs": "ARCHIVER_SCHEDULER_MAX_RUNS",
-    "lease": "ARCHIVER_SCHEDULER_LEASE",
-    "stop_grace": "ARCHIVER_SCHEDULER_STOP_GRACE",
-    "failure_flag": "ARCHIVER_SCHEDULE_FAILURE_FLAG",
-}
-
 
 @dataclass(frozen=True)
 class SchedulerConfig:
@@ -46,19 +36,14 @@ class SchedulerConfig:
     failure_flag: int = 3
 
     @classmethod
-    def load(cls, settings: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None,
-             **overrides: Any) -> SchedulerConfig:
-        """Defaults from ``settings`` (default :mod:`archiver.settings`), then ``environ``, then ``overrides``."""
-        if settings is None:
-            from archiver import settings as module
+    def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> SchedulerConfig:
+        """:meth:`from_config` of the config :meth:`ArchiverConfig.load` resolves (``environ``: default os.environ)."""
+        return cls.from_config(ArchiverConfig.load(environ=environ), **overrides)
 
-            settings = {name: getattr(module, name) for name in _NAMES.values() if hasattr(module, name)}
-        env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for field, name in _NAMES.items():
-            raw = env.get(name) or settings.get(name)
-            if raw not in (None, ""):
-                values[field] = raw
+    @classmethod
+    def from_config(cls, config: ArchiverConfig, **overrides: Any) -> SchedulerConfig:
+        """The ``scheduler`` section of ``config``, then ``overrides`` (options of the command; None: unset)."""
+        values: dict[str, Any] = {key: value for key, value in config.scheduler.items() if value is not None}
         values.update({key: value for key, value in overrides.items() if value is not None})
         try:
             return cls(

@@ -1,16 +1,16 @@
 """The watch's settings, read once into a typed object.
 
-Defaults live in :mod:`archiver.settings` (the "Silent-edit watch" group); an environment
-variable of the same name overrides each one.
+Built from the ``watch`` section of :class:`archiver.core.config.ArchiverConfig` (defaults,
+archiver.toml, environment) and the web section's address policy for webhooks.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from archiver.core.config import ArchiverConfig
 from archiver.core.errors import ConfigError
 from archiver.crawler.capture.targets import TargetPolicy
 from archiver.crawler.changes.policy import DEFAULT_POLICY, PolicyError, parse_policy
@@ -38,29 +38,27 @@ class WatchConfig:
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None) -> WatchConfig:
-        """Defaults from :mod:`archiver.settings`, overridden by the environment; raises :class:`WatchConfigError`."""
-        from archiver import settings
+        """:meth:`from_config` of the config :meth:`ArchiverConfig.load` resolves (``environ``: default os.environ)."""
+        return cls.from_config(ArchiverConfig.load(environ=environ))
 
-        env = os.environ if environ is None else environ
-
-        def get(name: str) -> object:
-            value = env.get(name)
-            return value if value not in (None, "") else getattr(settings, name, None)
-
+    @classmethod
+    def from_config(cls, config: ArchiverConfig) -> WatchConfig:
+        """The watch settings of ``config``; raises :class:`WatchConfigError` naming a bad setting and its source."""
+        watch = config.watch
         try:
-            policy = parse_policy(str(get("ARCHIVER_REVISIT_POLICY") or DEFAULT_POLICY))
-            batch = int(str(get("ARCHIVER_REVISIT_BATCH") or 50))
-            attempts = int(str(get("ARCHIVER_WEBHOOK_ATTEMPTS") or 6))
-            backoff = float(str(get("ARCHIVER_WEBHOOK_BACKOFF") or 30.0))
-            targets = TargetPolicy.parse(get("ARCHIVER_ALLOW_PRIVATE_TARGETS"))
-        except (PolicyError, ValueError) as exc:
-            raise WatchConfigError(f"bad watch setting: {exc}") from None
-        if batch < 1 or attempts < 1 or backoff < 0:
-            raise WatchConfigError("bad watch setting: ARCHIVER_REVISIT_BATCH and ARCHIVER_WEBHOOK_ATTEMPTS must be "
-                                   "at least 1, ARCHIVER_WEBHOOK_BACKOFF not negative")
-        webhook = get("ARCHIVER_WEBHOOK_URL")
-        return cls(policy=tuple(policy), batch=batch, webhook_url=str(webhook) if webhook else None,
-                   webhook_attempts=attempts, webhook_backoff=backoff, targets=targets)
+            policy = parse_policy(str(watch.revisit_policy or DEFAULT_POLICY))
+        except PolicyError as exc:
+            raise WatchConfigError(str(exc), setting="ARCHIVER_REVISIT_POLICY",
+                                   source=config.source_of("ARCHIVER_REVISIT_POLICY")) from None
+        try:
+            targets = TargetPolicy.parse(config.web.allow_private_targets)
+        except ValueError as exc:
+            raise WatchConfigError(str(exc), setting="ARCHIVER_ALLOW_PRIVATE_TARGETS",
+                                   source=config.source_of("ARCHIVER_ALLOW_PRIVATE_TARGETS")) from None
+        return cls(policy=tuple(policy), batch=int(watch.revisit_batch),
+                   webhook_url=str(watch.webhook_url) if watch.webhook_url else None,
+                   webhook_attempts=int(watch.webhook_attempts), webhook_backoff=float(watch.webhook_backoff),
+                   targets=targets)
 
     def sender(self, db: Database, *, clock: Callable[[], datetime] = utcnow) -> WebhookSender:
         """The webhook sender for ``db`` (it drains whatever the outbox holds, whichever target)."""

@@ -7,7 +7,7 @@ kinds. Each class says what it means at the edges: ``exit_code`` for the command
 one place each::
 
     ArchiverError                   exit 1, HTTP 500: something went wrong on our side
-    ├── UsageError                  exit 2, HTTP 422: the input is wrong (option, query, argument)
+    ├── UsageError                  exit 2, HTTP 400: the input is wrong (option, query, argument)
     │   ├── ConfigError             a setting has a value we cannot use (names setting and source)
     │   ├── NotFoundError           exit 1, HTTP 404: nothing by that id, URL or name
     │   └── SearchQueryError        a full-text query the index cannot parse (also a CatalogueError)
@@ -53,7 +53,7 @@ class UsageError(ArchiverError):
     """The user's input cannot be used: a bad option, argument, query or parameter."""
 
     exit_code = 2
-    http_status = 422
+    http_status = 400
 
 
 class ConfigError(UsageError):
@@ -128,4 +128,4 @@ class SearchQueryError(UsageError, CatalogueError):
     """
 
     exit_code = 2
-    http_status = 422
+    http_status = 400

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from archiver import __version__
 from archiver.cli.archive import archive_command
@@ -31,10 +32,27 @@ from archiver.cli.verify import verify_command
 from archiver.cli.worker import worker_command
 from archiver.core.errors import ArchiverError
 
-__all__ = ["app", "main"]
+__all__ = ["ArchiverGroup", "app", "main"]
+
+class ArchiverGroup(TyperGroup):
+    """The ``archiver`` command group: the one place where an :class:`ArchiverError` becomes a line and an exit code.
+
+    Every command raises the archiver's errors as they are; here each is printed as one
+    ``error: ...`` line on stderr and the process exits with the error class's ``exit_code``
+    (2 for usage and configuration errors, 1 otherwise).
+    """
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ArchiverError as exc:
+            err_console.print(f"error: {exc}", markup=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
 
 app = typer.Typer(
     name="archiver",
+    cls=ArchiverGroup,
     help="Archive news articles: WARC files that last, clean text, a catalogue to search.",
     no_args_is_help=True,
     add_completion=False,
@@ -88,9 +106,6 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         app()
-    except ArchiverError as exc:  # the one place where an error becomes a message and an exit code
-        err_console.print(f"error: {exc}", markup=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print("interrupted", markup=False)
         sys.exit(130)

@@ -4,7 +4,7 @@ The root and the storage errors are defined in :mod:`storage.errors` (the lowest
 layer may import) and re-exported here; the kinds below are the application's own::
 
     ArchiverError
-    ├── UsageError                  exit 2, HTTP 422
+    ├── UsageError                  exit 2, HTTP 400
     │   ├── ConfigError             a setting's value (names setting and source)
     │   ├── NotFoundError           exit 1, HTTP 404
     │   ├── SearchQueryError

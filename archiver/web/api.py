@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from archiver.services.versions import VersionError, history, pick_pair
+from archiver.services.versions import history, pick_pair
 from archiver.web import records
 from archiver.web.deps import catalogue, page_captures, search_filters
 from archiver.web.jobs import ArchiveJobError
@@ -19,7 +19,6 @@ from archiver.web.security import check_bearer
 from storage.catalogue import queries
 from storage.catalogue.runs import list_runs
 from storage.catalogue.search_model import Sort
-from storage.errors import SearchQueryError
 
 __all__ = ["ArchiveRequest", "router"]
 
@@ -57,10 +56,7 @@ def api_search(
     filters = search_filters(q, author=author, site=site, lang=lang, since=since, until=until, status=status,
                              sort=sort, all_versions=all_versions)
     with catalogue(request) as session:
-        try:
-            hits = queries.search_articles(session, filters, limit=limit + 1, offset=offset)
-        except SearchQueryError as exc:
-            raise HTTPException(400, str(exc)) from None
+        hits = queries.search_articles(session, filters, limit=limit + 1, offset=offset)
         more = len(hits) > limit
         results = [records.hit_record(hit) for hit in hits[:limit]]
     return {"query": q, "offset": offset, "limit": limit, "next_offset": offset + limit if more else None,
@@ -97,10 +93,7 @@ def api_diff(
     """Sentence-level changes of text and metadata (``archiver diff --json``); by default the last change."""
     with catalogue(request) as session:
         captures = page_captures(session, url)
-        try:
-            pair = pick_pair(captures, from_id=from_id, to_id=to_id)
-        except VersionError as exc:
-            raise HTTPException(400, str(exc)) from None
+        pair = pick_pair(captures, from_id=from_id, to_id=to_id)
         if pair is None:
             versions = sum(1 for c in captures if c.article is not None)
             message = (f"nothing to compare: {versions} capture(s) of this page have an article" if versions < 2

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from archiver import __version__
+from archiver.core.errors import ArchiverError
 from archiver.web import api, feeds, pages, replay
 from archiver.web.config import WebConfig
 from archiver.web.deps import templates
@@ -56,6 +57,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(ArchiverError, _archiver_error)  # type: ignore[arg-type]
     return app
 
 
@@ -69,6 +71,13 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
     return templates.TemplateResponse(request, "error.html", {"message": exc.detail}, status_code=exc.status_code,
                                       headers=exc.headers)
+
+
+async def _archiver_error(request: Request, exc: ArchiverError) -> Response:
+    """The one place where the archiver's errors become HTTP answers (the status is the error class's)."""
+    if exc.http_status >= 500:
+        log.error("%s %s failed: %s", request.method, request.url.path, exc)
+    return await _http_error(request, HTTPException(exc.http_status, str(exc)))
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> Response:

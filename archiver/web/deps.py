@@ -8,13 +8,12 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-import typer
 from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from archiver.cli.filters import build_filters
+from archiver.services.filters import build_filters
 from archiver.services.versions import captures_of_page
 from storage import Archive
 from storage.catalogue.models import Capture
@@ -60,12 +59,9 @@ def catalogue(request: Request) -> Iterator[Session]:
 def search_filters(q: str = "", *, author: str | None = None, site: str | None = None, lang: str | None = None,
                    since: str | None = None, until: str | None = None, status: int | None = None,
                    sort: Sort | None = None, all_versions: bool = False) -> SearchFilters:
-    """The CLI's search options as a :class:`SearchFilters`; a bad date is a 400."""
-    try:
-        return build_filters(q, author=author or None, site=site or None, lang=lang or None, since=since or None,
-                             until=until or None, status=status, all_versions=all_versions, sort=sort)
-    except typer.BadParameter as exc:
-        raise HTTPException(400, exc.message) from None
+    """The CLI's search options as a :class:`SearchFilters`; a bad date raises a 400 (:class:`FilterError`)."""
+    return build_filters(q, author=author or None, site=site or None, lang=lang or None, since=since or None,
+                         until=until or None, status=status, all_versions=all_versions, sort=sort)
 
 
 def page_captures(session: Session, url: str) -> list[Capture]:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import typer
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from archiver.cli.filters import parse_date_bound
 from archiver.crawler.changes.compare import FIELD_GROUPS
+from archiver.services.filters import parse_date_bound
 from archiver.services.watch.feed import ATOM_TYPE, changes_feed
 from archiver.web.deps import catalogue
 from storage.catalogue import changes as queries
@@ -34,10 +33,7 @@ def changes_atom(
     unknown = [name for name in field if name not in FIELD_GROUPS]
     if unknown:
         raise HTTPException(400, f"unknown field {unknown[0]!r} (use {', '.join(FIELD_GROUPS)})")
-    try:
-        start = parse_date_bound(since, end=False, option="since") if since else None
-    except typer.BadParameter as exc:
-        raise HTTPException(400, exc.message) from None
+    start = parse_date_bound(since, end=False, option="since") if since else None
     fields = [name for choice in field for name in FIELD_GROUPS[choice]]
     with catalogue(request) as session:
         found = queries.list_changes(session, since=start, site=site or None, fields=fields, min_words=min_words,

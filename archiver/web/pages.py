@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlencode
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
+from archiver.services.filters import FilterError
 from archiver.services.versions import VersionError, differ, history, pick_pair
 from archiver.web import records
 from archiver.web.deps import catalogue, page_captures, search_filters, templates
@@ -55,8 +56,8 @@ def search_page(request: Request, q: str = "", author: str = "", site: str = "",
         filters = search_filters(q, author=author, site=site, lang=lang, since=since, until=until,
                                  status=status_code, sort=Sort(sort) if sort in Sort.__members__ else None,
                                  all_versions=all_versions)
-    except HTTPException as exc:
-        context["error"] = exc.detail
+    except FilterError as exc:
+        context["error"] = str(exc)
         return render(request, "search.html", 400, **context)
     with catalogue(request) as session:
         try:

@@ -178,7 +178,7 @@ class ArchiverConfig:
             item = given[setting.name]
             try:
                 values[setting.name] = _parse(setting, item.value)
-            except ValueError:
+            except (ValueError, ConfigError):
                 label = setting.name if not item.source.startswith(str(home_path / CONFIG_FILE)) \
                     else f"[{setting.section}] {setting.key}"
                 raise ConfigError(f"must be {setting.allowed()}, got {item.value!r}", setting=label,
@@ -199,7 +199,7 @@ class ArchiverConfig:
             warc_dir=(store["warc_dir"] or home / "warcs").expanduser().absolute(),
             warc_prefix=store["warc_prefix"] or "ARCHIVER",
             warc_max_size=parse_size(store["warc_max_size"] or 10**9),
-            fsync_interval=float(store["warc_fsync_interval"]),
+            fsync_interval=float(store["fsync_interval"]),
         )
         try:
             storage.validate()

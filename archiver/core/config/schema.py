@@ -59,7 +59,7 @@ SETTINGS: tuple[Setting, ...] = (
        optional=True),
     _s("ARCHIVER_WARC_PREFIX", "storage", "warc_prefix", "str", "WARC file name prefix"),
     _s("ARCHIVER_WARC_MAX_SIZE", "storage", "warc_max_size", "size", "rotate WARC files after this size"),
-    _s("ARCHIVER_WARC_FSYNC_INTERVAL", "storage", "warc_fsync_interval", "float",
+    _s("ARCHIVER_WARC_FSYNC_INTERVAL", "storage", "fsync_interval", "float",
        "seconds between fsyncs of the open WARC file (0: every record)", minimum=0),
     # crawl (capture, limits, extraction and crawling)
     _s("ARCHIVER_CONTACT", "crawl", "contact", "str", "an e-mail or URL for the User-Agent", optional=True),
@@ -72,7 +72,8 @@ SETTINGS: tuple[Setting, ...] = (
     _s("ARCHIVER_MAX_DOWNLOAD_TIME", "crawl", "max_download_time", "float",
        "seconds after which a body is cut (default: 90% of the download timeout)", optional=True, minimum=0),
     _s("ARCHIVER_EXTRACT_ENABLED", "crawl", "extract", "bool", "extract articles while crawling"),
-    _s("ARCHIVER_EXTRACT_WORKERS", "crawl", "extract_workers", "int", "extraction worker processes (0: extract in a thread)", minimum=0),
+    _s("ARCHIVER_EXTRACT_WORKERS", "crawl", "extract_workers", "int",
+       "extraction worker processes (0: extract in a thread)", minimum=0),
     _s("ARCHIVER_EXTRACT_TIMEOUT", "crawl", "extract_timeout", "float",
        "seconds one page's extraction may take (0: no limit)", minimum=0),
     _s("ARCHIVER_CRAWL_PATTERN_CAP", "crawl", "pattern_cap", "int",

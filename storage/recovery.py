@@ -66,7 +66,7 @@ def writer_is_alive(name: str) -> bool:
 
 def recover_archive(db: Database, warc_dir: Path) -> list[RecoveredFile]:
     """Recover every orphaned ``.open`` file in ``warc_dir``; return what was done."""
-    recovered = []
+    recovered: list[RecoveredFile] = []
     if not warc_dir.is_dir():
         return recovered
     for path in sorted(warc_dir.glob("*" + OPEN_SUFFIX)):

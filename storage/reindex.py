@@ -16,10 +16,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from storage.articles import ArticleData, article_row, copy_article_columns
 from storage.catalogue import queries
@@ -60,7 +61,7 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
     result = IndexResult()
     requests: dict[str, str] = {}  # response record id -> request record id (either direction)
     conversions: dict[str, ArchivedRecord] = {}
-    metadata: dict[str, dict] = {}
+    metadata: dict[str, dict[str, Any]] = {}
     new_captures: list[Capture] = []
     with db.session() as session:
         for item in scan_file(path):
@@ -108,10 +109,11 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
     return result
 
 
-def _capture_from_record(session, record: ArchivedRecord, filename: str, crawl_run_id: int | None) -> Capture:  # noqa: ANN001
+def _capture_from_record(session: Session, record: ArchivedRecord, filename: str, crawl_run_id: int | None) -> Capture:
     url = record.target_uri
     status = record.http_status
     location = record.http_header("Location")
+    content_type = record.http_header("Content-Type")
     stated_digest = record.header("WARC-Payload-Digest")
     digest = stated_digest or payload_digest(record.payload)
     revisit_of = None
@@ -129,7 +131,7 @@ def _capture_from_record(session, record: ArchivedRecord, filename: str, crawl_r
         url=url,
         requested_url=url,
         status=status,
-        content_type=(record.http_header("Content-Type") or None) and record.http_header("Content-Type")[:255],
+        content_type=content_type[:255] if content_type else None,
         redirect_location=urljoin(url, location) if location and status and 300 <= status < 400 else None,
         fetched_at=_warc_date(record.header("WARC-Date")),
         ip_address=record.header("WARC-IP-Address"),
@@ -146,7 +148,7 @@ def _capture_from_record(session, record: ArchivedRecord, filename: str, crawl_r
     )
 
 
-def _add_articles(session, conversions: dict[str, ArchivedRecord], metadata: dict[str, dict]) -> int:  # noqa: ANN001
+def _add_articles(session: Session, conversions: dict[str, ArchivedRecord], metadata: dict[str, dict[str, Any]]) -> int:
     added = 0
     for response_id in set(conversions) | set(metadata):
         capture = queries.capture_by_record_id(session, response_id)
@@ -174,7 +176,7 @@ def _add_articles(session, conversions: dict[str, ArchivedRecord], metadata: dic
     return added
 
 
-def _copy_articles_to_revisits(session) -> int:  # noqa: ANN001
+def _copy_articles_to_revisits(session: Session) -> int:
     """Give each revisit without an article a copy of the article of the capture it repeats, as a crawl does.
 
     A revisit has no conversion record of its own: it shares its original's. Run after every

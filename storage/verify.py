@@ -60,6 +60,8 @@ def verify_catalogue(session: Session, warc_dir: Path) -> Iterator[tuple[int, li
                              "conversion", article.conversion_record_id, urls))
         problems = []
         for filename, offset, length, record_type, record_id, urls in expected:
+            # Both rows were selected for having a file, and a file is always written with its offset.
+            assert filename is not None and offset is not None
             message = _check(warc_dir, filename, offset, length, record_type, record_id, urls)
             if message:
                 problems.append(Problem(capture.id, capture.url, filename, offset, message))

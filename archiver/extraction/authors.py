@@ -7,7 +7,7 @@ words that are not names are dropped; names equal to the site name are skipped.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from archiver.extraction.sites import SiteNames
@@ -130,7 +130,7 @@ def _pick_authors(
     """Choose the authors; returns ``(names, source)``."""
     jsonld = data.jsonld
     jsonld_names = normalize_authors([name for name, _ in jsonld.authors]) if jsonld else []
-    sources: list[tuple[list[str], str]] = [
+    sources: list[tuple[list[str] | Callable[[], list[str]], str]] = [
         (jsonld_names, "json-ld"),
         (normalize_authors(data.microdata.get("author")), "html"),
         (normalize_authors(data.all("article:author")), "opengraph"),

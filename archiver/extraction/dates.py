@@ -86,8 +86,8 @@ def _pick_date(candidates: list[tuple[Any, str]]) -> tuple[str | None, str | Non
     When the winner is a bare day and a later candidate gives a time on that same day,
     the more precise value is returned.
     """
-    values = ((normalize_date(resolve(raw)), source) for raw, source in candidates)  # lazily: see resolve()
-    values = ((value, source) for value, source in values if value)
+    normalized = ((normalize_date(resolve(raw)), source) for raw, source in candidates)  # lazily: see resolve()
+    values = ((value, source) for value, source in normalized if value)
     best, source = next(values, (None, None))
     if best is not None and len(best) == 10:
         for value, other_source in values:
@@ -113,7 +113,7 @@ def _pick_dates(
                 ),
                 "meta",
             ),
-            ((data.microdata.get("datePublished") or [None])[0], "html"),
+            ((data.microdata.get("datePublished") or (None,))[0], "html"),
             (lambda: trafilatura.get("date"), "trafilatura"),
         ]
     )
@@ -122,7 +122,7 @@ def _pick_dates(
             (jsonld.date_modified if jsonld else None, "json-ld"),
             (data.first("article:modified_time"), "opengraph"),
             (data.first("og:updated_time", "datemodified", "last-modified"), "meta"),
-            ((data.microdata.get("dateModified") or [None])[0], "html"),
+            ((data.microdata.get("dateModified") or (None,))[0], "html"),
         ]
     )
     if published[0] and modified[0] and modified[0][:10] < published[0][:10]:

@@ -84,8 +84,8 @@ def _pick_sitename(candidates: list[tuple[Any, str]]) -> tuple[str | None, str |
     ``og:site_name`` ``"nationalpost"`` gives way to the JSON-LD publisher
     ``"National Post"``; ``"https://www.example.at"`` is skipped.
     """
-    names = ((_clean_text(resolve(raw)), source) for raw, source in candidates)  # lazily: see resolve()
-    names = ((n, s) for n, s in names if n and not re.match(r"^https?://", n, re.I))
+    cleaned = ((_clean_text(resolve(raw)), source) for raw, source in candidates)  # lazily: see resolve()
+    names = ((n, s) for n, s in cleaned if n and not re.match(r"^https?://", n, re.I))
     name, source = next(names, (None, None))
     if name is not None and name == name.lower():
         for other, other_source in names:

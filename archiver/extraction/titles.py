@@ -184,14 +184,14 @@ def _pick_title(
     candidates: list[tuple[str | None, str]] = [
         (data.first("og:title"), "opengraph"),
         (jsonld.headline if jsonld else None, "json-ld"),
-        ((data.microdata.get("headline") or [None])[0], "html"),
+        ((data.microdata.get("headline") or (None,))[0], "html"),
         (trafilatura.get("title"), "trafilatura"),
         (data.first("twitter:title"), "meta"),
         (data.title_tag, "html"),
     ]
     suffixes = title_suffixes(data.title_tag, [c for c, _ in candidates[:3]])
-    cleaned = [(clean_title(c, site, suffixes), src) for c, src in candidates]
-    cleaned = [(c, src) for c, src in cleaned if c]
+    tidied = [(clean_title(c, site, suffixes), src) for c, src in candidates]
+    cleaned = [(c, src) for c, src in tidied if c]
     if not cleaned:
         return None, None
     h1s = [h for h in (clean_title(h, site, suffixes) for h in data.h1) if h]

@@ -16,7 +16,7 @@ parser makes element objects faster than trafilatura's own (see :func:`_html_par
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from copy import deepcopy
 from functools import lru_cache
 from hashlib import blake2b
@@ -39,6 +39,7 @@ from trafilatura.metadata import (
 )
 from trafilatura.utils import is_dubious_html, repair_faulty_html
 
+_xmltotxt: Callable[[Any, bool], str] | None
 try:  # internal helper, used to keep paragraph boundaries; optional
     from trafilatura.xml import xmltotxt as _xmltotxt
 except ImportError:  # pragma: no cover - depends on the trafilatura version
@@ -217,7 +218,7 @@ def _quick_metadata(page: Any, url: str | None) -> tuple[dict[str, Any], Any]:
     ``<h1>`` or ``<title>`` when there is none; the URL from ``<link rel=canonical>`` (or
     ``url``) when there is none; then every field trimmed.
     """
-    empty = {**dict.fromkeys(_QUICK_FIELDS), **dict.fromkeys(_LINK_FIELDS, [])}
+    empty: dict[str, Any] = {**dict.fromkeys(_QUICK_FIELDS), **dict.fromkeys(_LINK_FIELDS, [])}
     try:
         tree = load_tree(page) if isinstance(page, str) else page
         if tree is None:

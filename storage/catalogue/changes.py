@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, bindparam, false, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, bindparam, false, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -75,7 +75,7 @@ def move_watermark(session: Session, revisit_id: int, *, previous: int | None, c
     condition = Revisit.last_capture_id.is_(None) if previous is None else Revisit.last_capture_id == previous
     result = session.execute(update(Revisit).where(Revisit.id == revisit_id, condition)
                              .values(last_capture_id=capture_id).execution_options(synchronize_session=False))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return cast("CursorResult[Any]", result).rowcount == 1
 
 
 def _lease_free(now: datetime) -> ColumnElement[bool]:
@@ -105,14 +105,14 @@ def claim_revisit(session: Session, revisit_id: int, *, owner: str, now: datetim
                _lease_free(now))
         .values(lease_owner=owner, lease_expires_at=lease_until)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return cast("CursorResult[Any]", result).rowcount == 1
 
 
 def renew_revisits(session: Session, ids: Sequence[int], *, owner: str, lease_until: datetime) -> int:
     """Extend our leases of revisits ``ids``; how many we still hold."""
     result = session.execute(update(Revisit).where(Revisit.id.in_(list(ids)), Revisit.lease_owner == owner)
                              .values(lease_expires_at=lease_until).execution_options(synchronize_session=False))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(cast("CursorResult[Any]", result).rowcount)
 
 
 def advance_revisit(session: Session, revisit_id: int, *, owner: str, step: int, next_due_at: datetime | None) -> bool:
@@ -121,7 +121,7 @@ def advance_revisit(session: Session, revisit_id: int, *, owner: str, step: int,
         update(Revisit).where(Revisit.id == revisit_id, Revisit.lease_owner == owner)
         .values(step=step, next_due_at=next_due_at, lease_owner=None, lease_expires_at=None)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return cast("CursorResult[Any]", result).rowcount == 1
 
 
 def release_revisit(session: Session, revisit_id: int, *, owner: str) -> bool:
@@ -129,7 +129,7 @@ def release_revisit(session: Session, revisit_id: int, *, owner: str) -> bool:
     result = session.execute(
         update(Revisit).where(Revisit.id == revisit_id, Revisit.lease_owner == owner)
         .values(lease_owner=None, lease_expires_at=None).execution_options(synchronize_session=False))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return cast("CursorResult[Any]", result).rowcount == 1
 
 
 # ---------------------------------------------------------------------- articles compared
@@ -202,7 +202,8 @@ def list_changes(session: Session, *, since: datetime | None = None, site: str |
     if not fields:
         return list(session.scalars(query.limit(limit)))
     # JSON list membership differs per database: filter in Python, reading in pages.
-    wanted, found, offset = set(fields), [], 0
+    wanted, offset = set(fields), 0
+    found: list[ChangeRecord] = []
     while len(found) < limit:
         page = list(session.scalars(query.offset(offset).limit(500)))
         found.extend(c for c in page if wanted.intersection(c.fields))
@@ -233,7 +234,7 @@ def claim_delivery(session: Session, delivery: WebhookDelivery, *, until: dateti
         .where(WebhookDelivery.id == delivery.id, WebhookDelivery.next_attempt_at == delivery.next_attempt_at,
                WebhookDelivery.delivered_at.is_(None))
         .values(next_attempt_at=until).execution_options(synchronize_session=False))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return cast("CursorResult[Any]", result).rowcount == 1
 
 
 def finish_delivery(session: Session, delivery_id: int, *, delivered_at: datetime | None, attempts: int,

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, Select, String, and_, func, or_, select
@@ -83,7 +84,7 @@ def extractable_captures(session: Session, *, host: str | None = None, since: da
     status and a WARC location; ``host``, ``since`` (captured at or after) and ``url``
     (requested or final URL) narrow the set.
     """
-    statement: Select = (
+    statement: Select[Capture] = (
         select(Capture).options(selectinload(Capture.article))
         .where(_html_ok(), Capture.record_type == "response", Capture.warc_file.is_not(None),
                Capture.warc_offset.is_not(None))
@@ -117,7 +118,7 @@ def extraction_health(session: Session, *, host: str | None = None) -> list[Site
     )
     if host:
         statement = statement.where(host_matches(session, host))
-    rows: dict[str, list[tuple]] = defaultdict(list)
+    rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for row in session.execute(statement):
         rows[row[0] or ""].append(tuple(row[1:]))
     report = []

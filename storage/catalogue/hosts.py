@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_
 
 __all__ = ["host_key", "host_key_condition"]
 
@@ -28,7 +28,7 @@ def host_key(url: str | None) -> str | None:
     return ".".join(reversed(host.rstrip(".").split(".")))[:255]
 
 
-def host_key_condition(column: ColumnElement[str], site: str) -> ColumnElement[bool]:
+def host_key_condition(column: SQLColumnExpression[str | None], site: str) -> ColumnElement[bool]:
     """``column`` (a host key) names the host ``site`` (no port) or one of its subdomains."""
     key = host_key(f"http://{site}/") or site
     escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

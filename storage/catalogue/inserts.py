@@ -13,7 +13,10 @@ insert it a second time).
 
 from __future__ import annotations
 
-from sqlalchemy import insert, inspect
+from collections.abc import MutableMapping
+from typing import Any, cast
+
+from sqlalchemy import Row, Table, insert, inspect
 from sqlalchemy.orm import Session
 
 from storage.catalogue.models import Base
@@ -26,11 +29,14 @@ def insert_row(session: Session, row: Base) -> None:
     mapper = inspect(type(row))
     given = row.__dict__
     columns = {attribute.key: attribute.columns[0].key for attribute in mapper.column_attrs}
+    table = cast(Table, mapper.local_table)  # every model is mapped to a Table
     result = session.connection().execute(
-        insert(mapper.local_table), {column: given[key] for key, column in columns.items() if key in given})
-    for key, value in zip(mapper.primary_key, result.inserted_primary_key, strict=True):
-        setattr(row, mapper.get_property_by_column(key).key, value)
-    used = result.last_inserted_params()
+        insert(table), {column: given[key] for key, column in columns.items() if key in given})
+    # One row inserted: its key and its parameters, not the None or list of the executemany forms.
+    inserted_key = cast("Row[Any]", result.inserted_primary_key)
+    for key_column, value in zip(mapper.primary_key, inserted_key, strict=True):
+        setattr(row, mapper.get_property_by_column(key_column).key, value)
+    used = cast("MutableMapping[str, Any]", result.last_inserted_params())
     for key, column in columns.items():
         if key not in given and column in used:
             setattr(row, key, used[column])

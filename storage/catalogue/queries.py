@@ -7,10 +7,12 @@ values); the CLI and the web layer only format what they get.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    SQLColumnExpression,
     String,
     bindparam,
     case,
@@ -66,7 +68,7 @@ def get_run(session: Session, run_id: int) -> CrawlRun | None:
     return session.get(CrawlRun, run_id)
 
 
-def _matches_url(url: str):  # noqa: ANN202 - SQL expression
+def _matches_url(url: str) -> ColumnElement[bool]:
     return or_(Capture.url == url, Capture.requested_url == url)
 
 
@@ -223,7 +225,7 @@ def captures_by_ids(session: Session, capture_ids: Sequence[int]) -> dict[int, C
 # ----------------------------------------------------------------------- stats
 def catalogue_totals(session: Session) -> dict[str, int]:
     """Counts of captures (all, failed, revisits), articles, pages with an article, and crawl runs."""
-    def count(statement: Select) -> int:
+    def count(statement: Select[int]) -> int:
         return session.scalar(statement) or 0
 
     return {
@@ -268,7 +270,7 @@ def counts_by_month(session: Session) -> list[tuple[str, int, int]]:
     return [(m, captured.get(m, 0), published.get(m, 0)) for m in sorted(set(captured) | set(published)) if m]
 
 
-def _month(session: Session, column: ColumnElement) -> ColumnElement[str]:
+def _month(session: Session, column: SQLColumnExpression[Any]) -> ColumnElement[str]:
     if is_sqlite(session):
         return func.strftime("%Y-%m", column, type_=String)
     return func.to_char(func.timezone("UTC", column), "YYYY-MM", type_=String)

@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, delete, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -142,7 +142,7 @@ def claim_due(session: Session, schedule_id: int, *, owner: str, now: datetime, 
                Schedule.next_run_at <= now, _lease_free(now))
         .values(lease_owner=owner, lease_expires_at=lease_until, next_run_at=next_run_at, last_run_at=now)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return cast("CursorResult[Any]", result).rowcount == 1
 
 
 def claim(session: Session, schedule_id: int, *, owner: str, now: datetime, lease_until: datetime) -> bool:
@@ -152,7 +152,7 @@ def claim(session: Session, schedule_id: int, *, owner: str, now: datetime, leas
         .where(Schedule.id == schedule_id, _lease_free(now))
         .values(lease_owner=owner, lease_expires_at=lease_until, last_run_at=now)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return cast("CursorResult[Any]", result).rowcount == 1
 
 
 def renew(session: Session, schedule_id: int, *, owner: str, lease_until: datetime) -> bool:
@@ -162,7 +162,7 @@ def renew(session: Session, schedule_id: int, *, owner: str, lease_until: dateti
         .where(Schedule.id == schedule_id, Schedule.lease_owner == owner)
         .values(lease_expires_at=lease_until)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return cast("CursorResult[Any]", result).rowcount == 1
 
 
 def release(session: Session, schedule_id: int, *, owner: str) -> bool:
@@ -172,7 +172,7 @@ def release(session: Session, schedule_id: int, *, owner: str) -> bool:
         .where(Schedule.id == schedule_id, Schedule.lease_owner == owner)
         .values(lease_owner=None, lease_expires_at=None)
         .execution_options(synchronize_session=False))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return cast("CursorResult[Any]", result).rowcount == 1
 
 
 # ---------------------------------------------------------------------- runs

@@ -27,10 +27,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import (
+    ColumnClause,
     ColumnElement,
+    Row,
     Select,
     String,
     and_,
@@ -56,7 +59,8 @@ from storage.errors import CatalogueError, SearchQueryError
 __all__ = ["articles_by_ids", "is_sqlite", "search_articles", "search_ids", "url_host"]
 
 _FTS = table("articles_fts", column("rowid"))
-_FTS_TABLE = literal_column("articles_fts")  # FTS5 takes the table name as MATCH target and bm25() argument
+# FTS5 takes the table name as MATCH target and bm25() argument
+_FTS_TABLE: ColumnClause[Any] = literal_column("articles_fts")
 _BM25_WEIGHTS = (10.0, 5.0, 1.0)  # title over author over body
 _SNIPPET_TOKENS = 24
 _TEXT_COLUMN = 2
@@ -65,8 +69,8 @@ _BATCH = 500
 
 # PostgreSQL: the weighted tsvector (title A, author B, text D, accents folded) that migration 0007
 # stores in ``articles.search_vector`` and indexes with GIN; matching and ranking both read it.
-_PG_CONFIG = literal_column("'simple'::regconfig")
-PG_SEARCH_VECTOR = literal_column("articles.search_vector")
+_PG_CONFIG: ColumnClause[Any] = literal_column("'simple'::regconfig")
+PG_SEARCH_VECTOR: ColumnClause[Any] = literal_column("articles.search_vector")
 _PG_HEADLINE = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=1"
 
 
@@ -146,7 +150,7 @@ class _Search:
                              and bool(filters.query.strip()))
         self.date = func.coalesce(Article.published_at, Capture.fetched_at)
         self.conditions = _metadata_conditions(session, filters)
-        self.rank: ColumnElement | None = None  # PostgreSQL: -ts_rank (lower is better, as bm25)
+        self.rank: ColumnElement[Any] | None = None  # PostgreSQL: -ts_rank (lower is better, as bm25)
         if postgres:
             text_query = to_tsquery(filters.query, author=filters.author)
             if text_query:
@@ -169,7 +173,7 @@ class _Search:
                 return kept[offset:want]
             fetch *= 4  # type: ignore[operator]
 
-    def _execute(self, statement: Select) -> list:
+    def _execute(self, statement: Select[*tuple[Any, ...]]) -> list[Row[*tuple[Any, ...]]]:
         try:
             return list(self.session.execute(statement).all())
         except OperationalError as exc:
@@ -181,13 +185,14 @@ class _Search:
     def _candidates(self, fetch: int | None) -> list[_Row]:
         """Matching articles in result order, at most ``fetch`` of them."""
         columns = (Article.id, Capture.id, Capture.url, Capture.fetched_at)
+        score: ColumnElement[Any]
         if self.match:
             score = func.bm25(_FTS_TABLE, *_BM25_WEIGHTS) if self.by_relevance else null()
-            ranked = select(_FTS.c.rowid.label("rowid"), score.label("score")).where(
+            matches = select(_FTS.c.rowid.label("rowid"), score.label("score")).where(
                 _FTS_TABLE.op("MATCH")(self.match))
             if self.by_relevance and fetch is not None and not self.conditions:
-                ranked = ranked.order_by(score, _FTS.c.rowid.desc()).limit(fetch)  # rank before any join
-            ranked = ranked.subquery("ranked")
+                matches = matches.order_by(score, _FTS.c.rowid.desc()).limit(fetch)  # rank before any join
+            ranked = matches.subquery("ranked")
             statement = (select(*columns, ranked.c.score).select_from(ranked)
                          .join(Article, Article.id == ranked.c.rowid))
             order = [ranked.c.score.asc()] if self.by_relevance else []

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from cdxj_indexer import CDXJIndexer
 from sqlalchemy.orm import Session
@@ -94,12 +94,12 @@ def export_wacz(session: Session, warc_dir: Path, articles: Iterable[Article], o
     return WaczExport(pages=len(capture_ids), warc=summary)
 
 
-def _datapackage(resources: list[tuple[str, Path, int]], *, title: str, description: str | None) -> dict:
+def _datapackage(resources: list[tuple[str, Path, int]], *, title: str, description: str | None) -> dict[str, Any]:
     entries = []
     for name, path, _method in resources:
         sha256, size = _hash_file(path)
         entries.append({"name": Path(name).name.lower(), "path": name, "hash": f"sha256:{sha256}", "bytes": size})
-    package: dict = {
+    package: dict[str, Any] = {
         "profile": "data-package",
         "resources": entries,
         "wacz_version": WACZ_VERSION,

@@ -1,6 +1,8 @@
 """Storage settings: where the archive lives and how WARC files are written.
 
-One typed object, read once. Environment variables override the defaults::
+One typed object. The application builds it from its one config loader
+(``archiver.core.config``); :meth:`StorageConfig.from_env` builds it from a mapping of these
+names (what a script using :mod:`storage` alone needs)::
 
     ARCHIVER_HOME            data directory (default ./archive)
     ARCHIVER_DATABASE_URL    SQLAlchemy URL (default sqlite:///<home>/catalogue.sqlite)
@@ -12,7 +14,6 @@ One typed object, read once. Environment variables override the defaults::
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -57,9 +58,9 @@ class StorageConfig:
     fsync_interval: float = 5.0
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> StorageConfig:
-        """Build the settings from defaults, then ``environ`` (default ``os.environ``), then ``overrides``."""
-        env = os.environ if environ is None else environ
+    def from_env(cls, environ: Mapping[str, str], **overrides: object) -> StorageConfig:
+        """Build the settings from defaults, then ``environ`` (a mapping of the names above), then ``overrides``."""
+        env = environ
         home = Path(str(overrides.pop("home", None) or env.get("ARCHIVER_HOME") or "archive"))
         home = home.expanduser().absolute()
         database_url = str(

@@ -12,30 +12,19 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import tool
-from fixture_site import ARTICLE_PATH, running_site
+from support.cli import json_lines, run_archiver, tool
+from support.fixture_site import ARTICLE_PATH, running_site
 
 from storage import StorageConfig
 from storage.warc import decode_payload, iter_records, read_record
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED_FIRST = "Russia's invasion of Ukraine has sent shock waves across the former Soviet Union"
 SEED_LAST = '"Armenia has nowhere to go in any case."'
 BOILERPLATE = ["Accept all cookies", "Most read this week", "Reader comment", "All rights reserved",
                "Subscribe to our newsletter", "Privacy policy"]
 PATHS = [ARTICLE_PATH, "/redirect", "/cp1251", "/404", "/500", "/report.pdf", "/chunked", "/reset",
          "/copy/frustration"]
-
-
-def run_archiver(home: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run the installed `archiver` command with ARCHIVER_HOME=home."""
-    env = {**os.environ, "ARCHIVER_HOME": str(home), "NO_COLOR": "1"}
-    return subprocess.run([tool("archiver"), *args], capture_output=True, text=True, env=env, timeout=timeout,
-                          cwd=home.parent)
-
-
-def json_lines(output: str) -> list[dict]:
-    return [json.loads(line) for line in output.splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -102,11 +91,9 @@ def test_payload_at_catalogued_offset_is_what_the_server_sent(archived, site) ->
     assert hashlib.sha1(record.payload).hexdigest() == sent(site, ARTICLE_PATH)["body_sha1"]
     assert record.http_header("Content-Encoding") == "gzip"
     assert b"Frustration With Russia Grows in Armenia" in decode_payload(record)
-    env = {**os.environ, "ARCHIVER_HOME": str(home)}
-    raw = subprocess.run([tool("archiver"), "get", str(article["id"])], capture_output=True, env=env, check=True)
+    raw = run_archiver(home, "get", str(article["id"]), text=False, check=True)
     assert hashlib.sha1(raw.stdout).hexdigest() == sent(site, ARTICLE_PATH)["body_sha1"]
-    decoded = subprocess.run([tool("archiver"), "get", str(article["id"]), "--decoded"], capture_output=True,
-                             env=env, check=True).stdout
+    decoded = run_archiver(home, "get", str(article["id"]), "--decoded", text=False, check=True).stdout
     assert decoded == decode_payload(record) and decoded.startswith(b"<!DOCTYPE html>")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import inspect
-from warc_samples import GZIP_BODY, gzip_response, request
+from support.warc_samples import GZIP_BODY, gzip_response, request
 
 from storage import Archive, StorageConfig
 from storage.catalogue import queries

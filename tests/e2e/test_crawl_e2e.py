@@ -1,4 +1,4 @@
-"""`archiver crawl` end to end against the local crawl site (tests/crawl_site.py), reading back what it wrote."""
+"""`archiver crawl` end to end against the local crawl site (support/crawl_site.py), reading back what it wrote."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import tool
-from crawl_site import article_path, article_title, published, running_crawl_site
-from typer.testing import CliRunner
+from support.cli import json_lines, run_archiver, run_cli, start_archiver
+from support.crawl_site import article_path, article_title, published, running_crawl_site
 
-from archiver.cli import app
 from storage import StorageConfig
 from storage.warc import iter_records, read_record
 
@@ -22,23 +20,9 @@ ARTICLES = 30
 FAST = ("-s", "AUTOTHROTTLE_START_DELAY=0")  # politeness stays on; localhost answers at once
 
 
-def env_for(home: Path) -> dict[str, str]:
-    return {**os.environ, "ARCHIVER_HOME": str(home), "NO_COLOR": "1"}
-
-
-def archiver(home: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    """Run the installed `archiver` command with ARCHIVER_HOME=home."""
-    return subprocess.run([tool("archiver"), *args], capture_output=True, text=True, env=env_for(home),
-                          timeout=timeout, cwd=home.parent)
-
-
-def json_lines(output: str) -> list[dict]:
-    return [json.loads(line) for line in output.splitlines() if line.strip()]
-
-
 def crawl(home: Path, *args: str) -> dict:
     """Run `archiver crawl ... --json`; return the run record (the last line)."""
-    result = archiver(home, "crawl", *args, "--json", *FAST)
+    result = run_archiver(home, "crawl", *args, "--json", *FAST)
     assert "Traceback" not in result.stderr, result.stderr
     lines = json_lines(result.stdout)
     assert lines and lines[-1]["event"] == "run", result.stderr
@@ -81,7 +65,7 @@ def home(tmp_path: Path) -> Path:
 
 
 def test_sitemap_crawl_archives_every_listed_article_and_obeys_robots(site, home) -> None:
-    result = archiver(home, "crawl", "--sitemap", site.url + "robots.txt", "--json", *FAST)
+    result = run_archiver(home, "crawl", "--sitemap", site.url + "robots.txt", "--json", *FAST)
     lines = json_lines(result.stdout)
     run = lines[-1]
     assert run["status"] == "finished" and run["kind"] == "sitemap"
@@ -111,9 +95,9 @@ def test_sitemap_crawl_archives_every_listed_article_and_obeys_robots(site, home
     record = read_record(config.warc_dir / capture[0], capture[1], expected_length=capture[2])
     assert record.record_type == "response" and record.payload[:2] == b"\x1f\x8b"  # stored as served
     # Searchable.
-    result = archiver(home, "search", '"story number 27"', "--json")
+    result = run_archiver(home, "search", '"story number 27"', "--json")
     assert [hit["url"] for hit in json_lines(result.stdout)] == [site.article_url(27)]
-    assert archiver(home, "verify").returncode == 0
+    assert run_archiver(home, "verify").returncode == 0
 
 
 def test_sitemap_since_keeps_only_newer_pages(site, home) -> None:
@@ -122,7 +106,6 @@ def test_sitemap_since_keeps_only_newer_pages(site, home) -> None:
 
 
 def test_bad_options_are_one_line_errors(site, home) -> None:
-    runner = CliRunner()
     for args, message in [
         (("--sitemap", "ftp://x"), "not an http(s) URL"),
         (("--feed", site.url, "--since", "yesterday-ish"), "--since: not a date"),
@@ -131,12 +114,11 @@ def test_bad_options_are_one_line_errors(site, home) -> None:
         (("--sitemap", site.url, "--feed", site.url), "exactly one of"),
         (("--site", site.url, "--max-pages", "0"), "--max-pages must be 1 or more"),
     ]:
-        result = runner.invoke(app, ["--home", str(home), "crawl", *args])
-        assert result.exit_code == 2, (args, result.output)
+        result = run_cli(None, "--home", str(home), "crawl", *args)  # raises any exception but the exit
+        assert result.returncode == 2, (args, result.output)
         assert message in " ".join(result.output.split()), result.output
-        assert result.exception is None or isinstance(result.exception, SystemExit)
     assert site.hits() == {}
-    result = archiver(home, "crawl", "--feed", "http://[::1")  # and as a real process: no traceback
+    result = run_archiver(home, "crawl", "--feed", "http://[::1")  # and as a real process: no traceback
     assert result.returncode == 2 and "Traceback" not in result.stderr and "error:" in result.stderr
 
 
@@ -145,7 +127,7 @@ def test_bad_options_are_one_line_errors(site, home) -> None:
 
 @pytest.mark.parametrize(("feed", "numbers"), [("feeds/rss.xml", range(0, 10)), ("feeds/atom.xml", range(10, 20))])
 def test_feed_items_archived_with_metadata(site, home, feed: str, numbers: range) -> None:
-    result = archiver(home, "crawl", "--feed", site.url + feed, "--json", *FAST)
+    result = run_archiver(home, "crawl", "--feed", site.url + feed, "--json", *FAST)
     lines = json_lines(result.stdout)
     run = lines[-1]
     assert run["status"] == "finished" and run["counts"]["articles"] == len(numbers)
@@ -166,13 +148,13 @@ def test_feed_items_archived_with_metadata(site, home, feed: str, numbers: range
         assert listing["published"].startswith(published(i).date().isoformat())
     for suffix in ("", "-wal", "-shm"):
         Path(f"{home / 'catalogue.sqlite'}{suffix}").unlink(missing_ok=True)
-    assert archiver(home, "reindex", "--json").returncode == 0
+    assert run_archiver(home, "reindex", "--json").returncode == 0
     rebuilt = {url: json.loads(listing) for url, listing in db(home).execute(
         "SELECT c.url, a.listing FROM articles a JOIN captures c ON c.id = a.capture_id WHERE a.listing IS NOT NULL")}
     assert rebuilt == listings
-    shown = archiver(home, "show", site.article_url(numbers[0]))
+    shown = run_archiver(home, "show", site.article_url(numbers[0]))
     assert f"Listed in:  {site.url + feed}" in shown.stdout
-    shown_json = json.loads(archiver(home, "show", site.article_url(numbers[0]), "--json").stdout)
+    shown_json = json.loads(run_archiver(home, "show", site.article_url(numbers[0]), "--json").stdout)
     assert shown_json["listing"] == listings[site.article_url(numbers[0])]
 
 
@@ -267,9 +249,9 @@ def test_refresh_uses_conditional_requests_and_writes_revisits(three_crawls) -> 
                for r in iter_records(path) if r.record_type == "response" and "story-number" in r.target_uri]
     assert len(digests) == len(set(digests)) == ARTICLES
     # show still finds the article through its newest capture.
-    shown = json.loads(archiver(home, "show", site.article_url(5), "--json").stdout)
+    shown = json.loads(run_archiver(home, "show", site.article_url(5), "--json").stdout)
     assert shown["title"] == article_title(5) and shown["revisit_of"] == before[site.article_url(5)][3]
-    assert archiver(home, "verify", "--deep").returncode == 0
+    assert run_archiver(home, "verify", "--deep").returncode == 0
 
 
 # --------------------------------------------------------------------------- stop, kill, resume
@@ -287,12 +269,11 @@ def started():
 
 
 def _start_slow_crawl(site, home: Path, *extra: str) -> subprocess.Popen[str]:
-    args = [tool("archiver"), "crawl", "--sitemap", site.url + "robots.txt", "--name", "gazette", "--json",
+    args = ["crawl", "--sitemap", site.url + "robots.txt", "--name", "gazette", "--json",
             "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0.15", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
             "-s", "DOWNLOAD_DELAY_JITTER=0", *extra]
     # A session of its own, as a shell job: signals go to the whole group, extraction workers included.
-    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env_for(home),
-                            cwd=home.parent, start_new_session=True)
+    return start_archiver(home, *args, start_new_session=True)
 
 
 def _wait_for_articles(process: subprocess.Popen[str], count: int) -> None:
@@ -327,9 +308,9 @@ def test_sigkill_then_resume_completes_without_refetching(site, home, started) -
     _wait_for_articles(process, 8)
     os.killpg(process.pid, signal.SIGKILL)
     process.communicate(timeout=30)
-    verify = archiver(home, "verify", "--json")
+    verify = run_archiver(home, "verify", "--json")
     assert verify.returncode == 0, verify.stdout
-    runs = json_lines(archiver(home, "runs", "--json").stdout)
+    runs = json_lines(run_archiver(home, "runs", "--json").stdout)
     assert runs[0]["status"] == "killed"
     killed_id = runs[0]["id"]
     archived = {url for (url,) in db(home).execute(
@@ -338,7 +319,7 @@ def test_sigkill_then_resume_completes_without_refetching(site, home, started) -
     run = _resume_and_check(site, home, archived)
     assert run["resumed_from"] == killed_id
     assert run["counts"]["skipped"] >= len(archived)
-    statuses = {r["id"]: r["status"] for r in json_lines(archiver(home, "runs", "--json").stdout)}
+    statuses = {r["id"]: r["status"] for r in json_lines(run_archiver(home, "runs", "--json").stdout)}
     assert statuses == {killed_id: "interrupted", run["id"]: "finished"}
 
 
@@ -351,7 +332,7 @@ def test_sigint_stops_cleanly_and_resume_continues(site, home, started) -> None:
     assert process.returncode == 1 and "Traceback" not in err
     config = StorageConfig.from_env({}, home=home)
     assert list(config.warc_dir.glob("*.open")) == []  # WARC files closed
-    [stopped] = json_lines(archiver(home, "runs", "--json").stdout)
+    [stopped] = json_lines(run_archiver(home, "runs", "--json").stdout)
     assert stopped["status"] == "interrupted"
     assert (home / "jobs" / "gazette").is_dir()
     archived = {url for (url,) in db(home).execute(
@@ -364,7 +345,7 @@ def test_sigint_stops_cleanly_and_resume_continues(site, home, started) -> None:
 
 def test_runs_json_counts_match_the_catalogue(three_crawls) -> None:
     site, home, _runs, _hits = three_crawls
-    runs = json_lines(archiver(home, "runs", "--json").stdout)
+    runs = json_lines(run_archiver(home, "runs", "--json").stdout)
     assert [r["kind"] for r in runs] == ["sitemap"] * 3
     conn = db(home)
     for run in runs:
@@ -389,21 +370,21 @@ def test_runs_json_counts_match_the_catalogue(three_crawls) -> None:
     assert [r["counts"]["new_articles"] for r in (first, second, third)] == [ARTICLES, 0, 0]
     assert [r["counts"]["skipped"] for r in (first, second, third)] == [0, ARTICLES, 0]
     assert [r["counts"]["pages"] for r in (first, second, third)] == [ARTICLES, 0, ARTICLES]
-    detail = json.loads(archiver(home, "runs", "show", str(first["id"]), "--json").stdout)
+    detail = json.loads(run_archiver(home, "runs", "show", str(first["id"]), "--json").stdout)
     assert detail["start"] == site.url + "robots.txt"
     assert detail["options"]["discovery"] == "sitemap" and detail["close_reason"] == "finished"
-    refreshed = json.loads(archiver(home, "runs", "show", str(third["id"]), "--json").stdout)
+    refreshed = json.loads(run_archiver(home, "runs", "show", str(third["id"]), "--json").stdout)
     assert refreshed["stats"]["archiver/crawl/conditional"] == ARTICLES
     assert refreshed["stats"]["downloader/response_status_count/304"] == ARTICLES
-    assert archiver(home, "runs", "show", "999").returncode == 1
+    assert run_archiver(home, "runs", "show", "999").returncode == 1
 
 
 def test_progress_bar_on_a_terminal(site, home) -> None:
     import pty
 
     controller, terminal = pty.openpty()
-    process = subprocess.Popen([tool("archiver"), "crawl", "--feed", site.url + "feeds/rss.xml", *FAST],
-                               stdout=subprocess.PIPE, stderr=terminal, env=env_for(home), cwd=home.parent)
+    process = start_archiver(home, "crawl", "--feed", site.url + "feeds/rss.xml", *FAST, stderr=terminal,
+                             text=False)
     os.close(terminal)
     shown = b""
     while True:
@@ -441,5 +422,5 @@ def test_reindex_from_scratch_gives_back_what_the_crawls_catalogued(three_crawls
     assert any(row[1:3] == ("revisit", 304) for row in before)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{copy / 'catalogue.sqlite'}{suffix}").unlink(missing_ok=True)
-    assert archiver(copy, "reindex", "--json").returncode == 0
+    assert run_archiver(copy, "reindex", "--json").returncode == 0
     assert snapshot() == before

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
-from catalogue_samples import changing_page, newsroom, run_cli
-from conftest import tool
 from sqlalchemy import text
+from support.catalogue_samples import changing_page, newsroom
+from support.cli import run_archiver, run_cli
 
 from storage import Archive, StorageConfig
 from storage.catalogue import queries
@@ -89,7 +87,7 @@ def test_migrate_from_copies_rows_ids_and_search(tmp_path: Path, postgres_url: s
     # Sequences moved past the copied ids: a new capture gets the next id.
     config = StorageConfig.from_env(env, home=home, fsync_interval=0.0)
     with Archive(config) as archive:
-        from catalogue_samples import add_article
+        from support.catalogue_samples import add_article
         new = add_article(archive, "https://example.net/new", title="After the move", text="Fresh words here.")
     assert new.id == max(row[0] for row in source_rows["captures"]) + 1
     engine = make_engine(postgres_url)
@@ -101,17 +99,14 @@ def test_migrate_from_copies_rows_ids_and_search(tmp_path: Path, postgres_url: s
 def test_migrate_from_refuses_a_non_empty_target_unless_forced(tmp_path: Path, postgres_url: str) -> None:
     home = tmp_path / "archive"
     sqlite_url = _sqlite_archive(home)
-    env = {**os.environ, "ARCHIVER_HOME": str(home), "ARCHIVER_DATABASE_URL": postgres_url}
-    first = subprocess.run([tool("archiver"), "db", "migrate-from", sqlite_url], env=env, capture_output=True,
-                           text=True, check=False)
+    env = {"ARCHIVER_DATABASE_URL": postgres_url}
+    first = run_archiver(home, "db", "migrate-from", sqlite_url, env=env)
     assert first.returncode == 0, first.stderr
     assert "copied" in first.stdout and "articles" in first.stderr  # the progress bars name the tables
-    again = subprocess.run([tool("archiver"), "db", "migrate-from", sqlite_url], env=env, capture_output=True,
-                           text=True, check=False)
+    again = run_archiver(home, "db", "migrate-from", sqlite_url, env=env)
     assert again.returncode == 1
     assert again.stderr.strip().splitlines()[-1].startswith("error: the target catalogue is not empty")
     assert "Traceback" not in again.stderr
-    forced = subprocess.run([tool("archiver"), "db", "migrate-from", sqlite_url, "--force", "--json"], env=env,
-                            capture_output=True, text=True, check=False)
+    forced = run_archiver(home, "db", "migrate-from", sqlite_url, "--force", "--json", env=env)
     assert forced.returncode == 0, forced.stderr
     assert _rows(postgres_url) == _rows(sqlite_url)

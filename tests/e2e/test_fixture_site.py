@@ -1,4 +1,4 @@
-"""Tests for the local fixture news site (tests/fixture_site.py)."""
+"""Tests for the local fixture news site (tests/support/fixture_site.py)."""
 
 from __future__ import annotations
 
@@ -11,21 +11,18 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import urllib.parse
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-from fixture_site import (  # noqa: E402
+from support.fixture_site import (
     ARTICLE_PATH,
     CP1251_TITLE,
     RunningSite,
     parse_seed,
     running_site,
 )
+from support.launcher import module_command, support_env
 
 ORIGINAL_URL = "https://www.themoscowtimes.com" + ARTICLE_PATH
 
@@ -317,9 +314,8 @@ def test_keep_alive_serves_several_requests_per_connection(site: RunningSite) ->
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_script_exits_cleanly_on_signal(signum: int) -> None:
-    script = Path(__file__).with_name("fixture_site.py")
-    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(module_command("support.fixture_site"), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=support_env())
     try:
         line = proc.stdout.readline()
         assert re.fullmatch(rb"http://127\.0\.0\.1:\d+/\n", line)

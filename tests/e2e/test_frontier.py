@@ -19,29 +19,21 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-from catalogue_samples import page
-from conftest import tool
-from crawl_site import article_path, running_crawl_site
 from sqlalchemy import text
+from support.catalogue_samples import page
+from support.cli import run_archiver, start_archiver, tool
+from support.crawl_site import article_path, running_crawl_site
 
 from storage import Archive, StorageConfig
 from storage.catalogue.database import make_engine
-
-pytestmark = pytest.mark.slow
 
 ARTICLES = 24
 NAME = "shared"
 
 
-def env_for(home: Path, database_url: str) -> dict[str, str]:
-    return {**os.environ, "ARCHIVER_HOME": str(home), "ARCHIVER_DATABASE_URL": database_url, "NO_COLOR": "1"}
-
-
 def start(home: Path, database_url: str, *args: str) -> subprocess.Popen[str]:
     """Start ``archiver ARGS --json`` in the background (a crawl or a worker)."""
-    return subprocess.Popen([tool("archiver"), *args, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env_for(home, database_url), cwd=home.parent, start_new_session=True)
+    return start_archiver(home, *args, "--json", env={"ARCHIVER_DATABASE_URL": database_url}, start_new_session=True)
 
 
 def finish(process: subprocess.Popen[str]) -> dict:
@@ -113,8 +105,7 @@ def check_warcs(home: Path) -> list[str]:
 
 
 def verify(home: Path, database_url: str) -> dict:
-    result = subprocess.run([tool("archiver"), "verify", "--json"], capture_output=True, text=True,
-                            env=env_for(home, database_url), check=False)
+    result = run_archiver(home, "verify", "--json", env={"ARCHIVER_DATABASE_URL": database_url})
     report = json.loads(result.stdout)
     assert result.returncode == 0 and report["ok"], report
     return report

@@ -12,8 +12,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from fixture_site import BAD_CHARSET_TITLE, HUGE_LENGTH, binary_body, deep_page, huge_body, running_site
-from test_capture_e2e import json_lines, run_archiver
+from support.cli import json_lines, run_archiver
+from support.fixture_site import BAD_CHARSET_TITLE, HUGE_LENGTH, binary_body, deep_page, huge_body, running_site
 
 from storage.warc import ArchivedRecord, iter_records, read_record
 

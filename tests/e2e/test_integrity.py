@@ -13,16 +13,15 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import tool
-from fixture_site import ARTICLE_PATH, running_site
-from test_capture_e2e import json_lines, run_archiver
+from support.cli import json_lines, run_archiver, start_archiver, tool
+from support.fixture_site import ARTICLE_PATH, running_site
 
 from storage import Archive, StorageConfig
 from storage.catalogue import queries
 from storage.warc import read_record
 from storage.warc.reader import ScanProblem, scan_file
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 ARCHIVE_WRITER = textwrap.dedent(
     """
@@ -88,11 +87,10 @@ def test_crawl_killed_at_ten_moments_always_verifies(tmp_path: Path) -> None:
         urls = [f"{site.url.rstrip('/')}{path}?n={n}" for n in range(12)
                 for path in (ARTICLE_PATH, "/chunked", "/cp1251", "/changing", "/redirect")]
         home = tmp_path / "archive"
-        env = {**os.environ, "ARCHIVER_HOME": str(home), "ARCHIVER_WARC_MAX_SIZE": "40KB"}
         checked: set[Path] = set()
         for moment in range(10):
-            proc = subprocess.Popen([tool("archiver"), "archive", *urls], stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, env=env)
+            proc = start_archiver(home, "archive", *urls, env={"ARCHIVER_WARC_MAX_SIZE": "40KB"},
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             if moment == 0:
                 time.sleep(0.3)  # during start-up, before anything is written
             else:

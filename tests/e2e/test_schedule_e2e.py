@@ -17,28 +17,24 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import tool
-from fixture_site import ARTICLE_PATH, running_site
+from support.cli import archiver_env, run_archiver, start_archiver
+from support.fixture_site import ARTICLE_PATH, running_site
 
 from storage import Archive, StorageConfig
 from storage.catalogue import queries, schedules
 from storage.catalogue.database import Database
 from storage.catalogue.models import CrawlRun
 
-pytestmark = pytest.mark.slow
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "ARCHIVER_EXTRACT_WORKERS=0"]
 
 
 def env_for(home: Path, database_url: str | None = None, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "ARCHIVER_HOME": str(home), "NO_COLOR": "1", **extra}
-    env.pop("ARCHIVER_DATABASE_URL", None)
-    if database_url:
-        env["ARCHIVER_DATABASE_URL"] = database_url
-    return env
+    """The whole environment of the archiver processes of a test (and of its StorageConfig)."""
+    return archiver_env(home, {**extra, **({"ARCHIVER_DATABASE_URL": database_url} if database_url else {})})
 
 
 def archiver(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([tool("archiver"), *args], capture_output=True, text=True, env=env, timeout=timeout)
+    return run_archiver(None, *args, env=env, timeout=timeout)
 
 
 def wait_for(condition: Callable[[], object], what: str, timeout: float = 60) -> object:
@@ -145,9 +141,9 @@ def test_two_schedulers_at_once_run_a_due_schedule_once(tmp_path: Path, site, da
     db = Database(database_url)
     ids = [make_due(db, name, datetime.now(UTC) - timedelta(minutes=1)) for name in ("news", "other")]
 
-    command = [tool("archiver"), "scheduler", "--once", "--json"]
-    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    second = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = ["scheduler", "--once", "--json"]
+    first = start_archiver(None, *command, env=env)
+    second = start_archiver(None, *command, env=env)
     outputs = [process.communicate(timeout=180) for process in (first, second)]
     assert [first.returncode, second.returncode] == [0, 0], outputs
 
@@ -169,8 +165,7 @@ def test_sigterm_stops_the_running_crawl_releases_the_lease_and_the_archive_veri
     db = Database(StorageConfig.from_env(env).database_url)
     schedule_id = make_due(db, "news", datetime.now(UTC) - timedelta(minutes=1))
 
-    scheduler = subprocess.Popen([tool("archiver"), "scheduler", "--poll", "0.5"], env=env,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    scheduler = start_archiver(None, "scheduler", "--poll", "0.5", env=env)
     try:
         wait_for(lambda: "/slow" in [entry["path"] for entry in site.log()], "the crawl to ask for /slow")
         [run] = wait_for(lambda: runs_of(db, schedule_id), "the run to be linked to its schedule")

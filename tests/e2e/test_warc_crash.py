@@ -33,7 +33,7 @@ WRITER_SCRIPT = textwrap.dedent(
 
 
 def test_sigkill_mid_write_leaves_only_whole_records(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen(
         [sys.executable, "-c", WRITER_SCRIPT, str(tmp_path)],
         stdout=subprocess.PIPE, text=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)},

@@ -10,15 +10,14 @@ same (a 304, archived as a revisit, no change row). After the last step nothing 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
-from watch_samples import ADDED, POLICY
-from watch_site import running_watch_site
+from support.cli import run_archiver
+from support.watch_samples import ADDED, POLICY
+from support.watch_site import running_watch_site
 
 from archiver.services.scheduling.config import SchedulerConfig
 from archiver.services.scheduling.daemon import Scheduler
@@ -58,8 +57,8 @@ def test_revisits_find_three_edits_and_ignore_sidebars_and_304s(tmp_path: Path, 
         article, other = f"{base}article", f"{base}other"
         urls = tmp_path / "urls.txt"
         urls.write_text(f"{article}\n{other}\n")
-        done = subprocess.run([sys.executable, "-m", "archiver", "crawl", "--urls", str(urls)], env=dict(os.environ),
-                              capture_output=True, text=True, timeout=120)
+        done = run_archiver(home, "crawl", "--urls", str(urls), env={"ARCHIVER_REVISIT_POLICY": "1h,6h,1d,7d"},
+                            timeout=120)
         assert done.returncode == 0, done.stderr
         db = Database(StorageConfig.from_env(os.environ).database_url)
         try:

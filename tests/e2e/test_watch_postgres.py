@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
-from watch_samples import T0, URL, archive_and_note
+from support.watch_samples import T0, URL, archive_and_note
 
 from storage import Archive, StorageConfig
 from storage.catalogue import changes as queries

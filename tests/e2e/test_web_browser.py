@@ -12,12 +12,11 @@ import json
 from pathlib import Path
 
 import pytest
-from cdp import CHROMIUM, Browser, JsError
-from fixture_site import ARTICLE_PATH, parse_seed, running_site
-from web_support import ATTACK_HTML, ATTACK_TITLE, SideServer, SiteArchive, archive_fixture_site, served_app
+from support.cdp import CHROMIUM, Browser, JsError
+from support.fixture_site import ARTICLE_PATH, parse_seed, running_site
+from support.web import ATTACK_HTML, ATTACK_TITLE, SideServer, SiteArchive, archive_fixture_site, served_app
 
 pytestmark = [
-    pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium "
                                                       "(bash .ci/services installs it)"),
 ]

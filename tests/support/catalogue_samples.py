@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 from storage import Archive, ArticleData, StorageConfig
 from storage.catalogue.models import Capture
 from storage.warc import HttpRequest, HttpResponse
+from support.cli import HOME_ENV
+from support.services import postgres_database
 
 SEED_MD = Path(__file__).with_name("fixtures") / "seed_article.md"
 SEED_URL = "https://www.themoscowtimes.com/2023/04/16/frustration-with-russia-grows-in-armenia-a80849"
@@ -115,11 +117,6 @@ def changing_page(archive: Archive) -> list[Capture]:
     ]
 
 
-#: Environment of an archive home whose catalogue is not its SQLite file (``ARCHIVER_DATABASE_URL``),
-#: registered by fixtures that build one catalogue per backend; :func:`run_cli` and :func:`config_for` use it.
-HOME_ENV: dict[Path, dict[str, str]] = {}
-
-
 def config_for(home: Path) -> StorageConfig:
     """The storage settings of the archive at ``home`` (its registered database, if any)."""
     return StorageConfig.from_env(HOME_ENV.get(home, {}), home=home, fsync_interval=0.0)
@@ -131,8 +128,6 @@ def sample_catalogue(home: Path, backend: str,
     """The newsroom and the changing page archived at ``home``, on SQLite or on a fresh PostgreSQL
     database (registered in :data:`HOME_ENV` for the block); yields the capture ids by name
     (``v1``-``v3`` for the changing page), with those ``extra`` adds."""
-    from services import postgres_database
-
     with contextlib.ExitStack() as stack:
         if backend == "postgresql":
             HOME_ENV[home] = {"ARCHIVER_DATABASE_URL": stack.enter_context(postgres_database())}
@@ -144,16 +139,3 @@ def sample_catalogue(home: Path, backend: str,
             if extra is not None:
                 ids.update(extra(archive))
         yield ids
-
-
-def run_cli(home: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    """Run ``archiver ARGS`` in process on the archive at ``home``: (exit code, stdout, stderr)."""
-    from typer.testing import CliRunner
-
-    from archiver.cli import app
-
-    result = CliRunner().invoke(app, list(args), env={"ARCHIVER_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200",
-                                                      **HOME_ENV.get(home, {}), **(env or {})})
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr

@@ -1,8 +1,9 @@
 """A local news site for crawl tests and the crawl benchmark (standard library only).
 
-Run ``python tests/crawl_site.py [--articles N] [--padding BYTES]``: it binds 127.0.0.1 on a
-free port, prints ``http://127.0.0.1:PORT/`` and serves until SIGTERM/SIGINT. From tests, use
-``running_crawl_site()``, which does that in a subprocess.
+Run ``python -m support.crawl_site [--articles N] [--padding BYTES]`` (with ``tests/`` on the
+path): it binds 127.0.0.1 on a free port, prints ``http://127.0.0.1:PORT/`` and serves until
+SIGTERM/SIGINT. From tests, use ``running_crawl_site()``, which does that in a subprocess
+(through :func:`support.launcher.launch_server`).
 
 Article ``i`` (0 <= i < N) is ``/YYYY/MM/DD/story-number-i-about-the-news`` (published
 2024-04-01 plus ``i`` days, at 08:00 UTC, for the first 600; see :func:`published`), with
@@ -43,9 +44,7 @@ import contextlib
 import gzip
 import hashlib
 import json
-import signal
 import subprocess
-import sys
 import threading
 import urllib.request
 from collections import Counter
@@ -55,9 +54,10 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from support.launcher import launch_server, module_command, serve_until_signalled, support_env
 
 NEWS = 10  # articles in the Google News sitemap
 _DAYS = 600  # days of publication (2024-04-01 to 2025-11-21)
@@ -353,10 +353,6 @@ def _atom(articles: int) -> bytes:
 {entries}</feed>""".encode()
 
 
-def _exit(signum: int, frame: Any) -> None:
-    raise SystemExit(0)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Serve on 127.0.0.1:<free port>, print the base URL, run until SIGTERM/SIGINT."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -366,18 +362,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--prebuild", action="store_true",
                         help="build and gzip every article before serving (benchmarks: serving costs no CPU)")
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _exit)
-    signal.signal(signal.SIGINT, _exit)
     Handler.site = Site(args.articles, args.padding)
     if args.prebuild:
         Handler.site.prebuild()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    try:
-        print(f"http://127.0.0.1:{server.server_address[1]}/", flush=True)
-        server.serve_forever()
-    finally:
-        server.server_close()
+    serve_until_signalled(server)
 
 
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -407,23 +397,10 @@ class RunningCrawlSite:
 
 @contextlib.contextmanager
 def running_crawl_site(*args: str) -> Iterator[RunningCrawlSite]:
-    """Run the crawl site in a subprocess for the duration of the block."""
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), *args], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        if not line.startswith("http://127.0.0.1:"):
-            raise RuntimeError(f"crawl site failed to start (got {line!r})")
-        yield RunningCrawlSite(line, proc)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+    """Run the crawl site in a subprocess for the duration of the block (``args`` as for :func:`main`)."""
+    with launch_server(module_command("support.crawl_site", *args), what="crawl site", env=support_env(),
+                       stop_timeout=5) as server:
+        yield RunningCrawlSite(server.url, server.process)
 
 
 if __name__ == "__main__":

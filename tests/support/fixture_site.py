@@ -1,15 +1,16 @@
 """A local "fixture news site" for end-to-end tests (standard library only).
 
-Run ``python tests/fixture_site.py``: it binds 127.0.0.1 on a free port, prints one
-line ``http://127.0.0.1:PORT/`` and serves until SIGTERM/SIGINT. From tests, use the
-``running_site()`` context manager, which does exactly that in a subprocess.
+Run ``python -m support.fixture_site`` (with ``tests/`` on the path): it binds 127.0.0.1 on a
+free port, prints one line ``http://127.0.0.1:PORT/`` and serves until SIGTERM/SIGINT. From
+tests, use the ``running_site()`` context manager, which does exactly that in a subprocess
+(through :func:`support.launcher.launch_server`).
 
 Routes (matched on the path; a query string is ignored except by ``/_control``):
 
 ``/``
     Homepage / section index linking to the article and a few other routes.
 ``/2023/04/16/frustration-with-russia-grows-in-armenia-a80849``
-    The seed article (tests/fixtures/seed_article.md) as a realistic news page: OpenGraph,
+    The seed article (tests/support/fixtures/seed_article.md) as a realistic news page: OpenGraph,
     JSON-LD ``NewsArticle``, canonical link, nav menu, cookie banner, sidebar, comments,
     footer. gzip-encoded (deterministic bytes) when Accept-Encoding allows gzip, identity
     otherwise; ``Vary``, ``Last-Modified`` and ``ETag`` headers.
@@ -87,10 +88,8 @@ import hashlib
 import html
 import json
 import re
-import signal
 import socket
 import struct
-import subprocess
 import sys
 import threading
 import time
@@ -101,6 +100,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from support.launcher import launch_server, module_command, serve_until_signalled, support_env
 
 SEED_PATH = Path(__file__).with_name("fixtures") / "seed_article.md"
 ARTICLE_PATH = "/2023/04/16/frustration-with-russia-grows-in-armenia-a80849"
@@ -722,20 +723,9 @@ ROUTES = {
 # --------------------------------------------------------------------------- entry points
 
 
-def _exit(signum: int, frame: Any) -> None:
-    raise SystemExit(0)
-
-
 def main() -> None:
     """Serve on 127.0.0.1:<free port>, print the base URL, run until SIGTERM/SIGINT."""
-    signal.signal(signal.SIGTERM, _exit)
-    signal.signal(signal.SIGINT, _exit)
-    server = FixtureServer(("127.0.0.1", 0))
-    try:
-        print(f"http://127.0.0.1:{server.server_address[1]}/", flush=True)
-        server.serve_forever()
-    finally:
-        server.server_close()
+    serve_until_signalled(FixtureServer(("127.0.0.1", 0)))
 
 
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never use a proxy
@@ -760,23 +750,9 @@ class RunningSite:
 @contextlib.contextmanager
 def running_site() -> Iterator[RunningSite]:
     """Run the fixture site in a subprocess for the duration of the block."""
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve())],
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        if not line.startswith("http://127.0.0.1:"):
-            raise RuntimeError(f"fixture site failed to start (got {line!r})")
-        yield RunningSite(line)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+    with launch_server(module_command("support.fixture_site"), what="fixture site", env=support_env(),
+                       stop_timeout=5) as server:
+        yield RunningSite(server.url)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Replay WARC files with pywb, run from its own venv (:mod:`tool_venvs`), on a port the OS picks.
+"""Replay WARC files with pywb, run from its own venv (:mod:`support.tool_venvs`), on a port the OS picks.
 
 ``wayback -p 0`` binds a free port but never says which, so the server is started here with
 the same WSGI app ``wayback`` serves (pywb's ``FrontEndApp`` in a gevent ``WSGIServer``): the
@@ -10,14 +10,13 @@ request made before ``serve_forever`` runs. The collection is made with pywb's o
 
 from __future__ import annotations
 
-import queue
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tool_venvs import tool_venv
+from support.launcher import launch_server
+from support.tool_venvs import tool_venv
 
 __all__ = ["PYWB", "pywb_collection"]
 
@@ -41,45 +40,18 @@ server.serve_forever()
 def pywb_collection(workdir: Path, warc: Path, *, name: str = "export", timeout: float = 60) -> Iterator[str]:
     """A running pywb serving ``warc`` as collection ``name``; yields its base URL (``http://127.0.0.1:PORT``).
 
-    Raises :class:`tool_venvs.ToolUnavailable` when pywb cannot be installed.
+    Raises :class:`support.tool_venvs.ToolUnavailable` when pywb cannot be installed.
     """
     bindir = tool_venv("pywb", PYWB)
     workdir.mkdir(parents=True, exist_ok=True)
     for args in (["init", name], ["add", name, str(warc)]):
         subprocess.run([str(bindir / "wb-manager"), *args], cwd=workdir, check=True, capture_output=True,
                        timeout=timeout)
-    server = subprocess.Popen([str(bindir / "python"), "-c", _LAUNCHER, str(workdir)], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
-    lines: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=_pump, args=(server, lines), daemon=True)
-    reader.start()
-    try:
-        yield _wait_for_url(server, lines, timeout)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        reader.join(timeout=30)  # the pipe is at its end once the server is gone
-        if server.stdout is not None:
-            server.stdout.close()
+    with launch_server([str(bindir / "python"), "-c", _LAUNCHER, str(workdir)], what="pywb", find_url=_url_of,
+                       start_timeout=timeout, stop_timeout=30) as server:
+        yield server.url
 
 
-def _pump(server: subprocess.Popen[str], lines: queue.Queue[str]) -> None:
-    """Copy the server's stdout lines to ``lines``; an empty string marks its end."""
-    assert server.stdout is not None
-    for line in server.stdout:
-        lines.put(line)
-    lines.put("")
-
-
-def _wait_for_url(server: subprocess.Popen[str], lines: queue.Queue[str], timeout: float) -> str:
-    """The URL the server prints once its socket is bound (pywb prints other lines first)."""
-    while True:
-        try:
-            line = lines.get(timeout=timeout)
-        except queue.Empty:
-            break
-        if not line:
-            break
-        if line.startswith(_MARKER):
-            return line[len(_MARKER):].strip()
-    raise RuntimeError(f"pywb did not start within {timeout:.0f} s (exit status {server.poll()})")
+def _url_of(line: str) -> str | None:
+    """The URL in the line pywb's launcher prints once its socket is bound (pywb prints other lines first)."""
+    return line[len(_MARKER):].strip() if line.startswith(_MARKER) else None

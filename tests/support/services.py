@@ -1,7 +1,8 @@
 """Fixtures for the outside services some tests need: PostgreSQL and Redis on 127.0.0.1.
 
 ``.ci/services`` installs and starts both in CI. Where a service is not running (a developer's
-machine without it), the tests that need it skip and say how to start it. Each test that asks
+machine without it), the tests that need it skip and say how to start it. Registered as a
+pytest plugin by ``tests/conftest.py``. Each test that asks
 for ``postgres_url`` gets a database of its own, dropped afterwards; ``redis_url`` gives a
 database number that is flushed before and after the test.
 """
@@ -16,13 +17,17 @@ from collections.abc import Iterator
 
 import pytest
 
-__all__ = ["postgres_database", "postgres_url", "redis_url"]
+__all__ = ["BACKENDS", "postgres_database", "postgres_url", "redis_url"]
 
 PG_HOST = os.environ.get("ARCHIVER_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("ARCHIVER_TEST_PG_PORT", "5432"))
 REDIS_HOST = os.environ.get("ARCHIVER_TEST_REDIS_HOST", "127.0.0.1")
 REDIS_PORT = int(os.environ.get("ARCHIVER_TEST_REDIS_PORT", "6379"))
 HOW_TO_START = "run `bash .ci/services` (as root) to install and start it"
+
+#: The catalogue backends a test runs on (``params=BACKENDS``): the PostgreSQL variant needs a
+#: server, so it is marked slow and left out of ``-m "not slow"`` beside its in-process SQLite twin.
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
 
 
 def _listening(host: str, port: int) -> bool:

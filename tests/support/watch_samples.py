@@ -1,7 +1,7 @@
 """A news page that is edited in steps, and helpers to archive its versions and run the watch hook.
 
-Used by the watch tests (tests/test_watch*.py): each version is archived through
-:func:`catalogue_samples.add_article` (real WARC records, catalogue rows), then
+Used by the watch tests (test_watch*.py in unit/ and e2e/): each version is archived through
+:func:`support.catalogue_samples.add_article` (real WARC records, catalogue rows), then
 :func:`archiver.crawler.changes.record.note_capture` runs on it as the pipeline would.
 """
 
@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from catalogue_samples import add_article, page
+from sqlalchemy import select
 
 from archiver.crawler.changes.record import note_capture
 from storage import Archive, ArticleData
-from storage.catalogue.models import Capture, ChangeRecord
+from storage.catalogue import changes as queries
+from storage.catalogue.models import Capture, ChangeRecord, Revisit
+from support.catalogue_samples import add_article, page
 
 URL = "https://news.example.com/2026/11/30/port-strike"
 OTHER_URL = "https://news.example.com/2026/11/30/budget-vote"
@@ -77,3 +79,21 @@ def other_page(archive: Archive, at: datetime, sidebar: list[str], *, url: str =
                        text="\n".join([f"Parliament postponed the vote on the budget ({url[-5:]}).",
                                        *sidebar, SITE_BOX]),
                        fetched_at=at - timedelta(minutes=5))
+
+
+def three_edits(archive: Archive, webhook_url: str | None = None) -> list[ChangeRecord]:
+    """The page's headline, then body, then byline edits (three change rows), oldest first."""
+    archive_and_note(archive, "v1", T0, webhook_url=webhook_url)
+    archive_and_note(archive, "v2", T0 + timedelta(hours=1), webhook_url=webhook_url)
+    archive_and_note(archive, "v3", T0 + timedelta(hours=6), webhook_url=webhook_url)
+    archive_and_note(archive, "v4", T0 + timedelta(days=1), webhook_url=webhook_url)
+    with archive.db.session() as session:
+        return list(session.scalars(select(ChangeRecord).order_by(ChangeRecord.id)))
+
+
+def revisit_row(archive: Archive, url: str) -> Revisit:
+    """The revisit plan of ``url``; it must exist."""
+    with archive.db.session() as session:
+        row = queries.get_revisit(session, url)
+        assert row is not None
+        return row

@@ -1,10 +1,10 @@
 """A small news site whose article is edited on command, for the silent-edit watch's end-to-end test.
 
-Run as a subprocess (``python tests/watch_site.py``): binds 127.0.0.1 port 0 and prints its base
-URL. Routes:
+Run as a subprocess (``python -m support.watch_site``, or :func:`running_watch_site`): binds
+127.0.0.1 port 0 and prints its base URL. Routes:
 
 ``/article``
-    The port-strike story of :data:`watch_samples.VERSIONS` in the current version (v1 at
+    The port-strike story of :data:`support.watch_samples.VERSIONS` in the current version (v1 at
     start), with a byline, an ``<aside>`` "Most read" box of links and a footer.
 ``/other``
     Another story of the site with the same box.
@@ -22,17 +22,12 @@ from __future__ import annotations
 import hashlib
 import html
 import http.server
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from watch_samples import MOST_READ_A, MOST_READ_B, VERSIONS  # noqa: E402
+from support.launcher import launch_server, module_command, serve_until_signalled, support_env
+from support.watch_samples import MOST_READ_A, MOST_READ_B, VERSIONS
 
 STATE = {"version": "v1", "sidebar": "A"}
 OTHER_BODY = ["Parliament postponed the vote on the budget until next week, the speaker announced.",
@@ -105,29 +100,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
 @contextmanager
 def running_watch_site() -> Iterator[str]:
     """Run the site in a subprocess for the block; yields its base URL (ending in ``/``)."""
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve())], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        if not line.startswith("http://127.0.0.1:"):
-            raise RuntimeError(f"watch site failed to start (got {line!r})")
-        yield line
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        if proc.stdout is not None:
-            proc.stdout.close()
+    with launch_server(module_command("support.watch_site"), what="watch site", env=support_env()) as server:
+        yield server.url
 
 
 def main() -> None:
     """Serve on 127.0.0.1:<free port>, print the base URL, run until SIGTERM."""
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    try:
-        print(f"http://127.0.0.1:{server.server_address[1]}/", flush=True)
-        server.serve_forever()
-    finally:
-        server.server_close()
+    serve_until_signalled(http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler))
 
 
 if __name__ == "__main__":

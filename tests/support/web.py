@@ -3,23 +3,21 @@ the app served by ``archiver serve`` in a subprocess, and an in-process ASGI cli
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
-from fixture_site import ARTICLE_PATH, RunningSite
 
 from archiver.web import WebConfig, create_app
 from storage import StorageConfig
+from support.cli import archiver_env, json_lines, run_archiver, tool
+from support.fixture_site import ARTICLE_PATH, RunningSite
+from support.launcher import launch_server
 
 ATTACK_TITLE = "Attack page"
 #: An archived page whose script tries to read the app's cookies and call its API, and writes
@@ -38,18 +36,11 @@ fetch("/api/search?q=armenia").then(function (r) {{ return r.text(); }}).then(fu
 </script></body></html>"""
 
 
-def env_for(home: Path, **extra: str) -> dict[str, str]:
-    """The environment of an archiver subprocess on the archive at ``home``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVER_")}
-    return {**env, "ARCHIVER_HOME": str(home), "NO_COLOR": "1", **extra}
-
-
 def archive_urls(home: Path, *urls: str) -> list[dict[str, Any]]:
     """Run ``archiver archive --json URL...`` on ``home``; the JSON objects it printed."""
-    done = subprocess.run([sys.executable, "-m", "archiver", "archive", "--json", *urls], capture_output=True,
-                          text=True, env=env_for(home), timeout=180, check=False)
+    done = run_archiver(home, "archive", "--json", *urls, timeout=180)
     assert done.returncode == 0, done.stderr
-    return [json.loads(line) for line in done.stdout.splitlines()]
+    return json_lines(done.stdout)
 
 
 @dataclass
@@ -125,32 +116,15 @@ def asgi_client(config: WebConfig) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(config)), base_url="http://testserver")
 
 
-def _drain(stream: IO[str]) -> None:
-    """Read a child's log to its end (so the child never blocks on a full pipe), then close it."""
-    with stream:
-        stream.read()
+def _uvicorn_url(line: str) -> str | None:
+    if "Uvicorn running on " not in line:
+        return None
+    return line.split("Uvicorn running on ", 1)[1].split()[0].rstrip("/") + "/"
 
 
 @contextmanager
 def served_app(home: Path, **env: str) -> Iterator[str]:
     """``archiver serve --port 0`` on ``home`` in a subprocess; yields its base URL (read from its log)."""
-    proc = subprocess.Popen([sys.executable, "-m", "archiver", "serve", "--port", "0"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, env=env_for(home, **env))
-    try:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            if "Uvicorn running on " in line:
-                url = line.split("Uvicorn running on ", 1)[1].split()[0]
-                break
-        else:
-            proc.stderr.close()
-            raise RuntimeError("archiver serve exited before it listened")
-        threading.Thread(target=_drain, args=(proc.stderr,), daemon=True).start()  # keep draining its log
-        yield url.rstrip("/") + "/"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with launch_server([tool("archiver"), "serve", "--port", "0"], what="archiver serve", env=archiver_env(home, env),
+                       stream="stderr", find_url=_uvicorn_url) as server:
+        yield server.url

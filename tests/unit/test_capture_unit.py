@@ -10,6 +10,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
+from archiver.core.config import storage_config_from_settings
 from archiver.crawler.capture.exchange import (
     redirect_location,
     requested_url,
@@ -18,7 +19,6 @@ from archiver.crawler.capture.exchange import (
     truncation,
 )
 from archiver.crawler.capture.middleware import WarcCaptureMiddleware
-from archiver.core.config import storage_config_from_settings
 from archiver.crawler.pipelines import ExtractionPipeline
 from spiders.urls import UrlsSpider, validate_url
 
@@ -180,8 +180,8 @@ def test_a_revisit_of_a_page_still_being_extracted_copies_its_article(tmp_path: 
 
 
 def test_the_listing_fills_only_what_the_page_does_not_say() -> None:
-    from archiver.extraction import ExtractionResult
     from archiver.crawler.pipelines import article_data
+    from archiver.extraction import ExtractionResult
 
     listing = {"title": "Feed title", "published": "2024-04-02T08:00:00+00:00", "authors": ["Feed Author"],
                "summary": "Feed summary.", "source": "http://news.example/feed.xml"}

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import event, inspect, text
-from warc_samples import GZIP_BODY, gzip_response, request
+from support.services import BACKENDS
+from support.warc_samples import GZIP_BODY, gzip_response, request
 
 from storage import Archive, ArticleData, CatalogueError, StorageConfig
 from storage.catalogue import Capture, Database, queries
@@ -27,7 +28,7 @@ def test_migrations_create_schema_on_empty_sqlite(tmp_path: Path) -> None:
     db.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty catalogue database: a SQLite file, or a PostgreSQL database (skips when no server)."""
     if request.param == "sqlite":

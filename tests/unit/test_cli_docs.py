@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from support.cli import run_cli
 from typer.main import get_command
-from typer.testing import CliRunner
 
 from archiver.cli import app
 
@@ -17,6 +17,6 @@ def test_commands_exist() -> None:
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_each_command_documents_an_example(name: str) -> None:
-    result = CliRunner().invoke(app, [name, "--help"])
-    assert result.exit_code == 0
+    result = run_cli(None, name, "--help")
+    assert result.returncode == 0
     assert "Example:" in result.output, f"`archiver {name} --help` shows no example"

@@ -6,9 +6,9 @@ import gzip
 from datetime import UTC, datetime
 
 import pytest
-from crawl_site import Site, _articles_sitemap, _atom, _news_sitemap, _rss, _sitemap_index, article_path
 from scrapy.http import HtmlResponse, Request, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
+from support.crawl_site import Site, _articles_sitemap, _atom, _news_sitemap, _rss, _sitemap_index, article_path
 
 from spiders.feed import FeedSpider
 from spiders.feeds import parse_feed

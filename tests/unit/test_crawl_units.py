@@ -2,46 +2,23 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import tool
-from warc_samples import gzip_response, request
+from support.cli import run_cli
+from support.warc_samples import gzip_response, request
 
 from archiver.crawler.crawl.options import CrawlOptionError, CrawlOptions, parse_duration, user_agent
 from archiver.crawler.crawl.run import plan_resume
 from storage.catalogue.models import CrawlRun
 from storage.catalogue.runs import captured_urls, resume_chain
-from storage.warc import HttpResponse, read_record
-from storage.warc.writer import SERVER_NOT_MODIFIED
+from storage.warc import HttpResponse
 
 URL = "http://news.example/story"
 
 
 def not_modified() -> HttpResponse:
     return HttpResponse(304, [("Etag", '"abc"'), ("Date", "Mon, 01 Jan 2024 00:00:00 GMT")], b"")
-
-
-def test_304_is_a_server_not_modified_revisit_of_the_earlier_response(archive) -> None:
-    original = archive.record_exchange(URL, request(), gzip_response())
-    copy = archive.record_exchange("http://news.example/copy", request("/copy"), gzip_response())
-    assert copy.record_type == "revisit" and copy.revisit_of_id == original.id
-    # Made against the identical-payload revisit: the 304 points at the response holding the payload.
-    answer = archive.record_exchange("http://news.example/copy", request("/copy"), not_modified(),
-                                     not_modified_of=copy.id)
-    assert (answer.record_type, answer.status, answer.revisit_of_id) == ("revisit", 304, original.id)
-    assert answer.payload_digest == original.payload_digest
-    record = archive.read(answer)
-    assert record.header("WARC-Profile") == SERVER_NOT_MODIFIED
-    assert record.header("WARC-Refers-To") == original.record_id
-    assert record.header("WARC-Refers-To-Target-URI") == URL
-    assert record.header("WARC-Payload-Digest") is None
-    assert record.http_status == 304 and record.payload == b""
-    archive.close()
-    [path] = archive.config.warc_dir.glob("*.warc.gz")
-    assert subprocess.run([tool("warcio"), "check", str(path)], capture_output=True).returncode == 0
-    assert read_record(path, answer.warc_offset).record_type == "revisit"
 
 
 def test_304_without_an_earlier_capture_is_kept_as_a_response(archive) -> None:
@@ -96,9 +73,6 @@ def test_options_are_checked_up_front(tmp_path: Path) -> None:
 
 
 def test_a_running_crawl_is_neither_resumed_nor_started_twice(storage_config) -> None:
-    from typer.testing import CliRunner
-
-    from archiver.cli import app
     from archiver.crawler.crawl.run import CrawlStartError
     from storage import Archive
 
@@ -106,9 +80,9 @@ def test_a_running_crawl_is_neither_resumed_nor_started_twice(storage_config) ->
         archive.start_run("site", name="busy")  # this test's own (live) pid
         with pytest.raises(CrawlStartError, match="still running"):
             plan_resume(archive, "busy")
-    result = CliRunner().invoke(app, ["--home", str(storage_config.home), "crawl", "--site", "http://127.0.0.1:9/",
-                                      "--name", "busy"])
-    assert result.exit_code == 1 and "already running" in result.output
+    result = run_cli(None, "--home", str(storage_config.home), "crawl", "--site", "http://127.0.0.1:9/",
+                     "--name", "busy")
+    assert result.returncode == 1 and "already running" in result.output
 
 
 def test_conditional_headers_come_from_the_304_and_its_original(archive) -> None:

@@ -609,7 +609,7 @@ def test_sloppy_jsonld_is_repaired() -> None:
 
 
 def test_only_the_backend_imports_trafilatura() -> None:
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     offenders = [
         path.relative_to(root).as_posix()
         for package in ("archiver", "spiders", "storage")

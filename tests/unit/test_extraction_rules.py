@@ -242,7 +242,7 @@ def test_jsonld_graph_with_reportage_news_article() -> None:
 
 
 def test_seed_article_extracts_as_before() -> None:
-    from fixture_site import ARTICLE_PATH, MODIFIED, PUBLISHED, SITE_NAME, parse_seed, render_article
+    from support.fixture_site import ARTICLE_PATH, MODIFIED, PUBLISHED, SITE_NAME, parse_seed, render_article
 
     seed = parse_seed()
     result = extract(render_article(seed).encode("utf-8"), "http://127.0.0.1:8000" + ARTICLE_PATH)

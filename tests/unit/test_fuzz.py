@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_warc_writer import write_sample_file
+from support.warc_samples import write_sample_file
 
 from archiver.extraction import ExtractionResult, decode_html, extract
 from storage import StorageError

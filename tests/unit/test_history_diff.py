@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from catalogue_samples import CHANGING_URL, HOME_ENV, add_article, changing_page, config_for, run_cli, when
-from services import postgres_database
+from support.catalogue_samples import CHANGING_URL, add_article, changing_page, config_for, when
+from support.cli import HOME_ENV, run_cli
+from support.services import BACKENDS, postgres_database
 
 from archiver.core.textdiff import diff_words, sentences
 from storage import Archive, StorageConfig
@@ -18,7 +19,7 @@ OLD_SENTENCE = "Protesters gathered outside parliament."
 NEW_SENTENCE = "Thousands of protesters gathered outside parliament."
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=BACKENDS)
 def page(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[int]]]:
     """A page archived three times, and another page; on SQLite and on PostgreSQL."""
     home = tmp_path_factory.mktemp("history") / "archive"

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from catalogue_samples import page
-from typer.testing import CliRunner
+from support.catalogue_samples import page
+from support.cli import run_cli
+from support.services import BACKENDS
 
-from archiver.cli import app
 from archiver.services.reindex import reindex
 from storage import Archive, ArticleData, StorageConfig
 from storage.catalogue import queries
@@ -69,7 +69,7 @@ def home(tmp_path: Path) -> Path:
     return tmp_path / "archive"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def config(request: pytest.FixtureRequest, home: Path) -> StorageConfig:
     """The archive's settings: a SQLite catalogue, or PostgreSQL (skips when no server)."""
     env = {} if request.param == "sqlite" else {"ARCHIVER_DATABASE_URL": request.getfixturevalue("postgres_url")}
@@ -78,10 +78,7 @@ def config(request: pytest.FixtureRequest, home: Path) -> StorageConfig:
 
 def run(config: StorageConfig, *args: str) -> tuple[int, str, str]:
     """Run ``archiver ARGS`` in process on the archive of ``config``: (exit code, stdout, stderr)."""
-    env = {"ARCHIVER_HOME": str(config.home), "ARCHIVER_DATABASE_URL": config.database_url, "NO_COLOR": "1",
-           "COLUMNS": "200"}
-    result = CliRunner().invoke(app, list(args), env=env)
-    return result.exit_code, result.stdout, result.stderr
+    return run_cli(config.home, *args, env={"ARCHIVER_DATABASE_URL": config.database_url})
 
 
 def article_of(config: StorageConfig, capture_id: int) -> Article:

@@ -8,13 +8,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from catalogue_samples import changing_page, newsroom, run_cli, when
+from support.catalogue_samples import changing_page, newsroom, when
+from support.cli import run_cli
+from support.services import BACKENDS
 
 from storage import Archive, StorageConfig
 from storage.articles import parse_iso_instant
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def database_env(request: pytest.FixtureRequest) -> dict[str, str]:
     """No setting (the SQLite default), or ARCHIVER_DATABASE_URL of a fresh PostgreSQL database."""
     if request.param == "sqlite":

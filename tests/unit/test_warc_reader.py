@@ -6,7 +6,7 @@ import gzip
 from pathlib import Path
 
 import pytest
-from test_warc_writer import write_sample_file
+from support.warc_samples import write_sample_file
 
 from storage import CorruptRecord, RecordNotFound, StorageError
 from storage.warc import iter_records, read_record, resolve_warc_path

@@ -4,52 +4,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import random
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import tool
-from warc_samples import GZIP_BODY, HTML, gzip_response, request
+from support.warc_samples import GZIP_BODY, HTML, gzip_response, request, write_sample_file
 
 from storage import WarcWriteError
-from storage.warc import RevisitTarget, WarcWriter, decode_payload, iter_records, read_record
+from storage.warc import WarcWriter, decode_payload, iter_records, read_record
 from storage.warc.http import HttpResponse
 
 NAME_RE = re.compile(r"^ARCHIVER-\d{20}-\d{5}-[A-Za-z0-9._]+-\d+\.warc\.gz$")
-
-
-def write_sample_file(directory: Path) -> tuple[Path, dict]:
-    with WarcWriter(directory, warcinfo={"isPartOf": "sample", "robots": "obey"}, fsync_interval=0) as writer:
-        first = writer.write_exchange("http://news.example/story", request(), gzip_response(), ip_address="127.0.0.1")
-        again = writer.write_exchange(
-            "http://news.example/copy", request("/copy"), gzip_response(),
-            revisit_of=RevisitTarget(first.response.target_uri, first.response.date, first.response.record_id),
-        )
-        conversion = writer.write_record(
-            "conversion", "http://news.example/story", "Привет, world".encode(),
-            content_type="text/plain; charset=utf-8", refers_to=first.response.record_id,
-        )
-    [path] = writer.closed_files
-    return path, {"first": first, "again": again, "conversion": conversion}
-
-
-def test_file_passes_warcio_check_and_indexers(tmp_path: Path) -> None:
-    path, _ = write_sample_file(tmp_path)
-    check = subprocess.run([tool("warcio"), "check", "-v", str(path)], capture_output=True, text=True)
-    assert check.returncode == 0, check.stdout + check.stderr
-    assert "digest pass" in check.stdout and "fail" not in check.stdout
-
-    index = subprocess.run([tool("warcio"), "index", str(path)], capture_output=True, text=True, check=True)
-    types = [json.loads(line)["warc-type"] for line in index.stdout.splitlines()]
-    assert types == ["warcinfo", "response", "request", "revisit", "request", "conversion"]
-
-    cdxj = subprocess.run([tool("cdxj-indexer"), str(path)], capture_output=True, text=True, check=True)
-    lines = cdxj.stdout.splitlines()
-    assert any(line.startswith("example,news)/story ") and '"status": "200"' in line for line in lines)
-    assert any(line.startswith("example,news)/copy ") and "warc/revisit" in line for line in lines)
 
 
 def test_gzip_payload_is_byte_identical_at_reported_offset(tmp_path: Path) -> None:

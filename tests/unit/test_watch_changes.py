@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
-from watch_samples import (
+from support.watch_samples import (
     ADDED,
     BODY,
     MOST_READ_A,

@@ -1,12 +1,15 @@
-"""Crawl pieces without a crawl, read back by warcio in a subprocess: the 304 revisit record."""
+"""Crawl pieces that start a process: the 304 revisit record read back by warcio, and a refused
+``archiver crawl`` (it starts the extraction forkserver before it looks at the runs)."""
 
 from __future__ import annotations
 
 import subprocess
 
-from support.cli import tool
+import pytest
+from support.cli import run_cli, tool
 from support.warc_samples import gzip_response, request
 
+from archiver.crawler.crawl.run import plan_resume
 from storage.warc import HttpResponse, read_record
 from storage.warc.writer import SERVER_NOT_MODIFIED
 
@@ -36,3 +39,16 @@ def test_304_is_a_server_not_modified_revisit_of_the_earlier_response(archive) -
     [path] = archive.config.warc_dir.glob("*.warc.gz")
     assert subprocess.run([tool("warcio"), "check", str(path)], capture_output=True).returncode == 0
     assert read_record(path, answer.warc_offset).record_type == "revisit"
+
+
+def test_a_running_crawl_is_neither_resumed_nor_started_twice(storage_config) -> None:
+    from archiver.crawler.crawl.run import CrawlStartError
+    from storage import Archive
+
+    with Archive(storage_config) as archive:
+        archive.start_run("site", name="busy")  # this test's own (live) pid
+        with pytest.raises(CrawlStartError, match="still running"):
+            plan_resume(archive, "busy")
+    result = run_cli(None, "--home", str(storage_config.home), "crawl", "--site", "http://127.0.0.1:9/",
+                     "--name", "busy")
+    assert result.returncode == 1 and "already running" in result.output

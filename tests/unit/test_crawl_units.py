@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.cli import run_cli
 from support.warc_samples import gzip_response, request
 
 from archiver.crawler.crawl.options import CrawlOptionError, CrawlOptions, parse_duration, user_agent
@@ -70,19 +69,6 @@ def test_options_are_checked_up_front(tmp_path: Path) -> None:
     options = CrawlOptions("site", "http://www.x.test:8080/a")
     options.check()
     assert options.run_name == "site-www.x.test-8080"
-
-
-def test_a_running_crawl_is_neither_resumed_nor_started_twice(storage_config) -> None:
-    from archiver.crawler.crawl.run import CrawlStartError
-    from storage import Archive
-
-    with Archive(storage_config) as archive:
-        archive.start_run("site", name="busy")  # this test's own (live) pid
-        with pytest.raises(CrawlStartError, match="still running"):
-            plan_resume(archive, "busy")
-    result = run_cli(None, "--home", str(storage_config.home), "crawl", "--site", "http://127.0.0.1:9/",
-                     "--name", "busy")
-    assert result.returncode == 1 and "already running" in result.output
 
 
 def test_conditional_headers_come_from_the_304_and_its_original(archive) -> None:

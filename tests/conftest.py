@@ -1,28 +1,21 @@
-"""Shared fixtures: a throw-away archive directory, CLI tool paths, outside services."""
+"""Fixtures every test may use: a throw-away archive and the in-process CLI on it; outside services.
+
+Helpers live in the ``support`` package (``tests/`` is on sys.path through pyproject's ``pythonpath``);
+``unit/`` holds the in-process tests, ``e2e/`` those that start a process or a server (marked slow).
+"""
 
 from __future__ import annotations
 
-import shutil
-import sys
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
-from services import postgres_url, redis_url  # noqa: F401 - fixtures for the tests that need them
+from support.cli import CliResult, run_cli
 
 from storage import Archive, StorageConfig
 
-BIN = Path(sys.executable).parent
-
-
-def tool(name: str) -> str:
-    """Path of a console script installed next to this Python (warcio, cdxj-indexer, archiver)."""
-    path = BIN / name
-    if path.exists():
-        return str(path)
-    found = shutil.which(name)
-    if not found:
-        pytest.fail(f"{name} is not installed in the test environment")
-    return found
+pytest_plugins = ["support.services"]  # postgres_url, redis_url
 
 
 @pytest.fixture
@@ -32,7 +25,13 @@ def storage_config(tmp_path: Path) -> StorageConfig:
 
 
 @pytest.fixture
-def archive(storage_config: StorageConfig):
+def archive(storage_config: StorageConfig) -> Iterator[Archive]:
     """An opened, empty archive, closed after the test."""
     with Archive(storage_config, warcinfo={"isPartOf": "tests"}) as opened:
         yield opened
+
+
+@pytest.fixture
+def cli(storage_config: StorageConfig) -> Callable[..., CliResult]:
+    """``cli(*args, env=None)``: :func:`support.cli.run_cli` on the archive of ``storage_config`` / ``archive``."""
+    return partial(run_cli, storage_config.home)

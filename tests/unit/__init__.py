@@ -1,0 +1,1 @@
+"""In-process tests: no subprocess, no server, no outside service (run them with `-m "not slow"`)."""

@@ -50,7 +50,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from crawl_site import article_path, running_crawl_site  # noqa: E402
+from support.crawl_site import article_path, running_crawl_site  # noqa: E402
 
 ARCHIVER = str(Path(sys.executable).parent / "archiver")
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from catalogue_samples import add_article, seed_text  # noqa: E402
+from support.catalogue_samples import add_article, seed_text  # noqa: E402
 
 from archiver.crawler.changes.compare import Version, compare  # noqa: E402
 from archiver.crawler.changes.record import note_capture  # noqa: E402

@@ -70,7 +70,8 @@ def test_middleware_and_pipeline_can_be_switched_off() -> None:
 
 
 def test_storage_settings_from_scrapy_settings(tmp_path: Path) -> None:
-    config = ArchiverConfig.from_scrapy_settings({"ARCHIVER_HOME": str(tmp_path), "ARCHIVER_WARC_MAX_SIZE": "10MB"}, {}).storage
+    settings = {"ARCHIVER_HOME": str(tmp_path), "ARCHIVER_WARC_MAX_SIZE": "10MB"}
+    config = ArchiverConfig.from_scrapy_settings(settings, {}).storage
     assert config.warc_dir == tmp_path / "warcs" and config.warc_max_size == 10_000_000
 
 

@@ -17,7 +17,8 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from archiver.cli.common import console, fail, print_json
-from archiver.services.scheduling import CronSpec, ScheduleError, parse_duration
+from archiver.core.durations import DurationError, parse_duration
+from archiver.services.scheduling import CronSpec, ScheduleError
 from archiver.services.scheduling.config import SchedulerConfig
 from archiver.services.scheduling.crawlargs import check_crawl_args
 from archiver.services.scheduling.daemon import Scheduler
@@ -130,7 +131,7 @@ def add_command(
                                       show_default=False)] = "",
     timezone: Annotated[str, typer.Option("--timezone", "--tz", help="IANA timezone the cron is read in.")] = "UTC",
     time_limit: Annotated[str | None, typer.Option(
-        "--time-limit", help="Stop a run after this long (90s, 30m, 2h); it is marked timed_out.",
+        "--time-limit", help="Stop a run after this long (90s, 30m, 1h30m); it is marked timed_out.",
         show_default=False)] = None,
     paused: Annotated[bool, typer.Option("--paused", help="Add it paused (resume it later).")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the schedule as one JSON object.")] = False,
@@ -148,9 +149,9 @@ def add_command(
         if not cron:
             raise ScheduleError("--cron is required, e.g. --cron \"0 * * * *\"")
         spec = CronSpec.parse(cron, timezone)
-        limit = parse_duration(time_limit) if time_limit is not None else None
+        limit = parse_duration(time_limit, positive=True) if time_limit is not None else None
         arguments = check_crawl_args(crawl_args or [], config.subcommand)
-    except ScheduleError as exc:
+    except (ScheduleError, DurationError) as exc:
         raise fail(str(exc), code=2) from None
     if not _NAME.fullmatch(name):
         raise fail(f"not a schedule name: {name!r} (letters, digits, '.', '_' and '-', up to 200)", code=2)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from storage.catalogue.models import Article
+from storage.timefmt import parse_iso_or_none
 
-__all__ = ["ARTICLE_COLUMNS", "ArticleData", "article_row", "copy_article_columns", "parse_iso_instant"]
+__all__ = ["ARTICLE_COLUMNS", "ArticleData", "article_row", "copy_article_columns"]
 
 #: Every column of an article but its own id and its capture: what a copy (a revisit's article,
 #: a re-extraction applied to copies, a rebuilt row) carries over.
@@ -46,7 +46,7 @@ def article_row(capture_id: int, data: ArticleData) -> Article:
         authors=list(data.authors),
         author="; ".join(data.authors) or None,
         published=data.published,
-        published_at=parse_iso_instant(data.published),
+        published_at=parse_iso_or_none(data.published),
         modified=data.modified,
         sitename=data.sitename,
         language=data.language,
@@ -67,19 +67,3 @@ def copy_article_columns(source: Article, target: Article) -> None:
     """Give ``target`` every :data:`ARTICLE_COLUMNS` value of ``source``."""
     for column in ARTICLE_COLUMNS:
         setattr(target, column, getattr(source, column))
-
-
-def parse_iso_instant(value: str | None) -> datetime | None:
-    """``2023-04-16T12:05:00+03:00`` (or a bare date) as an aware UTC datetime; None if unparsable.
-
-    A value without an offset is taken as UTC.
-    """
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)

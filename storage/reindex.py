@@ -25,6 +25,7 @@ from storage.articles import ArticleData, article_row, copy_article_columns
 from storage.catalogue import queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import Article, Capture
+from storage.timefmt import parse_iso_or_none
 from storage.warc.reader import ArchivedRecord, ScanProblem, scan_file
 from storage.warc.writer import payload_digest
 
@@ -208,8 +209,4 @@ def _supersedes(conversion: ArchivedRecord | None, article: Article) -> bool:
 def _warc_date(value: str | None) -> datetime:
     if not value:
         return datetime.now(UTC)
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.now(UTC)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parse_iso_or_none(value) or datetime.now(UTC)

@@ -15,6 +15,7 @@ from rich.console import Console
 from storage import Archive, StorageConfig
 from storage.catalogue import queries
 from storage.catalogue.models import Article, Capture
+from storage.timefmt import format_iso
 
 __all__ = ["capture_record", "console", "err_console", "fail", "find_capture", "open_archive", "print_json"]
 
@@ -65,7 +66,7 @@ def capture_record(capture: Capture, article: Article | None, *, with_text: bool
         "final_url": capture.url,
         "status": capture.status,
         "content_type": capture.content_type,
-        "fetched_at": capture.fetched_at.isoformat().replace("+00:00", "Z"),
+        "fetched_at": format_iso(capture.fetched_at),
         "title": article.title if article else None,
         "author": (article.author if article else None),
         "authors": list(article.authors) if article else [],

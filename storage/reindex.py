@@ -21,7 +21,7 @@ from urllib.parse import urljoin
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
-from storage.articles import ArticleData, article_row, copy_article_columns
+from storage.articles import ARTICLE_FIELDS, ArticleData, article_row, copy_article_columns
 from storage.catalogue import queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import Article, Capture
@@ -157,7 +157,7 @@ def _add_articles(session, conversions: dict[str, ArchivedRecord], metadata: dic
         existing = queries.article_for_capture(session, capture.id)
         if existing is not None and not _supersedes(conversion, existing):
             continue
-        fields = {k: v for k, v in metadata.get(response_id, {}).items() if k in ArticleData.__dataclass_fields__}
+        fields = {k: v for k, v in metadata.get(response_id, {}).items() if k in ARTICLE_FIELDS}
         if conversion is not None:
             fields["text"] = conversion.payload.decode("utf-8", "replace")
         article = article_row(capture.id, ArticleData(**fields))

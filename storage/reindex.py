@@ -207,6 +207,4 @@ def _supersedes(conversion: ArchivedRecord | None, article: Article) -> bool:
 
 
 def _warc_date(value: str | None) -> datetime:
-    if not value:
-        return datetime.now(UTC)
     return parse_iso_or_none(value) or datetime.now(UTC)

@@ -97,7 +97,7 @@ ARCHIVER_RUN_KIND = "crawl"
 # Put in the User-Agent so site owners can reach you: an e-mail address or a URL.
 ARCHIVER_CONTACT = None
 # A page whose latest capture is younger than this is not fetched again (unless --refresh);
-# an older one is asked for with If-None-Match / If-Modified-Since. Seconds or 30m, 12h, 1d.
+# an older one is asked for with If-None-Match / If-Modified-Since. Seconds or 30m, 12h, 1d, 2w, 1h30m.
 ARCHIVER_RECRAWL_AFTER = "1d"
 ARCHIVER_INCREMENTAL_ENABLED = True
 ARCHIVER_REFRESH = False

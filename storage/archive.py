@@ -17,11 +17,10 @@ import os
 import socket
 import threading
 from collections.abc import Mapping
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from storage.articles import ArticleData, article_row, copy_article_columns
+from storage.articles import ArticleData, article_metadata, article_row, copy_article_columns
 from storage.catalogue import queries
 from storage.catalogue.database import Database
 from storage.catalogue.digest_lock import digest_lock
@@ -199,7 +198,7 @@ class Archive:
                 )
             self.writer.write_record(
                 "metadata", capture.url,
-                json.dumps(_article_metadata(data), ensure_ascii=False, sort_keys=True).encode("utf-8"),
+                json.dumps(article_metadata(data), ensure_ascii=False, sort_keys=True).encode("utf-8"),
                 content_type="application/json", refers_to=capture.record_id,
                 concurrent_to=conversion.record_id if conversion else None,
             )
@@ -262,12 +261,6 @@ class Archive:
 
 def _revisit_target(capture: Capture) -> RevisitTarget:
     return RevisitTarget(target_uri=capture.url, date=capture.fetched_at, record_id=capture.record_id or "")
-
-
-def _article_metadata(data: ArticleData) -> dict[str, Any]:
-    fields = asdict(data)
-    fields.pop("text")
-    return fields
 
 
 def _jsonable(value: Any) -> Any:

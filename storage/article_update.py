@@ -11,11 +11,10 @@ catalogue is rebuilt from the WARC files, the newest records win (:mod:`storage.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, fields
 from typing import Any
 
 from storage.archive import Archive
-from storage.articles import ArticleData, article_row, copy_article_columns
+from storage.articles import ARTICLE_FIELDS, ArticleData, article_metadata, article_row, copy_article_columns
 from storage.catalogue import queries
 from storage.catalogue.extraction import articles_copied_from
 from storage.catalogue.models import Article, Capture
@@ -24,7 +23,7 @@ from storage.errors import CatalogueError
 __all__ = ["article_changes", "replace_article"]
 
 #: ArticleData fields compared to tell whether an extraction changed (not the extractor's name).
-_COMPARED = tuple(f.name for f in fields(ArticleData) if f.name != "extractor")
+_COMPARED = tuple(name for name in ARTICLE_FIELDS if name != "extractor")
 
 
 def _stored(article: Article, name: str) -> Any:
@@ -56,9 +55,8 @@ def replace_article(archive: Archive, capture: Capture, data: ArticleData) -> Ar
     if data.text:
         conversion = writer.write_record("conversion", capture.url, data.text.encode("utf-8"),
                                          content_type="text/plain; charset=utf-8", refers_to=capture.record_id)
-    metadata = {k: v for k, v in asdict(data).items() if k != "text"}
     writer.write_record("metadata", capture.url,
-                        json.dumps(metadata, ensure_ascii=False, sort_keys=True).encode("utf-8"),
+                        json.dumps(article_metadata(data), ensure_ascii=False, sort_keys=True).encode("utf-8"),
                         content_type="application/json", refers_to=capture.record_id,
                         concurrent_to=conversion.record_id if conversion else None)
     fresh = article_row(capture.id, data)

@@ -1,14 +1,23 @@
-"""Extracted article fields as the archive stores them, and the catalogue row made from them."""
+"""Extracted article fields as the archive stores them, and the catalogue row made from them.
+
+:class:`ArticleData` is the one declaration of an article's fields. The rest follows from it:
+the catalogue's ``articles`` table has a column of the same name for each (plus the
+:data:`DERIVED_COLUMNS` made from them and the :data:`CONVERSION_COLUMNS` locating the text's
+WARC record; a test checks the model and the dataclass agree), :func:`article_row` builds the
+row, :func:`article_metadata` the WARC metadata record, and the crawl pipeline fills it from the
+extractor's result field by field name.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from storage.catalogue.models import Article
+from storage.timefmt import parse_iso_or_none
 
-__all__ = ["ARTICLE_COLUMNS", "ArticleData", "article_row", "copy_article_columns", "parse_iso_instant"]
+__all__ = ["ARTICLE_COLUMNS", "ARTICLE_FIELDS", "CONVERSION_COLUMNS", "DERIVED_COLUMNS", "ArticleData",
+           "article_metadata", "article_row", "copy_article_columns"]
 
 #: Every column of an article but its own id and its capture: what a copy (a revisit's article,
 #: a re-extraction applied to copies, a rebuilt row) carries over.
@@ -38,29 +47,28 @@ class ArticleData:
     listing: dict[str, Any] = field(default_factory=dict)
 
 
+#: The fields of :class:`ArticleData`, in order; each is an ``articles`` column of the same name.
+ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ArticleData))
+#: ``articles`` columns computed from the fields: the authors joined with "; " (searchable) and
+#: the publication date as an instant in UTC (sortable, filterable).
+DERIVED_COLUMNS = ("author", "published_at")
+#: ``articles`` columns locating the WARC conversion record of the text, set when it is written.
+CONVERSION_COLUMNS = ("conversion_file", "conversion_offset", "conversion_length", "conversion_record_id")
+
+
 def article_row(capture_id: int, data: ArticleData) -> Article:
     """The ``articles`` row for extracted ``data`` of capture ``capture_id`` (not yet added to a session)."""
-    return Article(
-        capture_id=capture_id,
-        title=data.title,
-        authors=list(data.authors),
-        author="; ".join(data.authors) or None,
-        published=data.published,
-        published_at=parse_iso_instant(data.published),
-        modified=data.modified,
-        sitename=data.sitename,
-        language=data.language,
-        description=data.description,
-        canonical_url=data.canonical_url,
-        image=data.image,
-        tags=list(data.tags),
-        text=data.text,
-        word_count=data.word_count,
-        fingerprint=data.fingerprint,
-        extractor=data.extractor,
-        field_sources=dict(data.field_sources),
-        listing=dict(data.listing) or None,
-    )
+    values = {name: _copy(getattr(data, name)) for name in ARTICLE_FIELDS}
+    values["listing"] = values["listing"] or None
+    return Article(capture_id=capture_id, author="; ".join(data.authors) or None,
+                   published_at=parse_iso_or_none(data.published), **values)
+
+
+def article_metadata(data: ArticleData) -> dict[str, Any]:
+    """The fields of the WARC ``metadata`` record of an article: all but the text (in its ``conversion`` record)."""
+    metadata = asdict(data)
+    del metadata["text"]
+    return metadata
 
 
 def copy_article_columns(source: Article, target: Article) -> None:
@@ -69,17 +77,7 @@ def copy_article_columns(source: Article, target: Article) -> None:
         setattr(target, column, getattr(source, column))
 
 
-def parse_iso_instant(value: str | None) -> datetime | None:
-    """``2023-04-16T12:05:00+03:00`` (or a bare date) as an aware UTC datetime; None if unparsable.
-
-    A value without an offset is taken as UTC.
-    """
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+def _copy(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return list(value)
+    return dict(value) if isinstance(value, dict) else value

@@ -22,10 +22,11 @@ from urllib.parse import urljoin
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
-from storage.articles import ArticleData, article_row, copy_article_columns
+from storage.articles import ARTICLE_FIELDS, ArticleData, article_row, copy_article_columns
 from storage.catalogue import queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import Article, Capture
+from storage.timefmt import parse_iso_or_none
 from storage.warc.reader import ArchivedRecord, ScanProblem, scan_file
 from storage.warc.writer import payload_digest
 
@@ -158,7 +159,7 @@ def _add_articles(session: Session, conversions: dict[str, ArchivedRecord], meta
         existing = queries.article_for_capture(session, capture.id)
         if existing is not None and not _supersedes(conversion, existing):
             continue
-        fields = {k: v for k, v in metadata.get(response_id, {}).items() if k in ArticleData.__dataclass_fields__}
+        fields = {k: v for k, v in metadata.get(response_id, {}).items() if k in ARTICLE_FIELDS}
         if conversion is not None:
             fields["text"] = conversion.payload.decode("utf-8", "replace")
         article = article_row(capture.id, ArticleData(**fields))
@@ -208,10 +209,4 @@ def _supersedes(conversion: ArchivedRecord | None, article: Article) -> bool:
 
 
 def _warc_date(value: str | None) -> datetime:
-    if not value:
-        return datetime.now(UTC)
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.now(UTC)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parse_iso_or_none(value) or datetime.now(UTC)

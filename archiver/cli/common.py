@@ -16,14 +16,21 @@ from rich.console import Console
 
 from archiver.core.config import ArchiverConfig
 from storage import Archive, StorageConfig
+from storage.articles import ArticleData
 from storage.catalogue import queries
 from storage.catalogue.models import Article, Capture
+from storage.timefmt import format_iso
 
-__all__ = ["CliState", "capture_record", "console", "current_config", "err_console", "fail", "find_capture",
-           "open_archive", "parse_setting_overrides", "print_json", "start_command"]
+__all__ = ["RECORD_ARTICLE_FIELDS", "CliState", "capture_record", "console", "current_config", "err_console", "fail",
+           "find_capture", "open_archive", "parse_setting_overrides", "print_json", "start_command"]
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+#: The article's fields in a capture's JSON object, in this order: :class:`ArticleData` fields
+#: and the catalogue's derived ``author`` (the text is added on request, the rest is left out).
+RECORD_ARTICLE_FIELDS = ("title", "author", "authors", "published", "modified", "sitename", "language",
+                         "description", "canonical_url", "word_count", "listing")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -117,18 +124,13 @@ def capture_record(capture: Capture, article: Article | None, *, with_text: bool
         "final_url": capture.url,
         "status": capture.status,
         "content_type": capture.content_type,
-        "fetched_at": capture.fetched_at.isoformat().replace("+00:00", "Z"),
-        "title": article.title if article else None,
-        "author": (article.author if article else None),
-        "authors": list(article.authors) if article else [],
-        "published": article.published if article else None,
-        "modified": article.modified if article else None,
-        "sitename": article.sitename if article else None,
-        "language": article.language if article else None,
-        "description": article.description if article else None,
-        "canonical_url": article.canonical_url if article else None,
-        "word_count": article.word_count if article else 0,
-        "listing": (article.listing or None) if article else None,
+        "fetched_at": format_iso(capture.fetched_at),
+    }
+    shown = article if article is not None else ArticleData()  # no article: the fields' defaults
+    for name in RECORD_ARTICLE_FIELDS:
+        value = getattr(shown, name, None)
+        record[name] = list(value) if name == "authors" else (value or None) if name == "listing" else value
+    record.update({
         "warc_file": capture.warc_file,
         "warc_offset": capture.warc_offset,
         "warc_length": capture.warc_length,
@@ -138,7 +140,7 @@ def capture_record(capture: Capture, article: Article | None, *, with_text: bool
         "truncated": capture.truncated,
         "redirect_location": capture.redirect_location,
         "error": capture.error,
-    }
+    })
     if with_text:
         record["text"] = article.text if article else None
     return record

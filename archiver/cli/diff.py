@@ -16,7 +16,7 @@ from archiver.services.versions import COMPARED_FIELDS, VersionError, differ, pi
 from archiver.services.watch.present import summary
 from storage.catalogue import changes as change_queries
 from storage.catalogue.models import Capture
-from storage.export.records import iso
+from storage.timefmt import format_iso
 
 __all__ = ["diff_command", "diff_record"]
 
@@ -104,7 +104,8 @@ def diff_record(old: Capture, new: Capture) -> dict[str, Any]:
 
 
 def _side(capture: Capture) -> dict[str, Any]:
-    return {"capture_id": capture.id, "fetched_at": iso(capture.fetched_at), "payload_digest": capture.payload_digest,
+    return {"capture_id": capture.id, "fetched_at": format_iso(capture.fetched_at),
+            "payload_digest": capture.payload_digest,
             "title": capture.article.title if capture.article else None}
 
 

@@ -10,7 +10,7 @@ from rich.text import Text
 from archiver.cli.common import console, fail, open_archive, print_json
 from archiver.services.versions import HistoryEntry, captures_of_page, history
 from storage.catalogue.models import Capture
-from storage.export.records import iso
+from storage.timefmt import format_iso
 
 __all__ = ["entry_record", "history_command", "page_captures"]
 
@@ -70,7 +70,7 @@ def entry_record(entry: HistoryEntry) -> dict[str, Any]:
         "capture_id": capture.id,
         "url": capture.url,
         "requested_url": capture.requested_url,
-        "fetched_at": iso(capture.fetched_at),
+        "fetched_at": format_iso(capture.fetched_at),
         "status": capture.status,
         "record_type": capture.record_type,
         "payload_digest": capture.payload_digest,

@@ -15,6 +15,7 @@ from storage.catalogue.models import CrawlRun
 from storage.catalogue.runs import list_runs
 from storage.catalogue.schedules import get_schedule
 from storage.processes import process_alive
+from storage.timefmt import format_iso
 
 __all__ = ["run_record", "runs_app"]
 
@@ -28,10 +29,6 @@ def _status(run: CrawlRun) -> str:
     return run.status
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
-
-
 def run_record(run: CrawlRun, *, detail: bool = False) -> dict[str, Any]:
     """A crawl run as the JSON object ``runs`` prints."""
     settings = run.settings or {}
@@ -42,8 +39,8 @@ def run_record(run: CrawlRun, *, detail: bool = False) -> dict[str, Any]:
         "kind": run.kind,
         "start": settings.get("start") or settings.get("urls"),
         "status": _status(run),
-        "started_at": _iso(run.started_at),
-        "finished_at": _iso(run.finished_at),
+        "started_at": format_iso(run.started_at),
+        "finished_at": format_iso(run.finished_at),
         "duration": (run.finished_at - run.started_at).total_seconds() if run.finished_at else None,
         "counts": dict(stats.get("counts") or {}),
         "resumed_from": settings.get("resumed_from"),

@@ -16,13 +16,15 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from archiver.cli.common import console, current_config, fail, print_json
-from archiver.services.scheduling import CronSpec, ScheduleError, parse_duration
+from archiver.core.durations import DurationError, parse_duration
+from archiver.services.scheduling import CronSpec, ScheduleError
 from archiver.services.scheduling.config import SchedulerConfig
 from archiver.services.scheduling.crawlargs import check_crawl_args
 from archiver.services.scheduling.daemon import Scheduler
 from storage.catalogue import schedules as queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import CrawlRun, Schedule, utcnow
+from storage.timefmt import format_iso, parse_iso_or_none
 
 __all__ = ["open_catalogue", "schedule_app", "schedule_record", "schedule_records", "scheduler_config"]
 
@@ -68,10 +70,6 @@ def _spec(schedule: Schedule) -> CronSpec | None:
         return None
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
-
-
 def _local(moment: datetime | None, timezone: str) -> str:
     if moment is None:
         return "-"
@@ -102,20 +100,20 @@ def schedule_record(schedule: Schedule, *, last: CrawlRun | None = None, failing
         "crawl_args": list(schedule.crawl_args),
         "time_limit": schedule.time_limit,
         "paused": schedule.paused,
-        "next_run_at": _iso(schedule.next_run_at),
-        "last_run_at": _iso(schedule.last_run_at),
+        "next_run_at": format_iso(schedule.next_run_at),
+        "last_run_at": format_iso(schedule.last_run_at),
         "running": bool(schedule.lease_owner and schedule.lease_expires_at and schedule.lease_expires_at > utcnow()),
         "lease_owner": schedule.lease_owner,
-        "lease_expires_at": _iso(schedule.lease_expires_at),
-        "created_at": _iso(schedule.created_at),
-        "updated_at": _iso(schedule.updated_at),
-        "last_run": {"id": last.id, "status": last.status, "started_at": _iso(last.started_at),
-                     "finished_at": _iso(last.finished_at)} if last else None,
+        "lease_expires_at": format_iso(schedule.lease_expires_at),
+        "created_at": format_iso(schedule.created_at),
+        "updated_at": format_iso(schedule.updated_at),
+        "last_run": {"id": last.id, "status": last.status, "started_at": format_iso(last.started_at),
+                     "finished_at": format_iso(last.finished_at)} if last else None,
         "failed_runs_in_a_row": failing,
         "flagged": flag_after > 0 and failing >= flag_after,
     }
     if next_runs is not None:
-        record["next_runs"] = [_iso(moment) for moment in next_runs]
+        record["next_runs"] = [format_iso(moment) for moment in next_runs]
     return record
 
 
@@ -128,7 +126,7 @@ def add_command(
                                       show_default=False)] = "",
     timezone: Annotated[str, typer.Option("--timezone", "--tz", help="IANA timezone the cron is read in.")] = "UTC",
     time_limit: Annotated[str | None, typer.Option(
-        "--time-limit", help="Stop a run after this long (90s, 30m, 2h); it is marked timed_out.",
+        "--time-limit", help="Stop a run after this long (90s, 30m, 1h30m); it is marked timed_out.",
         show_default=False)] = None,
     paused: Annotated[bool, typer.Option("--paused", help="Add it paused (resume it later).")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the schedule as one JSON object.")] = False,
@@ -146,9 +144,9 @@ def add_command(
         if not cron:
             raise ScheduleError("--cron is required, e.g. --cron \"0 * * * *\"")
         spec = CronSpec.parse(cron, timezone)
-        limit = parse_duration(time_limit) if time_limit is not None else None
+        limit = parse_duration(time_limit, positive=True) if time_limit is not None else None
         arguments = check_crawl_args(crawl_args or [], config.subcommand)
-    except ScheduleError as exc:
+    except (ScheduleError, DurationError) as exc:
         raise fail(str(exc), code=2) from None
     if not _NAME.fullmatch(name):
         raise fail(f"not a schedule name: {name!r} (letters, digits, '.', '_' and '-', up to 200)", code=2)
@@ -195,19 +193,16 @@ def list_command(
     for column in ("name", "cron", "next run", "last run", ""):
         table.add_column(column)
     for row in rows:
-        next_run = "paused" if row["paused"] else _local(_parse(row["next_run_at"]), row["timezone"])
+        next_run = "paused" if row["paused"] else _local(parse_iso_or_none(row["next_run_at"]), row["timezone"])
         last = row["last_run"]
-        last_text = f"{last['status']} {_local(_parse(last['started_at']), row['timezone'])}" if last else "-"
+        started = parse_iso_or_none(last["started_at"]) if last else None
+        last_text = f"{last['status']} {_local(started, row['timezone'])}" if last else "-"
         flag = f"[red]FAILING: last {row['failed_runs_in_a_row']} runs failed[/red]" if row["flagged"] else ""
         if row["running"]:
             flag = ("running " + flag).strip()
         table.add_row(escape(row["name"]), escape(f"{row['cron']} ({row['timezone']})"), next_run,
                       escape(last_text), flag)
     console.print(table)
-
-
-def _parse(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
 @schedule_app.command("show")
@@ -250,8 +245,8 @@ def show_command(
 
 def _summary_record(summary: queries.RunSummary) -> dict[str, Any]:
     run = summary.run
-    return {"id": run.id, "status": run.status, "started_at": _iso(run.started_at),
-            "finished_at": _iso(run.finished_at), "duration": summary.duration, "captures": summary.captures,
+    return {"id": run.id, "status": run.status, "started_at": format_iso(run.started_at),
+            "finished_at": format_iso(run.finished_at), "duration": summary.duration, "captures": summary.captures,
             "new_articles": summary.new_articles, "errors": summary.errors,
             "exit_code": (run.stats or {}).get("exit_code"), "error": (run.stats or {}).get("error")}
 

@@ -9,7 +9,8 @@ layer may import) and re-exported here; the kinds below are the application's ow
     │   ├── NotFoundError           exit 1, HTTP 404
     │   ├── SearchQueryError
     │   ├── CrawlOptionError        crawl options that do not fit together
-    │   ├── ScheduleError           a cron expression, timezone, duration or schedule argument
+    │   ├── DurationError           not a duration (archiver.core.durations), or negative
+    │   ├── ScheduleError           a cron expression, timezone or schedule argument
     │   ├── PolicyError             a revisit policy that cannot be parsed
     │   └── VersionError            a version of a page that does not exist
     ├── StorageError                (see storage.errors)

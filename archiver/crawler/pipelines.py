@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import fields
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -31,7 +32,11 @@ from archiver.extraction import ExtractionResult, extract
 from storage import ArticleData
 from storage.catalogue import queries
 
-__all__ = ["ExtractionPipeline", "article_data"]
+__all__ = ["RESULT_TO_ARTICLE", "ExtractionPipeline", "article_data"]
+
+#: The :class:`ExtractionResult` fields whose :class:`ArticleData` field has another name; every
+#: other field of the result goes to the field of the same name (a test checks they all exist).
+RESULT_TO_ARTICLE = {"sources": "field_sources"}
 
 log = logging.getLogger(__name__)
 
@@ -43,21 +48,16 @@ def article_data(result: ExtractionResult, listing: dict[str, Any] | None = None
     description when the page itself gives none (their source is then ``listing``).
     """
     listing = dict(listing or {})
-    sources = dict(result.sources)
-    fields: dict[str, Any] = {"title": result.title, "authors": list(result.authors), "published": result.published,
-                              "description": result.description}
+    values = {RESULT_TO_ARTICLE.get(f.name, f.name): getattr(result, f.name) for f in fields(result)}
+    values = {name: list(value) if isinstance(value, tuple) else value for name, value in values.items()}
+    sources = values["field_sources"] = dict(values["field_sources"])
     fallbacks = {"title": listing.get("title"), "authors": list(listing.get("authors") or []),
                  "published": listing.get("published") or listing.get("updated"), "description": listing.get("summary")}
     for name, value in fallbacks.items():
-        if not fields[name] and value:
-            fields[name] = value
+        if not values[name] and value:
+            values[name] = value
             sources[name] = "listing"
-    return ArticleData(
-        **fields, modified=result.modified, sitename=result.sitename, language=result.language,
-        canonical_url=result.canonical_url, image=result.image, tags=list(result.tags), text=result.text,
-        word_count=result.word_count, fingerprint=result.fingerprint, extractor=result.extractor,
-        field_sources=sources, listing=listing,
-    )
+    return ArticleData(**values, listing=listing)
 
 
 class ExtractionPipeline:

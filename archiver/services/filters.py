@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from archiver.core.errors import UsageError
 from storage.catalogue.search_model import SearchFilters, Sort
+from storage.timefmt import parse_iso
 
 __all__ = ["FilterError", "build_filters", "parse_date_bound"]
 
@@ -44,11 +45,11 @@ def parse_date_bound(value: str, *, end: bool, option: str) -> datetime:
             if month is not None:
                 return start.replace(year=year + (month == 12), month=month % 12 + 1)  # type: ignore[operator]
             return start.replace(year=start.year + 1)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        parsed = parse_iso(text)
     except ValueError:
         raise FilterError(f"{option}: {value!r} is not a date (use 2023, 2023-04, 2023-04-16 or an ISO datetime)") \
             from None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    return parsed
 
 
 def build_filters(query: str, *, author: str | None, site: str | None, lang: str | None, since: str | None,

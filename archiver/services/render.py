@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from storage.catalogue.models import Article, Capture
+from storage.timefmt import parse_iso
 
 __all__ = ["human_date", "to_markdown", "to_text"]
 
@@ -14,7 +13,7 @@ def human_date(value: str | None) -> str | None:
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = parse_iso(value, keep_offset=True)
     except ValueError:
         return value
     return f"{parsed:%B} {parsed.day}, {parsed.year}"

@@ -10,14 +10,15 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import IO, Any
 
 from sqlalchemy import JSON, Boolean, Integer
 
 from storage.catalogue.models import Article, Capture
+from storage.timefmt import format_iso
 
-__all__ = ["FIELDS", "article_record", "from_csv_row", "iso", "write_csv", "write_jsonl"]
+__all__ = ["FIELDS", "article_record", "from_csv_row", "write_csv", "write_jsonl"]
 
 _FIRST = ["capture_id", "article_id", "url", "requested_url", "title", "authors", "author", "published",
           "published_at", "modified", "sitename", "language", "description", "canonical_url", "image", "tags",
@@ -29,13 +30,6 @@ _ALL = {**_CAPTURE_COLUMNS, **_ARTICLE_COLUMNS}
 
 #: Every field of a record, in order (new catalogue columns join automatically before ``text``).
 FIELDS: list[str] = _FIRST + [name for name in _ALL if name not in _FIRST + _LAST] + _LAST
-
-
-def iso(value: datetime | None) -> str | None:
-    """An aware datetime as ``2026-11-25T06:00:00.123456Z`` (None stays None)."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def article_record(capture: Capture, article: Article, *, with_text: bool = True) -> dict[str, Any]:
@@ -51,7 +45,7 @@ def article_record(capture: Capture, article: Article, *, with_text: bool = True
         else:
             value = getattr(capture, name)
         if isinstance(value, datetime):
-            value = iso(value)
+            value = format_iso(value)
         elif isinstance(value, list | dict):
             value = json.loads(json.dumps(value))  # a copy, detached from the ORM object
         record[name] = value

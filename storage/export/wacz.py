@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from storage.catalogue.models import Article
 from storage.export.warc import WarcExport, export_warc
+from storage.timefmt import format_iso
 
 __all__ = ["WACZ_VERSION", "WaczExport", "export_wacz"]
 
@@ -64,7 +65,7 @@ def export_wacz(session: Session, warc_dir: Path, articles: Iterable[Article], o
                     continue
                 capture_ids.append(capture.id)
                 pages.write(json.dumps({
-                    "id": str(capture.id), "url": capture.url, "ts": _iso_seconds(capture.fetched_at),
+                    "id": str(capture.id), "url": capture.url, "ts": format_iso(capture.fetched_at, timespec="seconds"),
                     "title": article.title or capture.url, "text": article.text or "",
                 }, ensure_ascii=False) + "\n")
         warc_path = work / WARC_NAME
@@ -104,7 +105,7 @@ def _datapackage(resources: list[tuple[str, Path, int]], *, title: str, descript
         "resources": entries,
         "wacz_version": WACZ_VERSION,
         "title": title,
-        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": format_iso(datetime.now(UTC), timespec="seconds"),
         "software": _software(),
     }
     if description:
@@ -121,9 +122,6 @@ def _hash_file(path: Path) -> tuple[str, int]:
             size += len(chunk)
     return digest.hexdigest(), size
 
-
-def _iso_seconds(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _software() -> str:

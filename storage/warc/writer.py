@@ -30,6 +30,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter as _WarcioWriter
 
 from storage.errors import WarcWriteError
+from storage.timefmt import format_iso, parse_iso
 from storage.warc.http import HOP_BY_HOP_FRAMING, Headers, HttpRequest, HttpResponse
 from storage.warc.naming import OPEN_SUFFIX, warc_filename
 
@@ -60,8 +61,7 @@ def payload_digest(data: bytes) -> str:
 
 def warc_date(when: datetime) -> str:
     """WARC-Date value: UTC, ISO 8601, microseconds (WARC/1.1 allows sub-second precision)."""
-    when = when.astimezone(UTC)
-    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return format_iso(when, timespec="microseconds")
 
 
 @dataclass(frozen=True)
@@ -321,7 +321,7 @@ class WarcWriter:
             record_id=headers.get_header("WARC-Record-ID"),
             record_type=headers.get_header("WARC-Type"),
             target_uri=headers.get_header("WARC-Target-URI") or "",
-            date=_parse_warc_date(headers.get_header("WARC-Date")),
+            date=parse_iso(headers.get_header("WARC-Date")),
             payload_digest=headers.get_header("WARC-Payload-Digest"),
             block_digest=headers.get_header("WARC-Block-Digest"),
         )
@@ -373,12 +373,6 @@ def _stored_response_headers(request: HttpRequest, response: HttpResponse, trunc
     else:
         headers.append(("Content-Length", length))
     return headers
-
-
-def _parse_warc_date(value: str) -> datetime:
-    value = value.rstrip("Z")
-    fmt = "%Y-%m-%dT%H:%M:%S.%f" if "." in value else "%Y-%m-%dT%H:%M:%S"
-    return datetime.strptime(value, fmt).replace(tzinfo=UTC)
 
 
 def fsync_dir(directory: Path) -> None:

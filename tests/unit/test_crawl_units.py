@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from support.warc_samples import gzip_response, request
 
-from archiver.crawler.crawl.options import CrawlOptionError, CrawlOptions, parse_duration, user_agent
+from archiver.core.durations import DurationError, parse_duration
+from archiver.crawler.crawl.options import CrawlOptionError, CrawlOptions, user_agent
 from archiver.crawler.crawl.run import plan_resume
 from storage.catalogue.models import CrawlRun
 from storage.catalogue.runs import captured_urls, resume_chain
@@ -47,7 +48,7 @@ def test_resume_chain_and_captured_urls(archive) -> None:
 
 def test_durations_and_user_agent() -> None:
     assert parse_duration("1d") == 86400 and parse_duration("30m") == 1800 and parse_duration(90) == 90
-    with pytest.raises(CrawlOptionError, match="not a duration"):
+    with pytest.raises(DurationError, match="not a duration"):
         parse_duration("soon")
     assert user_agent("ops@example.org").endswith("; ops@example.org)")
     assert user_agent(None).startswith("news-archiver/")

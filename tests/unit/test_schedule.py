@@ -20,7 +20,8 @@ from support.cli import run_cli
 from support.schedule_samples import FakeClock, add, fake_config, fake_starts, schedule_row, slot
 from support.services import BACKENDS
 
-from archiver.services.scheduling import CronSpec, ScheduleError, parse_duration
+from archiver.core.durations import DurationError, parse_duration
+from archiver.services.scheduling import CronSpec, ScheduleError
 from archiver.services.scheduling.daemon import Scheduler
 from storage import StorageConfig
 from storage.catalogue import schedules
@@ -68,8 +69,8 @@ def test_durations() -> None:
     assert parse_duration("1h30m") == 5400
     assert parse_duration("45s") == 45
     for bad in ("5x", "", "0", "-3", "h"):
-        with pytest.raises(ScheduleError):
-            parse_duration(bad)
+        with pytest.raises(DurationError):
+            parse_duration(bad, positive=True)
 
 
 # ---------------------------------------------------------------------- the lease
@@ -117,7 +118,7 @@ def test_paused_schedule_is_not_run(db: Database, home: Path) -> None:
     (["add", "news", "--cron", "0 * * * *", "--", "--urls", "u.txt", "--max-pagez", "5"], 2,
      "error: archiver crawl: No such option: --max-pagez"),
     (["add", "news", "--cron", "0 * * * *", "--time-limit", "soon", "--", "--urls", "u.txt"], 2,
-     "error: not a duration: 'soon' (use e.g. 90, 45s, 30m, 2h, 1h30m)"),
+     "error: not a duration: 'soon' (use e.g. 90, 45s, 30m, 1h30m, 1d, 2w)"),
     (["add", "../etc", "--cron", "@daily", "--", "--urls", "u.txt"], 2, "error: not a schedule name: '../etc'"),
     (["add", "news", "--cron", "@daily", "--", "--max-pages", "5"], 2,
      "error: archiver crawl: give exactly one of --sitemap URL, --feed URL, --site URL, --urls FILE"),

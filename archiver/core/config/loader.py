@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from archiver.core.config.schema import SECTIONS, SETTINGS, Setting, by_name
 from archiver.core.config.sources import CONFIG_FILE, Given, read_config_file
+from archiver.core.durations import parse_duration
 from archiver.core.errors import ConfigError
 from storage.config import StorageConfig, parse_size
 
@@ -35,7 +35,6 @@ ENV_PRIORITY = 35
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
-_DURATION = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*[smhdw]?\s*)+$", re.IGNORECASE)
 
 
 class Section(Mapping[str, Any]):
@@ -97,11 +96,10 @@ def _parse(setting: Setting, value: Any) -> Any:
         parse_size(value if isinstance(value, int) else str(value))
         return value
     if kind == "duration":
-        if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-            return value
-        if not _DURATION.match(str(value)):
+        if isinstance(value, bool):
             raise ValueError(value)
-        return str(value).strip()
+        parse_duration(value if isinstance(value, int | float) else str(value))
+        return value if isinstance(value, int | float) else str(value).strip()
     if kind == "path":
         return Path(str(value)).expanduser()
     return str(value)

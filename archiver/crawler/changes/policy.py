@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from archiver.core.durations import DurationError, parse_duration
 from archiver.core.errors import UsageError
-from archiver.crawler.crawl.options import CrawlOptionError, parse_duration
 
 __all__ = ["DEFAULT_POLICY", "PolicyError", "parse_policy", "policy_from"]
 
@@ -28,7 +28,7 @@ def parse_policy(value: str | None) -> list[float]:
         return []
     try:
         offsets = [parse_duration(part.strip()) for part in text.split(",") if part.strip()]
-    except CrawlOptionError as exc:
+    except DurationError as exc:
         raise PolicyError(f"ARCHIVER_REVISIT_POLICY: {exc}") from None
     if any(b <= a for a, b in zip(offsets, offsets[1:], strict=False)) or any(o <= 0 for o in offsets):
         raise PolicyError(f"ARCHIVER_REVISIT_POLICY: {value!r} must be increasing positive durations, e.g. "

@@ -32,9 +32,9 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
+from archiver.core.durations import parse_duration
 from archiver.crawler.capture.middleware import CAPTURE_ID_KEY, NOT_MODIFIED_KEY
 from archiver.crawler.capture.session import archive_session
-from archiver.crawler.crawl.options import parse_duration
 from spiders.pages import NEED_BODY_KEY, REPLAYED_KEY, is_discovery
 from storage import StorageError
 from storage.catalogue import queries

@@ -16,34 +16,17 @@ from spiders.site import SiteSpider
 from spiders.sitemap import SitemapSpider
 from spiders.urls import UrlsSpider, validate_url
 
-__all__ = ["DISCOVERY_SPIDERS", "CrawlOptions", "CrawlOptionError", "parse_duration", "polite_settings",
-           "user_agent"]
+__all__ = ["DISCOVERY_SPIDERS", "CrawlOptions", "CrawlOptionError", "polite_settings", "user_agent"]
 
 DISCOVERY_SPIDERS: dict[str, type] = {
     "sitemap": SitemapSpider, "feed": FeedSpider, "site": SiteSpider, "urls": UrlsSpider,
 }
 PROJECT_URL = "https://github.com/news-archiver/news-archiver"
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
 class CrawlOptionError(UsageError, ValueError):
     """A crawl option has a value that cannot be used."""
-
-
-def parse_duration(value: str | float | int) -> float:
-    """Seconds in ``value``: a number of seconds or ``30m``, ``12h``, ``1d``, ``2w``."""
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        match = _DURATION.match(value)
-        if not match:
-            raise CrawlOptionError(f"not a duration: {value!r} (use e.g. 3600, 30m, 12h, 1d)")
-        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
-    if seconds < 0:
-        raise CrawlOptionError(f"a duration cannot be negative: {value!r}")
-    return seconds
 
 
 def user_agent(contact: str | None) -> str:

@@ -8,6 +8,6 @@
 The catalogue side (schedule rows, leases, run history) is :mod:`storage.catalogue.schedules`.
 """
 
-from archiver.services.scheduling.cron import CronSpec, ScheduleError, parse_duration
+from archiver.services.scheduling.cron import CronSpec, ScheduleError
 
-__all__ = ["CronSpec", "ScheduleError", "parse_duration"]
+__all__ = ["CronSpec", "ScheduleError"]

@@ -7,7 +7,6 @@ front, and aware UTC datetimes out, whatever zone the expression is read in.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,15 +15,13 @@ from croniter import CroniterError, croniter
 
 from archiver.core.errors import UsageError
 
-__all__ = ["CronSpec", "ScheduleError", "parse_duration"]
+__all__ = ["CronSpec", "ScheduleError"]
 
 _ALIASES = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
-_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class ScheduleError(UsageError, ValueError):
-    """A schedule has a value that cannot be used (cron expression, timezone, duration, crawl option)."""
+    """A schedule has a value that cannot be used (cron expression, timezone, crawl option)."""
 
 
 @dataclass(frozen=True)
@@ -74,17 +71,3 @@ def _zone(name: str) -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError):
         raise ScheduleError(f"unknown timezone {name!r} (use an IANA name such as UTC or Europe/Berlin)") from None
 
-
-def parse_duration(value: str) -> float:
-    """Seconds in a duration such as ``90``, ``45s``, ``30m``, ``2h``, ``1h30m`` or ``1d``."""
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        parts = _DURATION_RE.findall(text)
-        if not parts or _DURATION_RE.sub("", text).strip():
-            raise ScheduleError(f"not a duration: {value!r} (use e.g. 90, 45s, 30m, 2h, 1h30m)") from None
-        seconds = sum(float(number) * _UNIT_SECONDS[unit.lower()] for number, unit in parts)
-    if seconds <= 0:
-        raise ScheduleError(f"a duration must be positive, got {value!r}")
-    return seconds

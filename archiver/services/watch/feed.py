@@ -9,22 +9,18 @@ captured, and its content lists what changed per field (sentences for the body).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from xml.etree import ElementTree as ET
 
 from archiver import __version__
 from archiver.services.watch.present import summary
 from storage.catalogue.models import ChangeRecord, utcnow
+from storage.timefmt import format_iso
 
 __all__ = ["ATOM_TYPE", "changes_feed"]
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 #: The feed's media type.
 ATOM_TYPE = "application/atom+xml"
-
-
-def _stamp(value: datetime) -> str:
-    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -56,7 +52,7 @@ def changes_feed(changes: Sequence[ChangeRecord], *, self_url: str | None = None
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
     _sub(feed, "id", feed_id)
     _sub(feed, "title", "Changes to archived articles")
-    _sub(feed, "updated", _stamp(ordered[0].after_fetched_at if ordered else utcnow()))
+    _sub(feed, "updated", format_iso(ordered[0].after_fetched_at if ordered else utcnow(), timespec="seconds"))
     author = _sub(feed, "author")
     _sub(author, "name", "news-archiver")
     _sub(feed, "generator", "news-archiver", version=__version__)
@@ -66,7 +62,7 @@ def changes_feed(changes: Sequence[ChangeRecord], *, self_url: str | None = None
         entry = _sub(feed, "entry")
         _sub(entry, "id", f"urn:news-archiver:change:{change.after_capture_id or change.id}")
         _sub(entry, "title", f"Edited ({', '.join(change.fields)}): {change.title or change.url}")
-        _sub(entry, "updated", _stamp(change.after_fetched_at))
+        _sub(entry, "updated", format_iso(change.after_fetched_at, timespec="seconds"))
         _sub(entry, "link", rel="alternate", href=change.url)
         for name in change.fields:
             _sub(entry, "category", term=name)

@@ -24,10 +24,11 @@ from scrapy.settings import Settings
 
 from archiver.core.config import storage_config_from_settings
 from archiver.core.errors import CrawlError
-from archiver.crawler.crawl.options import DISCOVERY_SPIDERS, CrawlOptions, polite_settings
+from archiver.crawler.crawl.options import CrawlOptions, polite_settings
 from archiver.crawler.crawl.report import CrawlObserver, watch_run
 from archiver.crawler.extraction_pool import start_extraction_workers
 from archiver.crawler.runner import run_crawler_process
+from spiders.registry import discovery_spider
 from storage import Archive
 from storage.catalogue.models import CrawlRun
 from storage.catalogue.runs import merge_run_stats, previous_run, resume_chain
@@ -154,7 +155,7 @@ def run_crawl(options: CrawlOptions, overrides: Mapping[str, Any], *,
     settings.set("ARCHIVER_RESUME_RUNS", plan.runs, priority="cmdline")
     watch_run(run_id, observer)
     try:
-        run_crawler_process(settings, DISCOVERY_SPIDERS[options.discovery],
+        run_crawler_process(settings, discovery_spider(options.discovery),
                             dict(spider_args) if spider_args is not None else options.spider_args())
     finally:
         watch_run(run_id, None)

@@ -13,7 +13,7 @@ from twisted.python.failure import Failure
 
 from spiders.items import Page
 from spiders.pages import page_from_response, wants_item
-from spiders.params import parse_patterns, parse_since
+from spiders.params import ALLOW, DENY, SINCE, Param
 from spiders.urls import validate_url
 
 __all__ = ["DiscoverySpider"]
@@ -29,6 +29,11 @@ class DiscoverySpider(scrapy.Spider):
 
     #: How pages found by this spider are labelled in Page.discovered_via.
     discovered_via = "link"
+    #: The start URL as ``archiver crawl`` takes it (``--sitemap URL``): see :func:`spiders.urls.url_target`.
+    target: Param
+    target_is_file = False
+    #: The arguments this spider takes besides its target (see :mod:`spiders.registry`).
+    params: tuple[Param, ...] = (SINCE, ALLOW, DENY)
 
     def __init__(self, url: str | None = None, since: str | datetime | None = None,
                  allow: str | Iterable[str] | None = None, deny: str | Iterable[str] | None = None,
@@ -37,9 +42,9 @@ class DiscoverySpider(scrapy.Spider):
         if not url:
             raise ValueError(f"the {self.name} spider needs url=...")
         self.url = validate_url(url)
-        self.since = parse_since(since)
-        self.allow = parse_patterns(allow, "allow")
-        self.deny = parse_patterns(deny, "deny")
+        self.since = SINCE.read(since)
+        self.allow = ALLOW.read(allow)
+        self.deny = DENY.read(deny)
 
     def wanted(self, url: str, date: datetime | None = None) -> bool:
         """True when a listed page passes the allow/deny patterns and the ``since`` cut-off.

@@ -17,6 +17,7 @@ from scrapy.http import Response
 from spiders.base import DiscoverySpider, iso
 from spiders.feeds import parse_feed
 from spiders.pages import discovery_request, page_request
+from spiders.urls import url_target
 
 __all__ = ["FeedSpider"]
 
@@ -26,6 +27,7 @@ class FeedSpider(DiscoverySpider):
 
     name = "feed"
     discovered_via = "feed"
+    target = url_target("--feed", "An RSS or Atom feed URL.")
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         yield discovery_request(self.url, self.parse_feed, errback=self.failed)

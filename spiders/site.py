@@ -27,12 +27,15 @@ from spiders.base import DiscoverySpider
 from spiders.items import Page
 from spiders.pagekind import is_article_page
 from spiders.pages import is_html, page_from_response, page_request, wants_item
-from spiders.params import SpiderArgumentError, parse_non_negative_int
+from spiders.params import ALLOW, DENY, Param, SpiderArgumentError, parse_non_negative_int
 from spiders.scope import LinkScope
+from spiders.urls import url_target
 
-__all__ = ["DEFAULT_MAX_DEPTH", "SiteSpider"]
+__all__ = ["DEFAULT_MAX_DEPTH", "MAX_DEPTH", "SiteSpider"]
 
 DEFAULT_MAX_DEPTH = 5
+MAX_DEPTH = Param(name="max_depth", type=int, default=DEFAULT_MAX_DEPTH, parse=parse_non_negative_int,
+                  help=f"links away from the start (default {DEFAULT_MAX_DEPTH}).")
 
 
 class SiteSpider(DiscoverySpider):
@@ -40,12 +43,13 @@ class SiteSpider(DiscoverySpider):
 
     name = "site"
     discovered_via = "link"
+    target = url_target("--site", "Follow links from this URL (same host).")
+    params = (MAX_DEPTH, ALLOW, DENY)
 
     def __init__(self, *args: Any, max_depth: str | int | None = None, same_host: str | bool = True,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        depth = parse_non_negative_int(max_depth, "max_depth")
-        self.max_depth = DEFAULT_MAX_DEPTH if depth is None else depth
+        self.max_depth = MAX_DEPTH.read(max_depth)
         if isinstance(same_host, str):
             if same_host.lower() not in ("true", "false", "1", "0", "yes", "no"):
                 raise SpiderArgumentError(f"same_host: expected true or false, got {same_host!r}")

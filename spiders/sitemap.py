@@ -22,6 +22,7 @@ from scrapy.http import Response
 from spiders.base import DiscoverySpider, iso
 from spiders.pages import discovery_request, page_request
 from spiders.sitemaps import parse_sitemap, sitemap_body, sitemap_urls_from_robots
+from spiders.urls import url_target
 
 __all__ = ["SitemapSpider"]
 
@@ -34,6 +35,7 @@ class SitemapSpider(DiscoverySpider):
 
     name = "sitemap"
     discovered_via = "sitemap"
+    target = url_target("--sitemap", "A sitemap, sitemap index or robots.txt URL.")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

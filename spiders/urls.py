@@ -21,8 +21,9 @@ from w3lib.url import safe_url_string
 
 from spiders.items import Page
 from spiders.pages import page_from_response
+from spiders.params import Param, SpiderArgumentError
 
-__all__ = ["UrlsSpider", "validate_url"]
+__all__ = ["URLS_FILE", "UrlsSpider", "listed_urls", "parse_url", "url_target", "validate_url"]
 
 
 def validate_url(url: str) -> str:
@@ -47,6 +48,42 @@ def validate_url(url: str) -> str:
     return safe_url_string(candidate)
 
 
+def parse_url(value: str, name: str) -> str:
+    """:func:`validate_url` as a :class:`Param` parser: the error names the argument."""
+    try:
+        return validate_url(value)
+    except ValueError as exc:
+        raise SpiderArgumentError(f"{name}: {exc}") from None
+
+
+def url_target(flag: str, help: str) -> Param:  # noqa: A002 - the Param field's name
+    """The start URL of a discovery spider, given on the command line as ``flag URL``."""
+    return Param(name="url", flag=flag, metavar="URL", help=help, parse=parse_url)
+
+
+def listed_urls(path: str | Path) -> list[str]:
+    """The URLs of a list file: one a line, blank lines and ``#`` comments skipped."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def check_urls_file(value: str, name: str) -> str:
+    """A list file that exists and lists only valid URLs (at least one); returned as given."""
+    if not Path(value).is_file():
+        raise SpiderArgumentError(f"{name}: no such file: {value}")
+    urls = listed_urls(value)
+    if not urls:
+        raise SpiderArgumentError(f"{name}: {value} lists no URLs")
+    for url in urls:
+        parse_url(url, name)
+    return value
+
+
+#: The ``urls`` spider's target on the command line: ``--urls FILE``.
+URLS_FILE = Param(name="urls_file", flag="--urls", metavar="FILE", help="A file of URLs, one a line (# comments).",
+                  parse=check_urls_file)
+
+
 def _split(urls: str | Iterable[str]) -> list[str]:
     if isinstance(urls, str):
         return urls.replace(",", " ").split()
@@ -57,13 +94,16 @@ class UrlsSpider(scrapy.Spider):
     """Fetches each given URL once (even if given twice across runs: no dupe filtering)."""
 
     name = "urls"
+    target = URLS_FILE
+    #: The target is a file: recorded as an absolute path, the crawl named after its stem.
+    target_is_file = True
+    params: tuple[Param, ...] = ()
 
     def __init__(self, urls: str | Iterable[str] = (), urls_file: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         given = _split(urls)
         if urls_file:
-            lines = Path(urls_file).read_text(encoding="utf-8").splitlines()
-            given += [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+            given += listed_urls(urls_file)
         if not given:
             raise ValueError("the urls spider needs urls=... or urls_file=...")
         self.start_urls = [validate_url(url) for url in given]

@@ -17,7 +17,7 @@ from archiver.cli.common import err_console, start_command
 from archiver.cli.crawl import crawl_command
 from archiver.cli.db import db_app
 from archiver.cli.diff import diff_command
-from archiver.cli.export import export_command
+from archiver.cli.export import ExportCommand, export_command
 from archiver.cli.extract import extract_command, reextract_command
 from archiver.cli.history import history_command
 from archiver.cli.reindex import reindex_command
@@ -88,7 +88,7 @@ app.command("reindex")(reindex_command)
 app.command("search")(search_command)
 app.command("history")(history_command)
 app.command("diff")(diff_command)
-app.command("export")(export_command)
+app.command("export", cls=ExportCommand)(export_command)
 app.command("stats")(stats_command)
 app.add_typer(schedule_app, name="schedule")
 app.command("scheduler")(scheduler_command)

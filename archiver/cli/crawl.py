@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -20,6 +20,7 @@ from archiver.cli.common import (
 )
 from archiver.cli.runs import run_record
 from archiver.core.config import ArchiverConfig
+from archiver.crawler.crawl.command import CrawlCommand, options_from_values
 from archiver.crawler.crawl.frontier import FrontierError, crawl_spec, frontier_settings, reset_frontier
 from archiver.crawler.crawl.options import CrawlOptionError, CrawlOptions
 from archiver.crawler.crawl.run import CrawlStartError, run_crawl
@@ -68,72 +69,42 @@ class ProgressBar:
         self._bar.stop()
 
 
-def crawl_command(
-    sitemap: Annotated[str | None, typer.Option("--sitemap", help="A sitemap, sitemap index or robots.txt URL.",
-                                                show_default=False)] = None,
-    feed: Annotated[str | None, typer.Option("--feed", help="An RSS or Atom feed URL.", show_default=False)] = None,
-    site: Annotated[str | None, typer.Option("--site", help="Follow links from this URL (same host).",
-                                             show_default=False)] = None,
-    urls: Annotated[str | None, typer.Option("--urls", help="A file of URLs, one a line (# comments).",
-                                             show_default=False)] = None,
-    max_pages: Annotated[int | None, typer.Option("--max-pages", help="Stop after this many pages.",
-                                                  show_default=False)] = None,
-    max_depth: Annotated[int | None, typer.Option("--max-depth", help="--site: links away from the start "
-                                                  "(default 5).", show_default=False)] = None,
-    since: Annotated[str | None, typer.Option("--since", help="--sitemap/--feed: only pages dated at or after "
-                                              "this date (2024-05-01).", show_default=False)] = None,
-    allow: Annotated[list[str], typer.Option("--allow", help="Only page URLs matching this regex (repeatable).")] = [],  # noqa: B006
-    deny: Annotated[list[str], typer.Option("--deny", help="Skip page URLs matching this regex (repeatable).")] = [],  # noqa: B006
-    name: Annotated[str | None, typer.Option("--name", help="Name of the crawl (default: method and host); "
-                                             "--resume continues the last crawl of this name.",
-                                             show_default=False)] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue a stopped or killed crawl of the same "
-                                         "name without fetching what it archived.")] = False,
-    refresh: Annotated[bool, typer.Option("--refresh", help="Fetch pages archived recently too "
-                                          "(ARCHIVER_RECRAWL_AFTER, default 1d).")] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="JSON lines: each page, each article, then "
-                                              "the run.")] = False,
-    setting: Annotated[list[str], typer.Option("-s", "--set", help="Scrapy or archiver setting NAME=VALUE.")] = [],  # noqa: B006
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show the crawler's log.")] = False,
-    frontier: Annotated[str | None, typer.Option("--frontier", envvar="ARCHIVER_REDIS_URL", metavar="REDIS_URL",
-                                                 help="Share the queue with other processes through Redis "
-                                                 "(redis://HOST:6379/0); they join with archiver worker.",
-                                                 show_default=False)] = None,
-) -> None:
-    """Crawl a site politely: find its articles, archive each (WARC, text, catalogue), record the run.
-
-    Example: archiver crawl --sitemap https://news.example/robots.txt --since 2024-05-01 --max-pages 500
-
-    robots.txt is obeyed, requests are throttled (AutoThrottle, 4 per site at most), and the
-    User-Agent names the project and ARCHIVER_CONTACT. Pages archived within
-    ARCHIVER_RECRAWL_AFTER (default 1d) are not fetched again unless --refresh; older ones
-    are asked for with If-None-Match / If-Modified-Since. Ctrl-C stops cleanly; --resume
-    continues. With --frontier, the queue and the seen URLs live in Redis under the crawl's
-    name, and `archiver worker --frontier URL --name NAME` processes (on any machine, same
-    ARCHIVER_DATABASE_URL) share the work. Exit status: 0 finished (or stopped at --max-pages),
-    1 interrupted or failed, 2 bad options.
-    """
-    given = {k: v for k, v in {"sitemap": sitemap, "feed": feed, "site": site, "urls": urls}.items() if v}
-    if len(given) != 1:
-        raise fail("give exactly one of --sitemap URL, --feed URL, --site URL, --urls FILE", code=2)
-    (discovery, target), = given.items()
-    options = CrawlOptions(discovery=discovery, target=target, max_pages=max_pages, max_depth=max_depth,
-                           since=since, allow=list(allow), deny=list(deny), name=name, resume=resume,
-                           refresh=refresh)
+def _crawl(values: dict[str, Any]) -> None:
+    """Run ``archiver crawl`` with its parsed options (declared in :mod:`archiver.crawler.crawl.command`)."""
     try:
+        options = options_from_values(values)
         options.check()
     except CrawlOptionError as exc:
         raise fail(escape(str(exc)), code=2) from None
-    overrides = parse_setting_overrides(setting)
+    verbose, frontier = values["verbose"], values["frontier"]
+    overrides = parse_setting_overrides(values["setting"] or [])
     shared = None
     if frontier:
         try:
-            if not resume:
+            if not options.resume:
                 reset_frontier(frontier, options.run_name)
             shared = frontier_settings(frontier, options.run_name, worker=False, spec=crawl_spec(options))
         except FrontierError as exc:
             raise fail(escape(str(exc))) from None
-    run_and_report(options, overrides, json_output=json_output, verbose=verbose, frontier=shared)
+    run_and_report(options, overrides, json_output=values["json_output"], verbose=verbose, frontier=shared)
+
+
+_DOC = """Crawl a site politely: find its articles, archive each (WARC, text, catalogue), record the run.
+
+Example: archiver crawl --sitemap https://news.example/robots.txt --since 2024-05-01 --max-pages 500
+
+robots.txt is obeyed, requests are throttled (AutoThrottle, 4 per site at most), and the
+User-Agent names the project and ARCHIVER_CONTACT. Pages archived within
+ARCHIVER_RECRAWL_AFTER (default 1d) are not fetched again unless --refresh; older ones
+are asked for with If-None-Match / If-Modified-Since. Ctrl-C stops cleanly; --resume
+continues. With --frontier, the queue and the seen URLs live in Redis under the crawl's
+name, and `archiver worker --frontier URL --name NAME` processes (on any machine, same
+ARCHIVER_DATABASE_URL) share the work. Exit status: 0 finished (or stopped at --max-pages),
+1 interrupted or failed, 2 bad options.
+"""
+
+#: ``archiver crawl``: its options come from the spider registry when typer builds the command.
+crawl_command = CrawlCommand(_crawl, _DOC)
 
 
 def run_and_report(options: CrawlOptions, overrides: dict[str, Any], *, json_output: bool, verbose: bool,

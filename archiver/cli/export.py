@@ -1,4 +1,9 @@
-"""``archiver export``: the articles a search selects, as JSONL, CSV, Markdown, WARC or WACZ."""
+"""``archiver export``: the articles a search selects, in any registered format (JSONL, CSV, Markdown, WARC, WACZ, ...).
+
+The formats come from :mod:`archiver.services.export.registry`, read when the command is built
+(:class:`ExportCommand`): a format registered before the CLI runs is a ``--format`` choice, with
+its help line, and nothing here changes.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,11 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, Annotated, Any
 
 import typer
-from sqlalchemy.orm import Session
+from typer.core import TyperCommand
 
 from archiver.cli.common import err_console, fail, open_archive
 from archiver.cli.filters import (
@@ -26,32 +30,41 @@ from archiver.cli.filters import (
     UntilOption,
     build_filters,
 )
-from archiver.services.export import export_markdown
-from storage import Archive
-from storage.catalogue.models import Article
+from archiver.core.errors import UsageError
+from archiver.services.export import Exporter, ExportSource, exporter, exporters
+from archiver.services.export.registry import DEFAULT_TITLE
 from storage.errors import SearchQueryError, WarcError
-from storage.export import article_record, export_wacz, export_warc, selected_articles, write_csv, write_jsonl
+from storage.export import selected_articles
 
-__all__ = ["ExportFormat", "export_command"]
+__all__ = ["ExportCommand", "export_command"]
+
+_FORMATS_MARK = "FORMATS"
 
 
-class ExportFormat(StrEnum):
-    """What ``export`` can write."""
+class ExportCommand(TyperCommand):
+    """``archiver export`` with its ``--format`` choices and their help taken from the registry when built."""
 
-    jsonl = "jsonl"
-    csv = "csv"
-    markdown = "markdown"
-    warc = "warc"
-    wacz = "wacz"
+    def __init__(self, *args: Any, params: list | None = None, help: str | None = None,  # noqa: A002 - click's name
+                 **kwargs: Any) -> None:
+        formats = exporters()
+        names = [item.name for item in formats]
+        for param in params or []:
+            if param.name == "fmt":
+                param.metavar = f"[{'|'.join(names)}]"
+                param.help = f"One of {', '.join(names)} (see the list above)."
+            elif param.name == "output":
+                dirs = ", ".join(item.name for item in formats if item.writes_directory) or "none"
+                streams = ", ".join(item.name for item in formats if not item.needs_output) or "none"
+                param.help = f"File to write (a directory for {dirs}); '-' or none: stdout ({streams})."
+        listing = "\n\n".join(f"{item.name}: {item.help}" for item in formats)
+        super().__init__(*args, params=params, help=(help or "").replace(_FORMATS_MARK, listing), **kwargs)
 
 
 def export_command(
     query: QueryArgument = "",
-    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="jsonl, csv, markdown, warc or wacz.")]
-    = ExportFormat.jsonl,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="The format.")] = "jsonl",
     output: Annotated[str | None, typer.Option("-o", "--output", metavar="PATH",
-                                               help="File to write (a directory for markdown); "
-                                                    "'-' or none: stdout (jsonl, csv).")] = None,
+                                               help="File (or directory) to write.")] = None,
     author: AuthorOption = None,
     site: SiteOption = None,
     lang: LangOption = None,
@@ -67,17 +80,19 @@ def export_command(
 
     Example: archiver export --author AFP --since 2023 --format wacz -o afp-2023.wacz
 
-    jsonl and csv: one record per article with every catalogue field and the text. markdown:
-    one file per article in a directory. warc: the captures' records (request, response or
-    revisit with the response it repeats, conversion, metadata, warcinfo) copied byte for
-    byte. wacz: that WARC with a CDXJ index and a page list, for ReplayWeb.page and pywb.
+    FORMATS
+
     Each page is exported once, as its latest capture that matches, unless --all-versions.
     """
+    try:
+        chosen = exporter(fmt)
+    except UsageError as exc:
+        raise fail(str(exc), code=2) from None
     filters = build_filters(query, author=author, site=site, lang=lang, since=since, until=until, status=status,
                             all_versions=all_versions, sort=sort)
     to_stdout = output in (None, "-")
-    if to_stdout and fmt not in (ExportFormat.jsonl, ExportFormat.csv):
-        raise fail(f"--format {fmt.value} needs -o PATH", code=2)
+    if to_stdout and chosen.needs_output:
+        raise fail(f"--format {chosen.name} needs -o PATH", code=2)
     with open_archive() as archive, archive.db.session() as session:
         try:
             articles = selected_articles(session, filters, limit=limit)
@@ -85,42 +100,32 @@ def export_command(
         except SearchQueryError as exc:
             raise fail(str(exc), code=2) from None
         selection = _chain(first, articles)
-        if fmt is ExportFormat.markdown and Path(output).exists() and not Path(output).is_dir():  # type: ignore[arg-type]
-            raise fail(f"{output} is a file: --format markdown writes one file per article into a directory", code=2)
+        if chosen.writes_directory and Path(output).exists() and not Path(output).is_dir():  # type: ignore[arg-type]
+            raise fail(f"{output} is a file: --format {chosen.name} writes one file per article into a directory",
+                       code=2)
+        source = ExportSource(session=session, warc_dir=archive.config.warc_dir, title=title or DEFAULT_TITLE,
+                              warn=lambda line: err_console.print(line, markup=False))
         try:
-            count = _write(fmt, selection, None if to_stdout else Path(output), session, archive,  # type: ignore[arg-type]
-                           title=title or "news-archiver export")
+            count = _write(chosen, source, selection, None if to_stdout else Path(output))  # type: ignore[arg-type]
         except WarcError as exc:
             raise fail(f"cannot export: {exc} (archiver verify checks the whole archive)") from None
         except OSError as exc:
             raise fail(f"cannot write {exc.filename or output}: {exc.strerror or exc}") from None
     where = "stdout" if to_stdout else output
-    err_console.print(f"exported {count} article(s) as {fmt.value} to {where}", markup=False, soft_wrap=True)
+    err_console.print(f"exported {count} article(s) as {chosen.name} to {where}", markup=False, soft_wrap=True)
 
 
-def _write(fmt: ExportFormat, selection: Iterator[Article], output: Path | None, session: Session,
-           archive: Archive, *, title: str) -> int:
-    """Write the selection in ``fmt`` to ``output`` (None: stdout); return how many articles."""
-    if fmt is ExportFormat.markdown:
-        return len(export_markdown(selection, output))  # type: ignore[arg-type]
-    if fmt in (ExportFormat.jsonl, ExportFormat.csv):
-        records = (article_record(a.capture, a) for a in selection)
-        write = write_jsonl if fmt is ExportFormat.jsonl else write_csv
-        if output is None:
-            count = write(records, sys.stdout)
-            sys.stdout.flush()
-            return count
-        with _replacing(output, "w") as out:
-            return write(records, out)
-    if fmt is ExportFormat.warc:
-        ids = [a.capture_id for a in selection]
-        with _replacing(output, "wb") as out:  # type: ignore[arg-type]
-            summary = export_warc(session, archive.config.warc_dir, ids, out)  # type: ignore[arg-type]
-        for problem in summary.missing:
-            err_console.print(f"warning: {problem} not found; left out", markup=False)
-        return summary.captures
-    with _replacing(output, "wb") as out:  # type: ignore[arg-type]
-        return export_wacz(session, archive.config.warc_dir, selection, out, title=title).pages  # type: ignore[arg-type]
+def _write(chosen: Exporter, source: ExportSource, selection: Iterator, output: Path | None) -> int:
+    """Write the selection with ``chosen`` to ``output`` (None: stdout); return how many articles."""
+    if chosen.writes_directory:
+        return chosen.export(source, selection, output)  # type: ignore[arg-type]
+    if output is None:
+        sys.stdout.flush()
+        count = chosen.export(source, selection, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return count
+    with _replacing(output, "wb") as out:
+        return chosen.export(source, selection, out)  # type: ignore[arg-type]
 
 
 def _chain(first: object, rest: Iterator) -> Iterator:

@@ -145,7 +145,7 @@ def add_command(
             raise ScheduleError("--cron is required, e.g. --cron \"0 * * * *\"")
         spec = CronSpec.parse(cron, timezone)
         limit = parse_duration(time_limit, positive=True) if time_limit is not None else None
-        arguments = check_crawl_args(crawl_args or [], config.subcommand)
+        arguments = check_crawl_args(crawl_args or [], config.subcommand, parsers=_other_parsers(config.subcommand))
     except (ScheduleError, DurationError) as exc:
         raise fail(str(exc), code=2) from None
     if not _NAME.fullmatch(name):
@@ -366,3 +366,15 @@ def run_command(
         console.print(_summary_line(summaries[0], schedule.timezone), soft_wrap=True)
     if outcome[2] != "finished":
         raise typer.Exit(1)
+
+
+def _other_parsers(subcommand: str | None) -> dict[str, Any]:
+    """The parser of an ``archiver`` subcommand other than ``crawl`` (which the scheduler knows) a schedule runs."""
+    if subcommand in (None, "crawl"):
+        return {}
+    from typer.main import get_command
+
+    from archiver.cli import app
+
+    command = getattr(get_command(app), "commands", {}).get(subcommand)
+    return {subcommand: lambda: command} if command is not None else {}

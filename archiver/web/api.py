@@ -8,17 +8,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
+from archiver.services.export import ExportSource, exporter, exporters
+from archiver.services.export.stream import stream_export
 from archiver.services.versions import history, pick_pair
 from archiver.web import records
-from archiver.web.deps import catalogue, page_captures, search_filters
+from archiver.web.deps import archive_of, catalogue, page_captures, search_filters
 from archiver.web.jobs import ArchiveJobError
 from archiver.web.security import check_bearer
 from storage.catalogue import queries
 from storage.catalogue.runs import list_runs
 from storage.catalogue.search_model import Sort
+from storage.export import selected_articles
 
 __all__ = ["ArchiveRequest", "router"]
 
@@ -61,6 +64,51 @@ def api_search(
         results = [records.hit_record(hit) for hit in hits[:limit]]
     return {"query": q, "offset": offset, "limit": limit, "next_offset": offset + limit if more else None,
             "hits": results}
+
+
+@router.get("/export/formats", summary="Export formats")
+def api_export_formats() -> dict[str, Any]:
+    """Every export format (``archiver export --format``); ``streamable`` ones are served by ``/api/export``."""
+    return {"formats": [{"name": item.name, "help": item.help, "streamable": not item.needs_output,
+                         "suffix": item.suffix, "media_type": item.media_type} for item in exporters()]}
+
+
+@router.get("/export", summary="Export the articles a search selects",
+            responses={400: {"description": "a bad query or filter, or a format that cannot be streamed"}})
+def api_export(
+    request: Request,
+    format: Annotated[str, Query(description="A streamable format of /api/export/formats.")] = "jsonl",  # noqa: A002
+    q: Q = "",
+    author: Annotated[str | None, Query(description="Only articles by this author (whole words).")] = None,
+    site: Annotated[str | None, Query(description="Only pages on this host or its subdomains.")] = None,
+    lang: Annotated[str | None, Query(description="Only articles in this language (en).")] = None,
+    since: Annotated[str | None, Query(description="Published on or after (2023, 2023-04, 2023-04-16, ISO).")]
+    = None,
+    until: Annotated[str | None, Query(description="Published on or before (the whole day, month or year).")]
+    = None,
+    status: Annotated[int | None, Query(description="Only captures with this HTTP status.")] = None,
+    sort: Annotated[Sort | None, Query(description="relevance (default with a query) or date.")] = None,
+    all_versions: Annotated[bool, Query(description="Every capture of a page, not only its latest match.")]
+    = False,
+    limit: Annotated[int | None, Query(ge=1, description="Export at most this many articles.")] = None,
+) -> StreamingResponse:
+    """The same bytes as ``archiver export --format FORMAT`` with these filters, streamed."""
+    chosen = exporter(format)  # an unknown format is a UsageError: 400
+    if chosen.needs_output:
+        raise HTTPException(400, f"format {chosen.name} cannot be streamed: use archiver export -o PATH")
+    filters = search_filters(q, author=author, site=site, lang=lang, since=since, until=until, status=status,
+                             sort=sort, all_versions=all_versions)
+    archive = archive_of(request)
+
+    def run(output: Any) -> int:
+        with archive.db.session() as session:
+            source = ExportSource(session=session, warc_dir=archive.config.warc_dir)
+            return chosen.export(source, selected_articles(session, filters, limit=limit), output)
+
+    chunks = stream_export(run)  # a query the index cannot parse raises here, before the first chunk: 400
+    filename = f"export{chosen.suffix}"
+    return StreamingResponse(chunks, media_type=chosen.media_type,
+                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.get("/captures/{capture_id}", summary="One capture and its article")

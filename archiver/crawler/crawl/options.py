@@ -10,17 +10,12 @@ from urllib.parse import urlsplit
 
 from archiver import __version__
 from archiver.core.errors import UsageError
-from spiders.feed import FeedSpider
-from spiders.params import SpiderArgumentError, parse_patterns, parse_since
-from spiders.site import SiteSpider
-from spiders.sitemap import SitemapSpider
-from spiders.urls import UrlsSpider, validate_url
+from spiders.params import Param, SpiderArgumentError
+from spiders.registry import discovery_spider, discovery_spiders, spider_params
+from spiders.urls import listed_urls
 
-__all__ = ["DISCOVERY_SPIDERS", "CrawlOptions", "CrawlOptionError", "polite_settings", "user_agent"]
+__all__ = ["CrawlOptions", "CrawlOptionError", "polite_settings", "user_agent"]
 
-DISCOVERY_SPIDERS: dict[str, type] = {
-    "sitemap": SitemapSpider, "feed": FeedSpider, "site": SiteSpider, "urls": UrlsSpider,
-}
 PROJECT_URL = "https://github.com/news-archiver/news-archiver"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
@@ -70,75 +65,86 @@ class CrawlOptions:
     name: str | None = None
     resume: bool = False
     refresh: bool = False
+    #: Arguments of spiders other than the built-in ones (whose arguments are the fields above), by name.
+    params: dict[str, Any] = field(default_factory=dict)
 
     def check(self) -> None:
-        """Raise :class:`CrawlOptionError` (one line, naming the option) for anything unusable."""
-        if self.discovery not in DISCOVERY_SPIDERS:
+        """Raise :class:`CrawlOptionError` (one line, naming the option) for anything unusable.
+
+        The spider's target and arguments are checked by their :class:`~spiders.params.Param`
+        declarations; an argument of another spider is refused.
+        """
+        spider = discovery_spider(self.discovery)
+        if spider is None:
             raise CrawlOptionError(f"unknown way to find pages: {self.discovery!r}")
-        if self.discovery == "urls":
-            path = Path(self.target)
-            if not path.is_file():
-                raise CrawlOptionError(f"--urls: no such file: {self.target}")
-            urls = self.listed_urls()
-            if not urls:
-                raise CrawlOptionError(f"--urls: {self.target} lists no URLs")
-            for url in urls:
-                try:
-                    validate_url(url)
-                except ValueError as exc:
-                    raise CrawlOptionError(f"--urls: {exc}") from None
-        else:
-            try:
-                self.target = validate_url(self.target)
-            except ValueError as exc:
-                raise CrawlOptionError(f"--{self.discovery}: {exc}") from None
-        if self.max_pages is not None and self.max_pages < 1:
-            raise CrawlOptionError("--max-pages must be 1 or more")
-        if self.max_depth is not None and self.max_depth < 0:
-            raise CrawlOptionError("--max-depth must be 0 or more")
-        if self.max_depth is not None and self.discovery != "site":
-            raise CrawlOptionError("--max-depth only applies to --site crawls")
-        if self.since is not None and self.discovery == "site":
-            raise CrawlOptionError("--since applies to --sitemap and --feed crawls (a site crawl has no dates)")
         try:
-            parse_since(self.since, "--since")
-            parse_patterns(self.allow, "--allow")
-            parse_patterns(self.deny, "--deny")
+            checked = spider.target.read(self.target, spider.target.option)
+            if not spider.target_is_file:
+                self.target = checked
+            taken = {param.name for param in spider.params}
+            for param in spider_params():
+                value = self.param(param)
+                if not param.given(value):
+                    continue
+                if param.name not in taken:
+                    users = [other.target.option for other in discovery_spiders().values()
+                             if param.name in {p.name for p in other.params}]
+                    raise CrawlOptionError(param.elsewhere.format(flag=param.option, spiders=_and(users)))
+                param.read(value, param.option)
         except SpiderArgumentError as exc:
             raise CrawlOptionError(str(exc)) from None
+        if self.max_pages is not None and self.max_pages < 1:
+            raise CrawlOptionError("--max-pages must be 1 or more")
         if self.name is not None and not _NAME.match(self.name):
             raise CrawlOptionError(f"--name: use letters, digits, '.', '_' and '-' (up to 100): {self.name!r}")
 
+    def param(self, param: Param) -> Any:
+        """The value given for a spider argument: a field of its own (the built-in spiders'), else in ``params``."""
+        if param.name in _FIELDS:
+            return getattr(self, param.name)
+        return self.params.get(param.name)
+
+    @property
+    def _target_is_file(self) -> bool:
+        spider = discovery_spider(self.discovery)
+        return bool(spider is not None and spider.target_is_file)
+
     @property
     def run_name(self) -> str:
-        """The crawl's name: given, or made from the discovery method and the target's host."""
+        """The crawl's name: given, or made from the discovery method and the target's host (or file)."""
         if self.name:
             return self.name
-        if self.discovery == "urls":
-            return f"urls-{Path(self.target).stem}"[:100]
+        if self._target_is_file:
+            return f"{self.discovery}-{Path(self.target).stem}"[:100]
         parts = urlsplit(self.target)
         host, port = parts.hostname or "site", parts.port
         return f"{self.discovery}-{host}{f'-{port}' if port else ''}"[:100]
 
     def listed_urls(self) -> list[str]:
         """The URLs of a ``--urls`` file: one a line, blank lines and ``#`` comments skipped."""
-        lines = Path(self.target).read_text(encoding="utf-8").splitlines()
-        return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        return listed_urls(self.target)
 
     def spider_args(self) -> dict[str, Any]:
-        """Keyword arguments for the discovery spider."""
-        if self.discovery == "urls":
-            return {"urls_file": str(Path(self.target).absolute())}
-        args: dict[str, Any] = {"url": self.target, "allow": list(self.allow), "deny": list(self.deny)}
-        if self.discovery == "site":
-            args["max_depth"] = self.max_depth
-        else:
-            args["since"] = parse_since(self.since)
+        """Keyword arguments for the discovery spider: its target and the arguments it takes, as given."""
+        spider = discovery_spider(self.discovery)
+        assert spider is not None, "check() first"
+        target = str(Path(self.target).absolute()) if spider.target_is_file else self.target
+        args: dict[str, Any] = {spider.target.name: target}
+        for param in spider.params:
+            value = self.param(param)
+            args[param.name] = list(value) if isinstance(value, list | tuple) else value
         return args
 
     def recorded(self) -> dict[str, Any]:
         """The options as stored in the run's settings."""
         data = asdict(self)
-        if self.discovery == "urls":
+        if self._target_is_file:
             data["target"] = str(Path(self.target).absolute())
         return data
+
+
+_FIELDS = {"max_depth", "since", "allow", "deny"}
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

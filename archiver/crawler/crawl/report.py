@@ -9,10 +9,11 @@ Counts (keys of the run's ``stats["counts"]``):
 - ``bytes``: bytes received, as they came off the wire (discovery included).
 
 They are written to the catalogue every ``ARCHIVER_CRAWL_FLUSH_INTERVAL`` seconds (default 5), so
-a crawl killed outright still leaves recent counts, and when the spider closes. An observer
-registered for the run with :func:`watch_run` (the CLI's progress bar or JSON lines) gets
-``page(event)`` per page and ``progress(counts)`` twice a second. (Observers are not put in the
-settings: Scrapy copies settings, and a live progress bar cannot be copied.)
+a crawl killed outright still leaves recent counts, and when the spider closes. The report sends
+the crawler's signals ``crawl_page(event)`` per page and ``crawl_progress(counts)`` twice a
+second, when something is connected to them (the CLI's progress bar or JSON lines, through
+``run_crawler_process(observer=...)``). Observers are not put in the settings: Scrapy copies
+settings, and a live progress bar cannot be copied.
 """
 
 from __future__ import annotations

@@ -23,10 +23,11 @@ from scrapy.settings import Settings
 
 from archiver.core.config import ArchiverConfig
 from archiver.core.errors import CrawlError
-from archiver.crawler.crawl.options import DISCOVERY_SPIDERS, CrawlOptions, polite_settings
+from archiver.crawler.crawl.options import CrawlOptions, polite_settings
 from archiver.crawler.crawl.report import CrawlObserver
 from archiver.crawler.extraction_pool import start_extraction_workers
 from archiver.crawler.runner import run_crawler_process
+from spiders.registry import discovery_spider
 from storage import Archive
 from storage.catalogue.models import CrawlRun
 from storage.catalogue.runs import merge_run_stats, previous_run, resume_chain
@@ -179,7 +180,7 @@ def _crawl_into(archive: Archive, options: CrawlOptions, settings: Settings, *, 
         settings.set("JOBDIR", str(jobdir), priority="cmdline")
     settings.set("ARCHIVER_RUN_ID", run_id, priority="cmdline")
     settings.set("ARCHIVER_RESUME_RUNS", plan.runs, priority="cmdline")
-    run_crawler_process(settings, DISCOVERY_SPIDERS[options.discovery],
+    run_crawler_process(settings, discovery_spider(options.discovery),
                         dict(spider_args) if spider_args is not None else options.spider_args(),
                         archive=archive, observer=observer)
     _close_if_left_open(archive, run_id)

@@ -14,7 +14,7 @@ from pathlib import Path
 from archiver.services.render import to_markdown
 from storage.catalogue.models import Article
 
-__all__ = ["export_markdown", "markdown_filename"]
+__all__ = ["MarkdownExporter", "export_markdown", "exporter", "markdown_filename"]
 
 log = logging.getLogger(__name__)
 _SLUG_WORDS = 10
@@ -49,3 +49,21 @@ def export_markdown(articles: Iterable[Article], directory: Path) -> list[Path]:
         written.append(path)
     log.info("wrote %d Markdown files to %s", len(written), directory)
     return written
+
+
+class MarkdownExporter:
+    """The ``markdown`` export format: :func:`export_markdown` into a directory."""
+
+    name = "markdown"
+    help = "one Markdown file per article, in a directory."
+    needs_output = True
+    writes_directory = True
+    suffix = ""
+    media_type = "text/markdown; charset=utf-8"
+
+    def export(self, source: object, selection: Iterable[Article], output: Path) -> int:  # type: ignore[override]
+        """Write one file per article into ``output``; return how many."""
+        return len(export_markdown(selection, output))
+
+
+exporter = MarkdownExporter()

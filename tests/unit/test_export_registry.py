@@ -12,7 +12,8 @@ from typing import BinaryIO
 
 import httpx
 import pytest
-from catalogue_samples import SEED_URL, config_for, run_cli, sample_catalogue
+from support.catalogue_samples import SEED_URL, config_for, sample_catalogue
+from support.cli import run_cli
 
 from archiver.services.export import ExportSource, exporters, register, unregister
 from archiver.services.export.registry import ENTRY_POINT_GROUP, Exporter

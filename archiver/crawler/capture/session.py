@@ -23,7 +23,7 @@ from scrapy.spiders import Spider
 from archiver import __version__
 from archiver.core.config import storage_config_from_settings
 from storage import Archive
-from storage.catalogue.models import Capture
+from storage.catalogue import Capture
 
 __all__ = ["ArchiveSession", "archive_session"]
 

@@ -12,8 +12,7 @@ from archiver.core.config import storage_config_from_settings
 from archiver.crawler.runner import archiver_settings, run_spider
 from spiders.urls import UrlsSpider, validate_url
 from storage import ConfigError
-from storage.catalogue import queries
-from storage.catalogue.models import Capture
+from storage.catalogue import Capture
 from storage.config import parse_size
 
 __all__ = ["archive_command", "parse_setting_overrides"]
@@ -79,8 +78,8 @@ def archive_command(
     settings = archiver_settings(overrides)
     run_id = run_spider(UrlsSpider, settings, kind="archive", run_settings={"urls": targets}, urls=targets)
 
-    with open_archive(storage_config_from_settings(settings)) as archive, archive.db.session() as session:
-        captures = queries.captures_in_run(session, run_id)
+    with open_archive(storage_config_from_settings(settings)) as archive:
+        captures = archive.catalogue.captures_in_run(run_id)
         final: dict[str, Capture] = {}
         for capture in captures:  # in order made: the last one of a chain is its outcome
             final[capture.requested_url] = capture

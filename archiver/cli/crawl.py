@@ -17,7 +17,6 @@ from archiver.crawler.crawl.frontier import FrontierError, crawl_spec, frontier_
 from archiver.crawler.crawl.options import CrawlOptionError, CrawlOptions
 from archiver.crawler.crawl.run import CrawlStartError, run_crawl
 from archiver.crawler.runner import archiver_settings
-from storage.catalogue import queries
 
 __all__ = ["crawl_command", "run_and_report"]
 
@@ -144,9 +143,8 @@ def run_and_report(options: CrawlOptions, overrides: dict[str, Any], *, json_out
     finally:
         if isinstance(observer, ProgressBar):
             observer.stop()
-    with open_archive(storage_config_from_settings(archiver_settings(overrides))) as archive, \
-            archive.db.session() as session:
-        run = queries.get_run(session, run_id)
+    with open_archive(storage_config_from_settings(archiver_settings(overrides))) as archive:
+        run = archive.catalogue.run(run_id)
         assert run is not None
         record = run_record(run)
     if json_output:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import IO, Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
 from archiver.cli.common import err_console, fail, open_archive
 from archiver.cli.filters import (
@@ -28,9 +27,9 @@ from archiver.cli.filters import (
 )
 from archiver.services.export import export_markdown
 from storage import Archive
-from storage.catalogue.models import Article
+from storage.catalogue import Article, ExportSelection
 from storage.errors import SearchQueryError, WarcError
-from storage.export import article_record, export_wacz, export_warc, selected_articles, write_csv, write_jsonl
+from storage.export import article_record, write_csv, write_jsonl
 
 __all__ = ["ExportFormat", "export_command"]
 
@@ -78,9 +77,9 @@ def export_command(
     to_stdout = output in (None, "-")
     if to_stdout and fmt not in (ExportFormat.jsonl, ExportFormat.csv):
         raise fail(f"--format {fmt.value} needs -o PATH", code=2)
-    with open_archive() as archive, archive.db.session() as session:
+    with open_archive() as archive, archive.catalogue.export_selection(filters, limit=limit) as chosen:
         try:
-            articles = selected_articles(session, filters, limit=limit)
+            articles = chosen.articles
             first = next(articles, None)
         except SearchQueryError as exc:
             raise fail(str(exc), code=2) from None
@@ -88,7 +87,7 @@ def export_command(
         if fmt is ExportFormat.markdown and Path(output).exists() and not Path(output).is_dir():  # type: ignore[arg-type]
             raise fail(f"{output} is a file: --format markdown writes one file per article into a directory", code=2)
         try:
-            count = _write(fmt, selection, None if to_stdout else Path(output), session, archive,  # type: ignore[arg-type]
+            count = _write(fmt, selection, None if to_stdout else Path(output), chosen, archive,  # type: ignore[arg-type]
                            title=title or "news-archiver export")
         except WarcError as exc:
             raise fail(f"cannot export: {exc} (archiver verify checks the whole archive)") from None
@@ -98,7 +97,7 @@ def export_command(
     err_console.print(f"exported {count} article(s) as {fmt.value} to {where}", markup=False, soft_wrap=True)
 
 
-def _write(fmt: ExportFormat, selection: Iterator[Article], output: Path | None, session: Session,
+def _write(fmt: ExportFormat, selection: Iterator[Article], output: Path | None, chosen: ExportSelection,
            archive: Archive, *, title: str) -> int:
     """Write the selection in ``fmt`` to ``output`` (None: stdout); return how many articles."""
     if fmt is ExportFormat.markdown:
@@ -115,12 +114,12 @@ def _write(fmt: ExportFormat, selection: Iterator[Article], output: Path | None,
     if fmt is ExportFormat.warc:
         ids = [a.capture_id for a in selection]
         with _replacing(output, "wb") as out:  # type: ignore[arg-type]
-            summary = export_warc(session, archive.config.warc_dir, ids, out)  # type: ignore[arg-type]
+            summary = chosen.write_warc(archive.config.warc_dir, ids, out)  # type: ignore[arg-type]
         for problem in summary.missing:
             err_console.print(f"warning: {problem} not found; left out", markup=False)
         return summary.captures
     with _replacing(output, "wb") as out:  # type: ignore[arg-type]
-        return export_wacz(session, archive.config.warc_dir, selection, out, title=title).pages  # type: ignore[arg-type]
+        return chosen.write_wacz(archive.config.warc_dir, selection, out, title=title).pages  # type: ignore[arg-type]
 
 
 def _chain(first: object, rest: Iterator) -> Iterator:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from storage.catalogue.search_model import SearchFilters, Sort
+from storage.catalogue import SearchFilters, Sort
 
 __all__ = [
     "AllVersionsOption",

@@ -12,7 +12,6 @@ from archiver.cli.filters import parse_date_bound
 from archiver.crawler.changes.compare import FIELD_GROUPS
 from archiver.services.watch.feed import ATOM_TYPE, changes_feed
 from archiver.web.deps import catalogue
-from storage.catalogue import changes as queries
 
 __all__ = ["router"]
 
@@ -39,8 +38,7 @@ def changes_atom(
     except typer.BadParameter as exc:
         raise HTTPException(400, exc.message) from None
     fields = [name for choice in field for name in FIELD_GROUPS[choice]]
-    with catalogue(request) as session:
-        found = queries.list_changes(session, since=start, site=site or None, fields=fields, min_words=min_words,
-                                     limit=limit)
-        body = changes_feed(found, self_url=str(request.url))
+    found = catalogue(request).changes(since=start, site=site or None, fields=fields, min_words=min_words,
+                                       limit=limit)
+    body = changes_feed(found, self_url=str(request.url))
     return Response(body, media_type=ATOM_TYPE)

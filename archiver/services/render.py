@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from storage.catalogue.models import Article, Capture
+from storage.catalogue import Article, Capture
 
 __all__ = ["human_date", "to_markdown", "to_text"]
 

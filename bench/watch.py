@@ -52,7 +52,7 @@ def main() -> None:
                 url = f"https://news.example.com/2026/11/{n}"
                 capture = add_article(archive, url, title=f"Story {n}", text=f"Story {n}.\n{text}", fetched_at=t0)
                 start = time.perf_counter()
-                note_capture(archive.db, capture.id, policy=POLICY, now=t0)
+                note_capture(archive.catalogue, capture.id, policy=POLICY, now=t0)
                 first.append(time.perf_counter() - start)
             changed = 0
             for n in range(args.pages):
@@ -60,7 +60,7 @@ def main() -> None:
                 body = f"Story {n}.\n{text}" + ("" if n % 2 else f"\nThe ministry corrected figure {n} on Tuesday.")
                 capture = add_article(archive, url, title=f"Story {n}", text=body, fetched_at=t0 + timedelta(hours=1))
                 start = time.perf_counter()
-                changed += note_capture(archive.db, capture.id, policy=POLICY, now=t0) is not None
+                changed += note_capture(archive.catalogue, capture.id, policy=POLICY, now=t0) is not None
                 again.append(time.perf_counter() - start)
     old, new = Version(title="t", text=text), Version(title="t", text=text + "\nOne more sentence here.")
     runs = []

@@ -22,6 +22,7 @@ from typing import Any
 
 from storage.articles import ArticleData, article_metadata, article_row, copy_article_columns
 from storage.catalogue import queries
+from storage.catalogue.catalogue import Catalogue
 from storage.catalogue.database import Database
 from storage.catalogue.digest_lock import digest_lock
 from storage.catalogue.inserts import insert_row
@@ -41,6 +42,9 @@ log = logging.getLogger(__name__)
 class Archive:
     """An archive directory: a :class:`WarcWriter` (opened on first write) and a :class:`Database`.
 
+    ``catalogue`` is the :class:`Catalogue` facade over that database: every read (and every
+    catalogue update that is not part of writing a capture) the application makes goes through it.
+
     Opening it first recovers any ``.open`` WARC file a killed process left (see
     :mod:`storage.recovery`).
 
@@ -52,6 +56,8 @@ class Archive:
                  recover: bool = True) -> None:
         self.config = config
         self.db = Database(config.database_url)
+        #: What the application asks of the catalogue (see :class:`Catalogue`); ``db`` is storage's own.
+        self.catalogue = Catalogue(self.db)
         # What a killed writer left is put right before anything reads or writes.
         self.recovered = recover_archive(self.db, config.warc_dir) if recover else []
         self._warcinfo = dict(warcinfo or {})

@@ -19,8 +19,7 @@ from archiver.cli.common import (
 from archiver.crawler.runner import run_spider
 from spiders.urls import UrlsSpider, validate_url
 from storage import Archive, ConfigError
-from storage.catalogue import queries
-from storage.catalogue.models import Capture
+from storage.catalogue import Capture
 from storage.config import parse_size
 
 __all__ = ["archive_command"]
@@ -82,20 +81,19 @@ def archive_command(
 
 
 def _report(archive: Archive, run_id: int, targets: list[str], *, json_output: bool) -> None:
-    with archive.db.session() as session:
-        captures = queries.captures_in_run(session, run_id)
-        final: dict[str, Capture] = {}
-        for capture in captures:  # in order made: the last one of a chain is its outcome
-            final[capture.requested_url] = capture
-        failed = False
-        for url in targets:
-            capture = final.get(url)
-            ok = capture is not None and capture.status is not None and not capture.truncated and not capture.error
-            failed = failed or not ok
-            if json_output:
-                print_json(capture_record(capture, capture.article) if capture else _not_fetched(url))
-            else:
-                _print_line(url, capture)
+    captures = archive.catalogue.captures_in_run(run_id)
+    final: dict[str, Capture] = {}
+    for capture in captures:  # in order made: the last one of a chain is its outcome
+        final[capture.requested_url] = capture
+    failed = False
+    for url in targets:
+        capture = final.get(url)
+        ok = capture is not None and capture.status is not None and not capture.truncated and not capture.error
+        failed = failed or not ok
+        if json_output:
+            print_json(capture_record(capture, capture.article) if capture else _not_fetched(url))
+        else:
+            _print_line(url, capture)
     if failed:
         raise typer.Exit(1)
 

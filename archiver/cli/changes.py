@@ -15,8 +15,7 @@ from archiver.cli.filters import parse_date_bound
 from archiver.crawler.changes.compare import FIELD_GROUPS
 from archiver.services.watch.feed import changes_feed
 from archiver.services.watch.present import change_dict, summary
-from storage.catalogue import changes as queries
-from storage.catalogue.models import utcnow
+from storage.catalogue import utcnow
 
 __all__ = ["changes_command", "revisits_command"]
 
@@ -68,9 +67,9 @@ def changes_command(
     fields = [name for choice in field for name in FIELD_GROUPS[choice.value]]
     if json_output:
         output_format = Format.json
-    with open_archive() as archive, archive.db.session() as session:
-        found = queries.list_changes(session, since=start, site=_host(site), fields=fields, min_words=min_words,
-                                     limit=limit)
+    with open_archive() as archive:
+        found = archive.catalogue.changes(since=start, site=_host(site), fields=fields, min_words=min_words,
+                                          limit=limit)
         if output_format is Format.atom:
             sys.stdout.buffer.write(changes_feed(found))
             sys.stdout.buffer.write(b"\n")
@@ -108,8 +107,8 @@ def revisits_command(
     runs the due ones.
     """
     now = utcnow()
-    with open_archive() as archive, archive.db.session() as session:
-        rows = queries.list_revisits(session, due_by=None if all_planned else now, limit=limit)
+    with open_archive() as archive:
+        rows = archive.catalogue.revisits(due_by=None if all_planned else now, limit=limit)
         if json_output:
             for row in rows:
                 print_json({"url": row.url, "next_due_at": _iso(row.next_due_at), "step": row.step,

@@ -17,8 +17,7 @@ from rich.console import Console
 from archiver.core.config import ArchiverConfig
 from storage import Archive, StorageConfig
 from storage.articles import ArticleData
-from storage.catalogue import queries
-from storage.catalogue.models import Article, Capture
+from storage.catalogue import Article, Capture
 from storage.timefmt import format_iso
 
 __all__ = ["RECORD_ARTICLE_FIELDS", "CliState", "capture_record", "console", "current_config", "err_console", "fail",
@@ -101,16 +100,16 @@ def find_capture(archive: Archive, ref: str) -> Capture:
     """A capture by id (digits) or the latest capture of a URL (requested or final)."""
     from spiders.urls import validate_url
 
-    with archive.db.session() as session:
-        if ref.isdigit():
-            capture = queries.get_capture(session, int(ref))
-        else:
-            capture = queries.latest_capture(session, ref)
-            if capture is None:
-                try:
-                    capture = queries.latest_capture(session, validate_url(ref))
-                except ValueError:
-                    capture = None
+    catalogue = archive.catalogue
+    if ref.isdigit():
+        capture = catalogue.get_capture(int(ref))
+    else:
+        capture = catalogue.latest_capture(ref)
+        if capture is None:
+            try:
+                capture = catalogue.latest_capture(validate_url(ref))
+            except ValueError:
+                capture = None
     if capture is None:
         raise fail(f"nothing archived for {ref!r}")
     return capture

@@ -25,7 +25,6 @@ from archiver.crawler.crawl.frontier import FrontierError, crawl_spec, frontier_
 from archiver.crawler.crawl.options import CrawlOptionError, CrawlOptions
 from archiver.crawler.crawl.run import CrawlStartError, run_crawl
 from storage import Archive
-from storage.catalogue import queries
 
 __all__ = ["crawl_command", "run_and_report"]
 
@@ -134,10 +133,9 @@ def _run_and_report(archive: Archive, config: ArchiverConfig, options: CrawlOpti
     finally:
         if isinstance(observer, ProgressBar):
             observer.stop()
-    with archive.db.session() as session:
-        run = queries.get_run(session, run_id)
-        assert run is not None
-        record = run_record(run)
+    run = archive.catalogue.run(run_id)
+    assert run is not None
+    record = run_record(run)
     if json_output:
         print_json({"event": "run", **record})
     else:

@@ -14,8 +14,7 @@ from archiver.cli.history import page_captures
 from archiver.core.textdiff import Change, WordSegment, diff_sentences, diff_words, hunks
 from archiver.services.versions import COMPARED_FIELDS, VersionError, differ, pick_pair
 from archiver.services.watch.present import summary
-from storage.catalogue import changes as change_queries
-from storage.catalogue.models import Capture
+from storage.catalogue import Capture
 from storage.timefmt import format_iso
 
 __all__ = ["diff_command", "diff_record"]
@@ -63,8 +62,8 @@ def diff_command(
     if json_output:  # the same object as the web API's /api/diff (`archiver changes --json` has the edits)
         print_json(diff_record(old, new))
         return
-    with open_archive() as archive, archive.db.session() as session:
-        edit = change_queries.change_between(session, old.id, new.id)
+    with open_archive() as archive:
+        edit = archive.catalogue.change_between(old.id, new.id)
     if not differ(old.article, new.article):  # type: ignore[arg-type]
         err_console.print(f"no change: captures #{old.id} and #{new.id} have the same text, title, authors and dates")
         return

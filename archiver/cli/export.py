@@ -30,11 +30,9 @@ from archiver.cli.filters import (
     UntilOption,
     build_filters,
 )
-from archiver.core.errors import UsageError
 from archiver.services.export import Exporter, ExportSource, exporter, exporters
 from archiver.services.export.registry import DEFAULT_TITLE
-from storage.errors import SearchQueryError, WarcError
-from storage.export import selected_articles
+from storage.errors import WarcError
 
 __all__ = ["ExportCommand", "export_command"]
 
@@ -84,26 +82,20 @@ def export_command(
 
     Each page is exported once, as its latest capture that matches, unless --all-versions.
     """
-    try:
-        chosen = exporter(fmt)
-    except UsageError as exc:
-        raise fail(str(exc), code=2) from None
+    chosen = exporter(fmt)  # an unknown format is a usage error (exit 2)
     filters = build_filters(query, author=author, site=site, lang=lang, since=since, until=until, status=status,
                             all_versions=all_versions, sort=sort)
     to_stdout = output in (None, "-")
     if to_stdout and chosen.needs_output:
         raise fail(f"--format {chosen.name} needs -o PATH", code=2)
-    with open_archive() as archive, archive.db.session() as session:
-        try:
-            articles = selected_articles(session, filters, limit=limit)
-            first = next(articles, None)
-        except SearchQueryError as exc:
-            raise fail(str(exc), code=2) from None
+    with open_archive() as archive, archive.catalogue.export_selection(filters, limit=limit) as selected:
+        articles = selected.articles
+        first = next(articles, None)  # a query the index cannot parse raises here (exit 2)
         selection = _chain(first, articles)
         if chosen.writes_directory and Path(output).exists() and not Path(output).is_dir():  # type: ignore[arg-type]
             raise fail(f"{output} is a file: --format {chosen.name} writes one file per article into a directory",
                        code=2)
-        source = ExportSource(session=session, warc_dir=archive.config.warc_dir, title=title or DEFAULT_TITLE,
+        source = ExportSource(catalogue=selected, warc_dir=archive.config.warc_dir, title=title or DEFAULT_TITLE,
                               warn=lambda line: err_console.print(line, markup=False))
         try:
             count = _write(chosen, source, selection, None if to_stdout else Path(output))  # type: ignore[arg-type]

@@ -12,8 +12,7 @@ from rich.progress import Progress
 from archiver.cli.common import console, err_console, fail, open_archive, print_json
 from archiver.cli.filters import parse_date_bound
 from storage import Archive
-from storage.catalogue import queries
-from storage.catalogue.models import Capture
+from storage.catalogue import Capture
 
 __all__ = ["extract_command", "reextract_command"]
 
@@ -65,8 +64,7 @@ def _archived_payload(url: str) -> tuple[bytes, str | None, str, dict[str, Any]]
     from storage.warc import decode_payload
 
     with open_archive() as archive:
-        with archive.db.session() as session:
-            capture = queries.latest_capture(session, url)
+        capture = archive.catalogue.latest_capture(url)
         if capture is None:
             raise fail(f"{url} is not in the archive; archive it first: archiver archive {url}")
         if capture.warc_file is None:
@@ -88,8 +86,7 @@ def _payload_capture(archive: Archive, capture: Capture) -> Capture:
     """The capture holding the payload: itself, or the original that a revisit repeats."""
     if capture.record_type != "revisit" or capture.revisit_of_id is None:
         return capture
-    with archive.db.session() as session:
-        original = queries.get_capture(session, capture.revisit_of_id)
+    original = archive.catalogue.get_capture(capture.revisit_of_id)
     if original is None:
         raise fail(f"capture {capture.id} repeats capture {capture.revisit_of_id}, which is gone")
     return original

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from archiver.services.filters import build_filters, parse_date_bound
-from storage.catalogue.search_model import Sort
+from storage.catalogue import Sort
 
 __all__ = [
     "AllVersionsOption",

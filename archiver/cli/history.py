@@ -9,7 +9,7 @@ from rich.text import Text
 
 from archiver.cli.common import console, fail, open_archive, print_json
 from archiver.services.versions import HistoryEntry, captures_of_page, history
-from storage.catalogue.models import Capture
+from storage.catalogue import Capture
 from storage.timefmt import format_iso
 
 __all__ = ["entry_record", "history_command", "page_captures"]
@@ -17,8 +17,7 @@ __all__ = ["entry_record", "history_command", "page_captures"]
 
 def page_captures(archive: Any, url: str) -> list[Capture]:
     """Every capture of ``url`` (as final or requested URL), oldest first; exit 1 when there is none."""
-    with archive.db.session() as session:
-        captures = captures_of_page(session, url)
+    captures = captures_of_page(archive.catalogue, url)
     if not captures:
         raise fail(f"nothing archived for {url!r}")
     return captures

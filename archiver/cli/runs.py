@@ -10,10 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from archiver.cli.common import console, fail, open_archive, print_json
-from storage.catalogue import queries
-from storage.catalogue.models import CrawlRun
-from storage.catalogue.runs import list_runs
-from storage.catalogue.schedules import get_schedule
+from storage.catalogue import CrawlRun
 from storage.processes import process_alive
 from storage.timefmt import format_iso
 
@@ -70,14 +67,14 @@ def runs_command(
     """
     if ctx.invoked_subcommand is not None:
         return
-    with open_archive() as archive, archive.db.session() as session:
+    with open_archive() as archive:
         schedule_id = None
         if schedule is not None:
-            found = get_schedule(session, schedule)
+            found = archive.catalogue.schedule(schedule)
             if found is None:
                 raise fail(f"no schedule named {schedule!r} (see `archiver schedule list`)")
             schedule_id = found.id
-        records = [run_record(run) for run in list_runs(session, limit=limit, schedule_id=schedule_id)]
+        records = [run_record(run) for run in archive.catalogue.runs(limit=limit, schedule_id=schedule_id)]
     if json_output:
         for record in records:
             print_json(record)
@@ -100,8 +97,8 @@ def show_run(
 
     Example: archiver runs show 3 --json
     """
-    with open_archive() as archive, archive.db.session() as session:
-        run = queries.get_run(session, run_id)
+    with open_archive() as archive:
+        run = archive.catalogue.run(run_id)
         if run is None:
             raise fail(f"no crawl run {run_id}")
         record = run_record(run, detail=True)

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from archiver.cli.common import console, current_config, fail, print_json
 from archiver.core.durations import DurationError, parse_duration
@@ -21,9 +20,7 @@ from archiver.services.scheduling import CronSpec, ScheduleError
 from archiver.services.scheduling.config import SchedulerConfig
 from archiver.services.scheduling.crawlargs import check_crawl_args
 from archiver.services.scheduling.daemon import Scheduler
-from storage.catalogue import schedules as queries
-from storage.catalogue.database import Database
-from storage.catalogue.models import CrawlRun, Schedule, utcnow
+from storage.catalogue import Catalogue, CrawlRun, Database, DuplicateSchedule, RunSummary, Schedule, utcnow
 from storage.timefmt import format_iso, parse_iso_or_none
 
 __all__ = ["open_catalogue", "schedule_app", "schedule_record", "schedule_records", "scheduler_config"]
@@ -38,11 +35,11 @@ schedule_app = typer.Typer(
 
 
 @contextmanager
-def open_catalogue() -> Iterator[Database]:
+def open_catalogue() -> Iterator[Catalogue]:
     """The catalogue of this command's config (migrated, closed after use)."""
     db = Database(current_config().storage.database_url)
     try:
-        yield db
+        yield Catalogue(db)
     finally:
         db.close()
 
@@ -55,9 +52,8 @@ def scheduler_config(**overrides: Any) -> SchedulerConfig:
         raise fail(str(exc), code=2) from None
 
 
-def _find(db: Database, name: str) -> Schedule:
-    with db.session() as session:
-        schedule = queries.get_schedule(session, name)
+def _find(catalogue: Catalogue, name: str) -> Schedule:
+    schedule = catalogue.schedule(name)
     if schedule is None:
         raise fail(f"no schedule named {name!r} (see `archiver schedule list`)")
     return schedule
@@ -79,15 +75,10 @@ def _local(moment: datetime | None, timezone: str) -> str:
         return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def schedule_records(session: Session, *, flag_after: int) -> list[dict[str, Any]]:
+def schedule_records(catalogue: Catalogue, *, flag_after: int) -> list[dict[str, Any]]:
     """Every schedule with its last run and failure streak: ``schedule list --json``, and the web API's list."""
-    records = []
-    for schedule in queries.list_schedules(session):
-        last = queries.last_runs(session, schedule.id, 1)
-        failing = queries.failure_streak(session, schedule.id, flag_after)
-        records.append(schedule_record(schedule, last=last[0] if last else None, failing=failing,
-                                       flag_after=flag_after))
-    return records
+    return [schedule_record(schedule, last=last, failing=failing, flag_after=flag_after)
+            for schedule, last, failing in catalogue.schedules_overview(flag_after=flag_after)]
 
 
 def schedule_record(schedule: Schedule, *, last: CrawlRun | None = None, failing: int = 0, flag_after: int = 0,
@@ -152,13 +143,12 @@ def add_command(
         raise fail(f"not a schedule name: {name!r} (letters, digits, '.', '_' and '-', up to 200)", code=2)
     now = utcnow()
     next_runs = spec.next_times(now, 3)
-    with open_catalogue() as db:
+    with open_catalogue() as catalogue:
         try:
-            with db.session() as session:
-                schedule = queries.add_schedule(session, name=name, cron=spec.expression, timezone=spec.timezone,
-                                                crawl_args=arguments, next_run_at=next_runs[0], time_limit=limit,
-                                                paused=paused)
-        except queries.DuplicateSchedule as exc:
+            schedule = catalogue.add_schedule(name=name, cron=spec.expression, timezone=spec.timezone,
+                                              crawl_args=arguments, next_run_at=next_runs[0], time_limit=limit,
+                                              paused=paused)
+        except DuplicateSchedule as exc:
             raise fail(str(exc)) from None
     if json_output:
         print_json(schedule_record(schedule, next_runs=next_runs))
@@ -180,8 +170,8 @@ def list_command(
     N is ARCHIVER_SCHEDULE_FAILURE_FLAG (default 3).
     """
     flag_after = scheduler_config().failure_flag
-    with open_catalogue() as db, db.session() as session:
-        rows = schedule_records(session, flag_after=flag_after)
+    with open_catalogue() as catalogue:
+        rows = schedule_records(catalogue, flag_after=flag_after)
     if json_output:
         for row in rows:
             print_json(row)
@@ -215,11 +205,10 @@ def show_command(
     Example: archiver schedule show hourly-news
     """
     flag_after = scheduler_config().failure_flag
-    with open_catalogue() as db:
-        schedule = _find(db, name)
-        with db.session() as session:
-            runs = queries.run_summaries(session, schedule.id, limit=5)
-            failing = queries.failure_streak(session, schedule.id, flag_after)
+    with open_catalogue() as catalogue:
+        schedule = _find(catalogue, name)
+        runs = catalogue.run_summaries(schedule.id, limit=5)
+        failing = catalogue.failure_streak(schedule.id, flag_after)
     spec = _spec(schedule)
     next_runs = spec.next_times(max(utcnow(), schedule.next_run_at or utcnow()), 2) if spec else []
     upcoming = [schedule.next_run_at, *next_runs] if schedule.next_run_at else next_runs
@@ -243,7 +232,7 @@ def show_command(
         console.print("  " + _summary_line(summary, schedule.timezone), soft_wrap=True)
 
 
-def _summary_record(summary: queries.RunSummary) -> dict[str, Any]:
+def _summary_record(summary: RunSummary) -> dict[str, Any]:
     run = summary.run
     return {"id": run.id, "status": run.status, "started_at": format_iso(run.started_at),
             "finished_at": format_iso(run.finished_at), "duration": summary.duration, "captures": summary.captures,
@@ -251,7 +240,7 @@ def _summary_record(summary: queries.RunSummary) -> dict[str, Any]:
             "exit_code": (run.stats or {}).get("exit_code"), "error": (run.stats or {}).get("error")}
 
 
-def _summary_line(summary: queries.RunSummary, timezone: str) -> str:
+def _summary_line(summary: RunSummary, timezone: str) -> str:
     run = summary.run
     colour = {"finished": "green", "running": "cyan", "interrupted": "yellow"}.get(run.status, "red")
     duration = f"{summary.duration:.1f}s" if summary.duration is not None else "running"
@@ -271,10 +260,9 @@ def runs_command(
 
     Example: archiver schedule runs hourly-news --limit 5 --json
     """
-    with open_catalogue() as db:
-        schedule = _find(db, name)
-        with db.session() as session:
-            summaries = queries.run_summaries(session, schedule.id, limit=limit)
+    with open_catalogue() as catalogue:
+        schedule = _find(catalogue, name)
+        summaries = catalogue.run_summaries(schedule.id, limit=limit)
     if json_output:
         for summary in summaries:
             print_json({"schedule": schedule.name, **_summary_record(summary)})
@@ -286,14 +274,11 @@ def runs_command(
 
 
 def _set_paused(name: str, paused: bool) -> None:
-    with open_catalogue() as db:
-        schedule = _find(db, name)
-        with db.session() as session:
-            row = session.get(Schedule, schedule.id)
-            assert row is not None
-            spec = _spec(row)
-            following = spec.next_after(utcnow()) if spec and not paused else None
-            queries.set_paused(session, row, paused, next_run_at=following)
+    with open_catalogue() as catalogue:
+        schedule = _find(catalogue, name)
+        spec = _spec(schedule)
+        following = spec.next_after(utcnow()) if spec and not paused else None
+        catalogue.set_paused(schedule.id, paused, next_run_at=following)
     if paused:
         console.print(f"schedule {escape(name)} paused")
     else:
@@ -324,12 +309,9 @@ def remove_command(name: Annotated[str, typer.Argument(help="Schedule name.", sh
 
     Example: archiver schedule remove hourly-news
     """
-    with open_catalogue() as db:
-        schedule = _find(db, name)
-        with db.session() as session:
-            row = session.get(Schedule, schedule.id)
-            if row is not None:
-                queries.remove_schedule(session, row)
+    with open_catalogue() as catalogue:
+        schedule = _find(catalogue, name)
+        catalogue.remove_schedule(schedule.id)
     console.print(f"schedule {escape(name)} removed")
 
 
@@ -346,9 +328,9 @@ def run_command(
     already running under another scheduler).
     """
     config = scheduler_config()
-    with open_catalogue() as db:
-        schedule = _find(db, name)
-        scheduler = Scheduler(db, config, child_stdout=2 if json_output else None)  # JSON alone on stdout
+    with open_catalogue() as catalogue:
+        schedule = _find(catalogue, name)
+        scheduler = Scheduler(catalogue.db, config, child_stdout=2 if json_output else None)  # JSON alone on stdout
         previous = {sig: signal.signal(sig, lambda *_: scheduler.request_stop())
                     for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
@@ -358,8 +340,7 @@ def run_command(
                 signal.signal(sig, handler)
         if outcome is None:
             raise fail(f"schedule {name!r} is running already (lease held by {schedule.lease_owner})")
-        with db.session() as session:
-            summaries = [s for s in queries.run_summaries(session, schedule.id, limit=5) if s.run.id == outcome[1]]
+        summaries = [s for s in catalogue.run_summaries(schedule.id, limit=5) if s.run.id == outcome[1]]
     if json_output and summaries:
         print_json({"schedule": name, **_summary_record(summaries[0])})
     elif summaries:

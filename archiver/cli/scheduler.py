@@ -51,9 +51,9 @@ def scheduler_command(
     _log_with_timestamps()
     home = current_config().home
     log_dir = home / "logs" / "schedules"
-    with open_catalogue() as db:
-        scheduler = Scheduler(db, config, log_dir=log_dir, revisit_dir=home / "logs" / "revisits",
-                              revisit_batch=watch.batch, webhooks=watch.sender(db))
+    with open_catalogue() as catalogue:
+        scheduler = Scheduler(catalogue.db, config, log_dir=log_dir, revisit_dir=home / "logs" / "revisits",
+                              revisit_batch=watch.batch, webhooks=watch.sender(catalogue.db))
         handlers = {sig: signal.signal(sig, lambda *_: scheduler.request_stop())
                     for sig in (signal.SIGINT, signal.SIGTERM)}
         try:

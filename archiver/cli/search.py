@@ -20,8 +20,7 @@ from archiver.cli.filters import (
     UntilOption,
     build_filters,
 )
-from storage.catalogue import queries
-from storage.catalogue.search_model import SearchHit, split_marks
+from storage.catalogue import SearchHit, split_marks
 from storage.errors import SearchQueryError
 from storage.export.records import article_record
 
@@ -54,9 +53,9 @@ def search_command(
     """
     filters = build_filters(query, author=author, site=site, lang=lang, since=since, until=until, status=status,
                             all_versions=all_versions, sort=sort)
-    with open_archive() as archive, archive.db.session() as session:
+    with open_archive() as archive:
         try:
-            hits = queries.search_articles(session, filters, limit=limit, offset=offset)
+            hits = archive.catalogue.search(filters, limit=limit, offset=offset)
         except SearchQueryError as exc:
             raise fail(str(exc), code=2) from None
         if json_output:

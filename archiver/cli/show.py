@@ -11,7 +11,6 @@ import typer
 
 from archiver.cli.common import capture_record, fail, find_capture, open_archive, print_json
 from archiver.services.render import to_markdown, to_text
-from storage.catalogue import queries
 from storage.warc import decode_payload
 
 __all__ = ["get_command", "show_command"]
@@ -78,8 +77,7 @@ def get_command(
 def _payload_record(archive, capture):  # noqa: ANN001, ANN202
     """The record holding the capture's payload: its own, or the original a revisit points at."""
     if capture.record_type == "revisit" and capture.revisit_of_id:
-        with archive.db.session() as session:
-            original = queries.get_capture(session, capture.revisit_of_id)
+        original = archive.catalogue.get_capture(capture.revisit_of_id)
         if original is None:
             raise fail(f"capture {capture.id} is a revisit of capture {capture.revisit_of_id}, which is gone")
         capture = original

@@ -17,7 +17,6 @@ from rich.table import Table
 from archiver.cli.common import console, open_archive, print_json
 from archiver.cli.stats_extraction import collect_extraction, render_extraction
 from storage import Archive
-from storage.stats import archive_stats
 
 __all__ = ["RENDERERS", "collect", "stats_command"]
 
@@ -53,8 +52,7 @@ def stats_command(
 
 def collect(archive: Archive) -> dict[str, Any]:
     """The report: ``totals``, ``storage``, ``sites``, ``languages``, ``months`` (JSON-ready)."""
-    with archive.db.session() as session:
-        stats = archive_stats(session, archive.config.warc_dir)
+    stats = archive.catalogue.stats(archive.config.warc_dir)
     return {
         "totals": stats.totals,
         "storage": {"warc_files": stats.warc_files, "warc_bytes": stats.warc_bytes,

@@ -14,15 +14,13 @@ from rich.table import Table
 
 from archiver.cli.common import console
 from storage import Archive
-from storage.catalogue.extraction import extraction_health
 
 __all__ = ["collect_extraction", "render_extraction"]
 
 
 def collect_extraction(archive: Archive, site: str | None = None) -> list[dict[str, Any]]:
     """One JSON-ready row per site (``site``: only that host and its subdomains)."""
-    with archive.db.session() as session:
-        rows = extraction_health(session, host=site)
+    rows = archive.catalogue.extraction_health(host=site)
     report = []
     for row in rows:
         item = asdict(row)

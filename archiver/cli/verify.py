@@ -8,8 +8,6 @@ import typer
 from rich.progress import Progress
 
 from archiver.cli.common import console, err_console, open_archive, print_json
-from storage.catalogue import queries
-from storage.verify import verify_catalogue, verify_files
 
 __all__ = ["verify_command"]
 
@@ -30,17 +28,17 @@ def verify_command(
     """
     problems = []
     checked = files = 0
-    with open_archive() as archive, archive.db.session() as session:
-        total = queries.count_captures(session)
+    with open_archive() as archive, archive.catalogue.verification(archive.config.warc_dir, deep=deep) as check:
+        total = check.total
         show_bar = not json_output and err_console.is_terminal
         with Progress(console=err_console, transient=True, disable=not show_bar) as bar:
             task = bar.add_task("checking catalogue rows", total=total)
-            for _capture_id, found in verify_catalogue(session, archive.config.warc_dir):
+            for _capture_id, found in check.catalogue():
                 checked += 1
                 problems.extend(found)
                 bar.advance(task)
             task = bar.add_task("reading WARC files", total=None)
-            for _name, found in verify_files(session, archive.config.warc_dir, deep=deep):
+            for _name, found in check.files():
                 files += 1
                 problems.extend(found)
                 bar.advance(task)

@@ -30,7 +30,6 @@ from archiver.crawler.extraction_pool import WORKER_PRELOAD
 from archiver.crawler.workers import WorkerPool, WorkTimeout
 from archiver.extraction import ExtractionResult, extract
 from storage import ArticleData
-from storage.catalogue import queries
 
 __all__ = ["RESULT_TO_ARTICLE", "ExtractionPipeline", "article_data"]
 
@@ -139,8 +138,7 @@ class ExtractionPipeline:
 
     # ------------------------------------------------------------------ internals
     def _capture(self, capture_id: int):  # noqa: ANN202 - ORM object
-        with self.session.archive.db.session() as session:
-            return queries.get_capture(session, capture_id)
+        return self.session.archive.catalogue.get_capture(capture_id)
 
     @staticmethod
     def _done(adapter: ItemAdapter, article_id: int) -> Any:

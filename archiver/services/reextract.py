@@ -18,8 +18,7 @@ from archiver.crawler.pipelines import article_data
 from archiver.extraction import extract
 from storage import Archive, StorageError
 from storage.article_update import article_changes, replace_article
-from storage.catalogue.extraction import extractable_captures
-from storage.catalogue.models import Capture
+from storage.catalogue import Capture
 from storage.warc import decode_payload
 
 __all__ = ["Change", "ReextractResult", "reextract", "select_captures"]
@@ -56,8 +55,7 @@ class ReextractResult:
 def select_captures(archive: Archive, *, host: str | None = None, since: datetime | None = None,
                     url: str | None = None) -> list[Capture]:
     """The captures a run would go over (2xx HTML responses with a WARC record), oldest first."""
-    with archive.db.session() as session:
-        return list(extractable_captures(session, host=host, since=since, url=url))
+    return archive.catalogue.extractable_captures(host=host, since=since, url=url)
 
 
 def reextract(archive: Archive, captures: list[Capture], *,

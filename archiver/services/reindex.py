@@ -15,7 +15,6 @@ from pathlib import Path
 from archiver.crawler.pipelines import article_data
 from archiver.extraction import extract
 from storage import Archive, StorageError
-from storage.catalogue import queries
 from storage.reindex import IndexResult, index_warc_file
 from storage.warc import decode_payload
 from storage.warc.naming import OPEN_SUFFIX
@@ -64,8 +63,7 @@ def reindex(archive: Archive, files: Iterable[Path] = (), *, from_scratch: bool 
         paths = sorted(p for p in warc_dir.glob("*") if p.name.endswith((".warc.gz", ".warc"))
                        and not p.name.endswith(OPEN_SUFFIX)) if warc_dir.is_dir() else []
     if from_scratch:
-        with archive.db.session() as session:
-            removed = queries.clear_captures(session)
+        removed = archive.catalogue.clear_captures()
         log.warning("reindex from scratch: removed %d captures and their articles", removed)
     run_id = archive.start_run("reindex", name="reindex", settings={"files": [p.name for p in paths],
                                                                    "from_scratch": from_scratch})
@@ -88,8 +86,7 @@ def _extract_missing(archive: Archive, capture_ids: list[int]) -> int:
     """Extract articles from the payloads of captures that have none; return how many were made."""
     made = 0
     for capture_id in capture_ids:
-        with archive.db.session() as session:
-            capture = queries.get_capture(session, capture_id)
+        capture = archive.catalogue.get_capture(capture_id)
         if capture is None:
             continue
         try:

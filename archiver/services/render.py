@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.catalogue.models import Article, Capture
+from storage.catalogue import Article, Capture
 from storage.timefmt import parse_iso
 
 __all__ = ["human_date", "to_markdown", "to_text"]

@@ -1,6 +1,6 @@
 """The versions of a page: which captures changed what, and which two to compare.
 
-Works on the captures :func:`storage.catalogue.queries.captures_of_url` returns (oldest first,
+Works on the captures :meth:`storage.catalogue.Catalogue.captures_of_page` returns (oldest first,
 articles loaded); reads no database itself.
 """
 
@@ -9,11 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy.orm import Session
-
 from archiver.core.errors import UsageError
-from storage.catalogue import queries
-from storage.catalogue.models import Article, Capture
+from storage.catalogue import Article, Capture, Catalogue
 
 __all__ = [
     "captures_of_page",
@@ -115,14 +112,14 @@ def pick_pair(captures: Sequence[Capture], *, from_id: int | None = None,
     return None
 
 
-def captures_of_page(session: Session, url: str) -> list[Capture]:
+def captures_of_page(catalogue: Catalogue, url: str) -> list[Capture]:
     """Every capture of ``url`` (requested or final URL, as given or normalised), oldest first."""
     from spiders.urls import validate_url
 
-    captures = list(queries.captures_of_url(session, url))
+    captures = catalogue.captures_of_page(url)
     if not captures:
         try:
-            captures = list(queries.captures_of_url(session, validate_url(url)))
+            captures = catalogue.captures_of_page(validate_url(url))
         except ValueError:
             captures = []
     return captures

@@ -18,10 +18,7 @@ from archiver.web import records
 from archiver.web.deps import archive_of, catalogue, page_captures, search_filters
 from archiver.web.jobs import ArchiveJobError
 from archiver.web.security import check_bearer
-from storage.catalogue import queries
-from storage.catalogue.runs import list_runs
-from storage.catalogue.search_model import Sort
-from storage.export import selected_articles
+from storage.catalogue import Sort
 
 __all__ = ["ArchiveRequest", "router"]
 
@@ -58,10 +55,10 @@ def api_search(
     ``title``, ``author``, ``published``, ``snippet`` (with ``highlights`` spans) and more."""
     filters = search_filters(q, author=author, site=site, lang=lang, since=since, until=until, status=status,
                              sort=sort, all_versions=all_versions)
-    with catalogue(request) as session:
-        hits = queries.search_articles(session, filters, limit=limit + 1, offset=offset)
-        more = len(hits) > limit
-        results = [records.hit_record(hit) for hit in hits[:limit]]
+    store = catalogue(request)
+    hits = store.search(filters, limit=limit + 1, offset=offset)
+    more = len(hits) > limit
+    results = [records.hit_record(hit) for hit in hits[:limit]]
     return {"query": q, "offset": offset, "limit": limit, "next_offset": offset + limit if more else None,
             "hits": results}
 
@@ -101,9 +98,9 @@ def api_export(
     archive = archive_of(request)
 
     def run(output: Any) -> int:
-        with archive.db.session() as session:
-            source = ExportSource(session=session, warc_dir=archive.config.warc_dir)
-            return chosen.export(source, selected_articles(session, filters, limit=limit), output)
+        with archive.catalogue.export_selection(filters, limit=limit) as selected:
+            source = ExportSource(catalogue=selected, warc_dir=archive.config.warc_dir)
+            return chosen.export(source, selected.articles, output)
 
     chunks = stream_export(run)  # a query the index cannot parse raises here, before the first chunk: 400
     filename = f"export{chosen.suffix}"
@@ -114,11 +111,11 @@ def api_export(
 @router.get("/captures/{capture_id}", summary="One capture and its article")
 def api_capture(request: Request, capture_id: int) -> dict[str, Any]:
     """A capture as ``archiver show --json`` prints it, with the article's text and the replay URL."""
-    with catalogue(request) as session:
-        capture = queries.get_capture(session, capture_id)
-        if capture is None:
-            raise HTTPException(404, f"no capture {capture_id}")
-        record = records.capture_record(capture, capture.article, with_text=True)
+    store = catalogue(request)
+    capture = store.get_capture(capture_id)
+    if capture is None:
+        raise HTTPException(404, f"no capture {capture_id}")
+    record = records.capture_record(capture, capture.article, with_text=True)
     record["replay_url"] = str(request.url_for("replay", capture_id=capture_id).path)
     return record
 
@@ -126,9 +123,9 @@ def api_capture(request: Request, capture_id: int) -> dict[str, Any]:
 @router.get("/history", summary="Every capture of a page")
 def api_history(request: Request, url: Annotated[str, Query(description="The page's URL.")]) -> dict[str, Any]:
     """Every capture of a page, oldest first, and what changed each time (``archiver history --json``)."""
-    with catalogue(request) as session:
-        entries = history(page_captures(session, url))
-        return {"url": url, "captures": [records.entry_record(entry) for entry in entries]}
+    store = catalogue(request)
+    entries = history(page_captures(store, url))
+    return {"url": url, "captures": [records.entry_record(entry) for entry in entries]}
 
 
 @router.get("/diff", summary="What changed between two captures of a page")
@@ -139,30 +136,30 @@ def api_diff(
     to_id: Annotated[int | None, Query(alias="to", description="Newer capture id.")] = None,
 ) -> dict[str, Any]:
     """Sentence-level changes of text and metadata (``archiver diff --json``); by default the last change."""
-    with catalogue(request) as session:
-        captures = page_captures(session, url)
-        pair = pick_pair(captures, from_id=from_id, to_id=to_id)
-        if pair is None:
-            versions = sum(1 for c in captures if c.article is not None)
-            message = (f"nothing to compare: {versions} capture(s) of this page have an article" if versions < 2
-                       else f"no change: the {versions} captures of this page with an article have the same content")
-            return {"url": url, "from": None, "to": None, "fields": [], "changes": [], "message": message}
-        return records.diff_record(*pair)
+    store = catalogue(request)
+    captures = page_captures(store, url)
+    pair = pick_pair(captures, from_id=from_id, to_id=to_id)
+    if pair is None:
+        versions = sum(1 for c in captures if c.article is not None)
+        message = (f"nothing to compare: {versions} capture(s) of this page have an article" if versions < 2
+                   else f"no change: the {versions} captures of this page with an article have the same content")
+        return {"url": url, "from": None, "to": None, "fields": [], "changes": [], "message": message}
+    return records.diff_record(*pair)
 
 
 @router.get("/runs", summary="Crawl runs, newest first")
 def api_runs(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 50,
              kind: Annotated[str | None, Query(description="archive, crawl or schedule.")] = None) -> dict[str, Any]:
     """Crawl runs with how they ended and their counts (``archiver runs --json``)."""
-    with catalogue(request) as session:
-        return {"runs": [records.run_record(run) for run in list_runs(session, limit=limit, kind=kind)]}
+    store = catalogue(request)
+    return {"runs": [records.run_record(run) for run in store.runs(limit=limit, kind=kind)]}
 
 
 @router.get("/schedules", summary="Crawl schedules")
 def api_schedules(request: Request) -> dict[str, Any]:
     """Schedules with their next run, last run and failure flag (``archiver schedule list --json``)."""
-    with catalogue(request) as session:
-        return {"schedules": records.schedule_records(session, flag_after=request.app.state.failure_flag)}
+    store = catalogue(request)
+    return {"schedules": records.schedule_records(store, flag_after=request.app.state.failure_flag)}
 
 
 @router.post("/archive", summary="Archive URLs now (needs the API token)",

@@ -1,23 +1,19 @@
-"""What every route shares: a catalogue session, the templates, the search filters from a query string."""
+"""What every route shares: the catalogue, the templates, the search filters from a query string."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from fastapi import HTTPException, Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
-from sqlalchemy.orm import Session
 
 from archiver.services.filters import build_filters
 from archiver.services.versions import captures_of_page
 from storage import Archive
-from storage.catalogue.models import Capture
-from storage.catalogue.search_model import SearchFilters, Sort, split_marks
+from storage.catalogue import Capture, Catalogue, SearchFilters, Sort, split_marks
 
 __all__ = ["archive_of", "catalogue", "marked", "page_captures", "search_filters", "templates"]
 
@@ -49,11 +45,9 @@ def archive_of(request: Request) -> Archive:
     return request.app.state.archive
 
 
-@contextmanager
-def catalogue(request: Request) -> Iterator[Session]:
-    """A catalogue session for one request (committed and closed afterwards)."""
-    with archive_of(request).db.session() as session:
-        yield session
+def catalogue(request: Request) -> Catalogue:
+    """The catalogue of the archive the app serves."""
+    return archive_of(request).catalogue
 
 
 def search_filters(q: str = "", *, author: str | None = None, site: str | None = None, lang: str | None = None,
@@ -64,9 +58,9 @@ def search_filters(q: str = "", *, author: str | None = None, site: str | None =
                          until=until or None, status=status, all_versions=all_versions, sort=sort)
 
 
-def page_captures(session: Session, url: str) -> list[Capture]:
+def page_captures(catalogue: Catalogue, url: str) -> list[Capture]:
     """Every capture of ``url`` (requested or final, as given or normalised), oldest first; 404 when none."""
-    captures = captures_of_page(session, url)
+    captures = captures_of_page(catalogue, url)
     if not captures:
         raise HTTPException(404, f"nothing archived for {url!r}")
     return captures

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from archiver.core.textdiff import Change, diff_words, hunks
 from archiver.services.versions import COMPARED_FIELDS
-from storage.catalogue.models import Article
+from storage.catalogue import Article
 
 __all__ = ["DiffRow", "field_changes", "diff_rows"]
 

@@ -11,7 +11,6 @@ from archiver.crawler.changes.compare import FIELD_GROUPS
 from archiver.services.filters import parse_date_bound
 from archiver.services.watch.feed import ATOM_TYPE, changes_feed
 from archiver.web.deps import catalogue
-from storage.catalogue import changes as queries
 
 __all__ = ["router"]
 
@@ -35,8 +34,7 @@ def changes_atom(
         raise HTTPException(400, f"unknown field {unknown[0]!r} (use {', '.join(FIELD_GROUPS)})")
     start = parse_date_bound(since, end=False, option="since") if since else None
     fields = [name for choice in field for name in FIELD_GROUPS[choice]]
-    with catalogue(request) as session:
-        found = queries.list_changes(session, since=start, site=site or None, fields=fields, min_words=min_words,
-                                     limit=limit)
-        body = changes_feed(found, self_url=str(request.url))
+    found = catalogue(request).changes(since=start, site=site or None, fields=fields, min_words=min_words,
+                                       limit=limit)
+    body = changes_feed(found, self_url=str(request.url))
     return Response(body, media_type=ATOM_TYPE)

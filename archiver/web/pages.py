@@ -19,9 +19,7 @@ from archiver.web.deps import catalogue, page_captures, search_filters, template
 from archiver.web.diffview import diff_rows, field_changes
 from archiver.web.jobs import ArchiveJobError
 from archiver.web.security import check_bearer, check_csrf, csrf_token
-from storage.catalogue import queries
-from storage.catalogue.runs import list_runs
-from storage.catalogue.search_model import Sort
+from storage.catalogue import Sort
 from storage.errors import SearchQueryError
 
 __all__ = ["router"]
@@ -59,39 +57,39 @@ def search_page(request: Request, q: str = "", author: str = "", site: str = "",
     except FilterError as exc:
         context["error"] = str(exc)
         return render(request, "search.html", 400, **context)
-    with catalogue(request) as session:
-        try:
-            hits = queries.search_articles(session, filters, limit=size + 1, offset=(page - 1) * size)
-        except SearchQueryError as exc:
-            context["error"] = str(exc)
-            return render(request, "search.html", 400, **context)
-        kept = {k: v for k, v in form.items() if v}
-        if len(hits) > size:
-            context["next_url"] = "?" + urlencode({**kept, "page": page + 1})
-        if page > 1:
-            context["prev_url"] = "?" + urlencode({**kept, "page": page - 1})
-        context["hits"] = hits[:size]
-        context["first_number"] = (page - 1) * size + 1
-        return render(request, "search.html", **context)
+    store = catalogue(request)
+    try:
+        hits = store.search(filters, limit=size + 1, offset=(page - 1) * size)
+    except SearchQueryError as exc:
+        context["error"] = str(exc)
+        return render(request, "search.html", 400, **context)
+    kept = {k: v for k, v in form.items() if v}
+    if len(hits) > size:
+        context["next_url"] = "?" + urlencode({**kept, "page": page + 1})
+    if page > 1:
+        context["prev_url"] = "?" + urlencode({**kept, "page": page - 1})
+    context["hits"] = hits[:size]
+    context["first_number"] = (page - 1) * size + 1
+    return render(request, "search.html", **context)
 
 
 @router.get("/captures/{capture_id}", name="article")
 def article_page(request: Request, capture_id: int) -> Response:
     """One capture: its article's clean text and metadata, and the timeline of every capture of its page."""
-    with catalogue(request) as session:
-        capture = queries.get_capture(session, capture_id)
-        if capture is None:
-            return render(request, "error.html", 404, message=f"no capture {capture_id}")
-        entries = history(page_captures(session, capture.url))
-        previous = None
-        for entry in entries:
-            if entry.capture.id == capture.id:
-                break
-            if entry.article is not None and capture.article is not None and differ(entry.article, capture.article):
-                previous = entry.capture
-        paragraphs = [p for p in (capture.article.text or "").splitlines() if p.strip()] if capture.article else []
-        return render(request, "article.html", capture=capture, article=capture.article, paragraphs=paragraphs,
-                      entries=entries, previous=previous)
+    store = catalogue(request)
+    capture = store.get_capture(capture_id)
+    if capture is None:
+        return render(request, "error.html", 404, message=f"no capture {capture_id}")
+    entries = history(page_captures(store, capture.url))
+    previous = None
+    for entry in entries:
+        if entry.capture.id == capture.id:
+            break
+        if entry.article is not None and capture.article is not None and differ(entry.article, capture.article):
+            previous = entry.capture
+    paragraphs = [p for p in (capture.article.text or "").splitlines() if p.strip()] if capture.article else []
+    return render(request, "article.html", capture=capture, article=capture.article, paragraphs=paragraphs,
+                  entries=entries, previous=previous)
 
 
 @router.get("/diff", name="diff")
@@ -100,24 +98,24 @@ def diff_page(request: Request, url: str, from_id: int | None = None, to_id: int
     params = request.query_params
     from_id = from_id if from_id is not None else _int(params.get("from"))
     to_id = to_id if to_id is not None else _int(params.get("to"))
-    with catalogue(request) as session:
-        try:
-            captures = page_captures(session, url)
-        except HTTPException as exc:
-            return render(request, "error.html", exc.status_code, message=exc.detail)
-        try:
-            pair = pick_pair(captures, from_id=from_id, to_id=to_id)
-        except VersionError as exc:
-            return render(request, "error.html", 400, message=str(exc))
-        versions = [c for c in captures if c.article is not None]
-        if pair is None:
-            return render(request, "diff.html", url=url, old=None, new=None, versions=versions,
-                          message="nothing to compare: fewer than two captures have an article"
-                          if len(versions) < 2 else "no change: every capture has the same content")
-        old, new = pair
-        return render(request, "diff.html", url=url, old=old, new=new, versions=versions, message=None,
-                      fields=field_changes(old.article, new.article),  # type: ignore[arg-type]
-                      rows=diff_rows(old.article.text, new.article.text))  # type: ignore[union-attr]
+    store = catalogue(request)
+    try:
+        captures = page_captures(store, url)
+    except HTTPException as exc:
+        return render(request, "error.html", exc.status_code, message=exc.detail)
+    try:
+        pair = pick_pair(captures, from_id=from_id, to_id=to_id)
+    except VersionError as exc:
+        return render(request, "error.html", 400, message=str(exc))
+    versions = [c for c in captures if c.article is not None]
+    if pair is None:
+        return render(request, "diff.html", url=url, old=None, new=None, versions=versions,
+                      message="nothing to compare: fewer than two captures have an article"
+                      if len(versions) < 2 else "no change: every capture has the same content")
+    old, new = pair
+    return render(request, "diff.html", url=url, old=old, new=new, versions=versions, message=None,
+                  fields=field_changes(old.article, new.article),  # type: ignore[arg-type]
+                  rows=diff_rows(old.article.text, new.article.text))  # type: ignore[union-attr]
 
 
 def _int(value: str | None) -> int | None:
@@ -127,16 +125,16 @@ def _int(value: str | None) -> int | None:
 @router.get("/runs", name="runs")
 def runs_page(request: Request) -> Response:
     """Crawl runs, newest first, with how they ended and their counts."""
-    with catalogue(request) as session:
-        runs = [records.run_record(run) for run in list_runs(session, limit=100)]
+    store = catalogue(request)
+    runs = [records.run_record(run) for run in store.runs(limit=100)]
     return render(request, "runs.html", runs=runs)
 
 
 @router.get("/schedules", name="schedules")
 def schedules_page(request: Request) -> Response:
     """Crawl schedules with their next and last runs."""
-    with catalogue(request) as session:
-        schedules = records.schedule_records(session, flag_after=request.app.state.failure_flag)
+    store = catalogue(request)
+    schedules = records.schedule_records(store, flag_after=request.app.state.failure_flag)
     return render(request, "schedules.html", schedules=schedules)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from archiver.web.deps import archive_of, catalogue
-from storage.catalogue import queries
 from storage.errors import StorageError
 from storage.warc.reader import decode_payload
 
@@ -26,15 +25,15 @@ router = APIRouter()
 def replay(request: Request, capture_id: int) -> Response:
     """The capture's payload bytes, decoded, under a sandboxing Content-Security-Policy."""
     archive = archive_of(request)
-    with catalogue(request) as session:
-        capture = queries.get_capture(session, capture_id)
-        if capture is None:
-            raise HTTPException(404, f"no capture {capture_id}")
-        source = capture
-        if capture.record_type == "revisit" and capture.revisit_of_id:
-            source = queries.get_capture(session, capture.revisit_of_id)
-            if source is None:
-                raise HTTPException(404, f"capture {capture_id} is a revisit of a capture that is gone")
+    store = catalogue(request)
+    capture = store.get_capture(capture_id)
+    if capture is None:
+        raise HTTPException(404, f"no capture {capture_id}")
+    source = capture
+    if capture.record_type == "revisit" and capture.revisit_of_id:
+        source = store.get_capture(capture.revisit_of_id)
+        if source is None:
+            raise HTTPException(404, f"capture {capture_id} is a revisit of a capture that is gone")
     if source.warc_file is None:
         raise HTTPException(404, f"capture {capture_id} has no archived payload ({capture.error or 'not archived'})")
     try:

@@ -1,7 +1,9 @@
 """Every read of the catalogue. Nothing outside this module builds a query.
 
 Functions take an open :class:`~sqlalchemy.orm.Session` and return ORM objects (or plain
-values); the CLI and the web layer only format what they get.
+values). They are storage's own: the application reaches them through the facade,
+:class:`storage.catalogue.Catalogue` (``archive.catalogue``), whose methods run them in a
+transaction; the CLI and the web layer only format what they get.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ def test_article_is_revisited_at_the_policy_times_and_not_after_the_last(archive
     archive_and_note(archive, "v1", T0)
     other = add_article(archive, OTHER_SITE, title="Elsewhere", text="Another site's story, in full.",
                         fetched_at=T0)
-    note_capture(archive.db, other.id, policy=POLICY)
+    note_capture(archive.catalogue, other.id, policy=POLICY)
     clock = FakeClock(T0 + timedelta(minutes=59))
     scheduler(archive, tmp_path, clock).run(once=True, tick=0.02)
     assert runs(fake_log) == []  # not due yet
@@ -93,7 +93,7 @@ def test_urls_of_one_site_run_in_batches_one_run_at_a_time(archive, tmp_path, fa
     urls = [f"https://news.example.com/story-{n}" for n in range(3)]
     for n, url in enumerate(urls):
         capture = add_article(archive, url, title=f"Story {n}", text=f"Story number {n} in full.", fetched_at=T0)
-        note_capture(archive.db, capture.id, policy=POLICY)
+        note_capture(archive.catalogue, capture.id, policy=POLICY)
     sched = scheduler(archive, tmp_path, FakeClock(T0 + timedelta(hours=1)), batch=2)
     sched.run(once=True, tick=0.02)
     assert [r["urls"] for r in runs(fake_log)] == [urls[:2], urls[2:]]

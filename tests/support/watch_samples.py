@@ -70,7 +70,7 @@ def archive_and_note(archive: Archive, name: str, at: datetime, *, webhook_url: 
                      **kwargs: object) -> ChangeRecord | None:
     """Archive a version and run the watch hook on it, as the crawl's pipeline does."""
     capture = archive_version(archive, name, at, **kwargs)  # type: ignore[arg-type]
-    return note_capture(archive.db, capture.id, policy=POLICY, webhook_url=webhook_url, now=at)
+    return note_capture(archive.catalogue, capture.id, policy=POLICY, webhook_url=webhook_url, now=at)
 
 
 def other_page(archive: Archive, at: datetime, sidebar: list[str], *, url: str = OTHER_URL) -> Capture:

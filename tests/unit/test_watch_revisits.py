@@ -58,7 +58,7 @@ def test_a_leased_revisit_is_not_claimed_by_a_second_scheduler(archive):
 def test_revisits_command_lists_due_and_all_planned(archive):
     archive_and_note(archive, "v1", T0)  # due an hour after T0: long past
     fresh = add_article(archive, OTHER_SITE, title="Fresh", text="Just published, in full.")
-    note_capture(archive.db, fresh.id, policy=POLICY)
+    note_capture(archive.catalogue, fresh.id, policy=POLICY)
     home = archive.config.home
     code, out, err = run_cli(home, "revisits", "--json")
     assert code == 0, err

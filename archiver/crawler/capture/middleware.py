@@ -43,7 +43,7 @@ from archiver.crawler.capture.exchange import (
 from archiver.crawler.capture.limits import ERROR_KEY
 from archiver.crawler.capture.session import archive_session
 from storage import StorageError
-from storage.catalogue.models import Capture
+from storage.catalogue import Capture
 from storage.warc.http import HttpRequest, HttpResponse
 
 __all__ = ["WarcCaptureMiddleware"]

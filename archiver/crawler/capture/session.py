@@ -26,7 +26,7 @@ from archiver import __version__
 from archiver.core.config import ArchiverConfig
 from archiver.crawler.offline import use_bundled_suffix_list
 from storage import Archive
-from storage.catalogue.models import Capture
+from storage.catalogue import Capture
 
 __all__ = ["ArchiveSession", "archive_session", "attach_archive"]
 

@@ -58,7 +58,7 @@ class WatchPipeline:
             return item
         session = archive_session(self.crawler)
         try:
-            change = await session.call(partial(note_capture, session.archive.db, capture_id, policy=self.policy,
+            change = await session.call(partial(note_capture, session.archive.catalogue, capture_id, policy=self.policy,
                                                 webhook_url=self.webhook_url))
         except Exception:  # the capture is archived: a watch failure must not lose the item
             log.exception("change detection failed for capture %s", capture_id)

@@ -37,9 +37,7 @@ from archiver.crawler.capture.middleware import CAPTURE_ID_KEY, NOT_MODIFIED_KEY
 from archiver.crawler.capture.session import archive_session
 from spiders.pages import NEED_BODY_KEY, REPLAYED_KEY, is_discovery
 from storage import StorageError
-from storage.catalogue import queries
-from storage.catalogue.models import Capture
-from storage.catalogue.runs import captured_urls
+from storage.catalogue import Capture
 
 __all__ = ["PREVIOUSLY_ARCHIVED_KEY", "IncrementalMiddleware"]
 
@@ -102,15 +100,13 @@ class IncrementalMiddleware:
     def _load_resumed(self) -> set[str]:
         if not self.resume_runs:
             return set()
-        with archive_session(self.crawler).archive.db.session() as session:
-            urls = captured_urls(session, self.resume_runs)
+        urls = archive_session(self.crawler).archive.catalogue.captured_urls(self.resume_runs)
         log.info("resuming: %d URLs already archived by runs %s are not fetched again", len(urls), self.resume_runs)
         return urls
 
     def _latest(self, url: str) -> Capture | None:
         """The latest capture of ``url`` that got an answer worth keeping (2xx, or a 304 revisit)."""
-        with archive_session(self.crawler).archive.db.session() as session:
-            capture = queries.latest_capture(session, url, article_fields=False)
+        capture = archive_session(self.crawler).archive.catalogue.latest_capture(url, article_fields=False)
         if capture is None or capture.status is None or capture.error or capture.truncated:
             return None
         if 200 <= capture.status < 300 or (capture.status == 304 and capture.revisit_of_id):
@@ -126,8 +122,7 @@ class IncrementalMiddleware:
         """
         captures = [capture]
         if capture.status == 304 and capture.revisit_of_id is not None:
-            with archive.db.session() as session:
-                original = queries.get_capture(session, capture.revisit_of_id)
+            original = archive.catalogue.get_capture(capture.revisit_of_id)
             captures += [original] if original is not None else []
         found: dict[str, str] = {}
         for source in captures:
@@ -160,8 +155,7 @@ class IncrementalMiddleware:
         archive = archive_session(self.crawler).archive
         try:
             if capture.record_type == "revisit" and capture.revisit_of_id is not None:
-                with archive.db.session() as session:
-                    capture = queries.get_capture(session, capture.revisit_of_id) or capture
+                capture = archive.catalogue.get_capture(capture.revisit_of_id) or capture
             record = archive.read(capture)
         except StorageError as exc:
             log.warning("cannot read back %s from the archive: %s", request.url, exc)

@@ -34,7 +34,6 @@ from archiver.crawler.capture.middleware import RECORD_TYPE_KEY
 from archiver.crawler.capture.session import archive_session
 from archiver.crawler.crawl.incremental import PREVIOUSLY_ARCHIVED_KEY
 from spiders.pages import LISTING_KEY, REPLAYED_KEY, is_discovery
-from storage.catalogue.runs import merge_run_stats
 
 __all__ = ["COUNT_KEYS", "CrawlObserver", "CrawlReport", "RECORD_TYPE_KEY", "crawl_page", "crawl_progress"]
 
@@ -176,5 +175,4 @@ class CrawlReport:
 
     def _write(self, counts: dict[str, Any]) -> None:
         session = archive_session(self.crawler)
-        with session.archive.db.session() as db:
-            merge_run_stats(db, session.run_id, {"counts": counts})
+        session.archive.catalogue.merge_run_stats(session.run_id, {"counts": counts})

@@ -29,8 +29,7 @@ from archiver.crawler.extraction_pool import start_extraction_workers
 from archiver.crawler.runner import run_crawler_process
 from spiders.registry import discovery_spider
 from storage import Archive
-from storage.catalogue.models import CrawlRun
-from storage.catalogue.runs import merge_run_stats, previous_run, resume_chain
+from storage.catalogue import CrawlRun
 from storage.processes import process_alive
 
 __all__ = ["CrawlStartError", "ResumePlan", "crawl_settings", "plan_resume", "process_alive", "run_crawl"]
@@ -63,28 +62,27 @@ def _still_running(run: CrawlRun) -> bool:
 
 def plan_resume(archive: Archive, name: str) -> ResumePlan:
     """The resume plan for crawl ``name``; a run left "running" by a dead process is marked interrupted."""
-    with archive.db.session() as session:
-        run = previous_run(session, name)
-        if run is None:
-            raise CrawlStartError(f"no earlier crawl named {name!r} to resume (see `archiver runs`)")
-        if _still_running(run):
-            raise CrawlStartError(f"crawl {name!r} is still running (run {run.id}, pid {run.pid})")
-        killed = run.status == "running"
-        if killed:
-            merge_run_stats(session, run.id, {"ended": "killed: the process was gone"}, status="interrupted")
-        chain = resume_chain(session, run.id)
-        # Scrapy saves its queue only when it stops cleanly.
-        keep = not killed and (run.stats or {}).get("close_reason") == "shutdown"
-        return ResumePlan(previous=run.id, runs=chain, keep_jobdir=keep)
+    catalogue = archive.catalogue
+    run = catalogue.previous_run(name)
+    if run is None:
+        raise CrawlStartError(f"no earlier crawl named {name!r} to resume (see `archiver runs`)")
+    if _still_running(run):
+        raise CrawlStartError(f"crawl {name!r} is still running (run {run.id}, pid {run.pid})")
+    killed = run.status == "running"
+    if killed:
+        catalogue.merge_run_stats(run.id, {"ended": "killed: the process was gone"}, status="interrupted")
+    chain = catalogue.resume_chain(run.id)
+    # Scrapy saves its queue only when it stops cleanly.
+    keep = not killed and (run.stats or {}).get("close_reason") == "shutdown"
+    return ResumePlan(previous=run.id, runs=chain, keep_jobdir=keep)
 
 
 def _fresh_start(archive: Archive, name: str) -> ResumePlan:
     """A new crawl of ``name`` (refused while another process is running one: they share a JOBDIR)."""
-    with archive.db.session() as session:
-        run = previous_run(session, name)
-        if run is not None and _still_running(run):
-            raise CrawlStartError(f"crawl {name!r} is already running (run {run.id}, pid {run.pid}); "
-                                  "give this one another --name")
+    run = archive.catalogue.previous_run(name)
+    if run is not None and _still_running(run):
+        raise CrawlStartError(f"crawl {name!r} is already running (run {run.id}, pid {run.pid}); "
+                              "give this one another --name")
     return ResumePlan(None, [], False)
 
 
@@ -189,7 +187,4 @@ def _crawl_into(archive: Archive, options: CrawlOptions, settings: Settings, *, 
 
 def _close_if_left_open(archive: Archive, run_id: int) -> None:
     """A crawl that never got going (its spider failed to start) is recorded as failed."""
-    with archive.db.session() as session:
-        run = session.get(CrawlRun, run_id)
-        if run is not None and run.status == "running":
-            merge_run_stats(session, run_id, {"ended": "the crawl did not start"}, status="failed")
+    archive.catalogue.fail_if_running(run_id, {"ended": "the crawl did not start"})

@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 from archiver.services.export.registry import ExportSource
 from archiver.services.export.text import text_records
-from storage.catalogue.models import Article
+from storage.catalogue import Article
 from storage.export import write_jsonl
 
 __all__ = ["JsonlExporter", "exporter"]

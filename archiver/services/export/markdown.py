@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from archiver.services.render import to_markdown
-from storage.catalogue.models import Article
+from storage.catalogue import Article
 
 __all__ = ["MarkdownExporter", "export_markdown", "exporter", "markdown_filename"]
 

@@ -30,10 +30,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
-from sqlalchemy.orm import Session
-
 from archiver.core.errors import UsageError
-from storage.catalogue.models import Article
+from storage.catalogue import Article, ExportSelection
 
 __all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "ExportSource", "Exporter", "exporter", "exporters", "register",
            "unregister"]
@@ -58,12 +56,13 @@ def _log_warning(message: str) -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class ExportSource:
-    """What an exporter may read besides the selection: the catalogue session and the WARC files.
+    """What an exporter may read besides the selection: the catalogue's selection (its WARC and WACZ
+    writers, :class:`storage.catalogue.ExportSelection`) and the WARC files.
 
     ``warn`` receives what an export left out (a record not found, ...), one line each.
     """
 
-    session: Session
+    catalogue: ExportSelection
     warc_dir: Path
     title: str = DEFAULT_TITLE
     warn: Callable[[str], None] = field(default=_log_warning)

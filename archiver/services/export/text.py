@@ -6,7 +6,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any, BinaryIO
 
-from storage.catalogue.models import Article
+from storage.catalogue import Article
 from storage.export import article_record
 
 __all__ = ["text_records"]

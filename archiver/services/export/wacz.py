@@ -6,8 +6,7 @@ from collections.abc import Iterable
 from typing import BinaryIO
 
 from archiver.services.export.registry import ExportSource
-from storage.catalogue.models import Article
-from storage.export import export_wacz
+from storage.catalogue import Article
 
 __all__ = ["WaczExporter", "exporter"]
 
@@ -24,7 +23,7 @@ class WaczExporter:
 
     def export(self, source: ExportSource, selection: Iterable[Article], output: BinaryIO) -> int:  # type: ignore[override]
         """Write the WACZ to ``output`` (seekable); return how many pages."""
-        return export_wacz(source.session, source.warc_dir, selection, output, title=source.title).pages
+        return source.catalogue.write_wacz(source.warc_dir, selection, output, title=source.title).pages
 
 
 exporter = WaczExporter()

@@ -6,8 +6,7 @@ from collections.abc import Iterable
 from typing import BinaryIO
 
 from archiver.services.export.registry import ExportSource
-from storage.catalogue.models import Article
-from storage.export import export_warc
+from storage.catalogue import Article
 
 __all__ = ["WarcExporter", "exporter"]
 
@@ -25,7 +24,7 @@ class WarcExporter:
 
     def export(self, source: ExportSource, selection: Iterable[Article], output: BinaryIO) -> int:  # type: ignore[override]
         """Write the records to ``output``; return how many captures."""
-        summary = export_warc(source.session, source.warc_dir, [a.capture_id for a in selection], output)
+        summary = source.catalogue.write_warc(source.warc_dir, [a.capture_id for a in selection], output)
         for problem in summary.missing:
             source.warn(f"warning: {problem} not found; left out")
         return summary.captures

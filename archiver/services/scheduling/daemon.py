@@ -32,9 +32,7 @@ from archiver.services.scheduling.config import SchedulerConfig
 from archiver.services.scheduling.cron import CronSpec, ScheduleError
 from archiver.services.scheduling.revisits import RevisitRunner
 from archiver.services.watch.webhooks import WebhookSender
-from storage.catalogue import schedules as queries
-from storage.catalogue.database import Database
-from storage.catalogue.models import CrawlRun, Schedule, utcnow
+from storage.catalogue import Catalogue, Database, Schedule, utcnow
 from storage.errors import CatalogueError
 
 __all__ = ["RunOutcome", "Scheduler"]
@@ -63,6 +61,7 @@ class Scheduler:
                  environ: Mapping[str, str] | None = None, revisit_dir: Path | None = None,
                  revisit_batch: int = 50, webhooks: WebhookSender | None = None) -> None:
         self.db = db
+        self.catalogue = Catalogue(db)
         self.config = config
         self.clock = clock
         self.log_dir = log_dir
@@ -123,8 +122,7 @@ class Scheduler:
     def start_due(self, *, due_by: datetime | None = None) -> int:
         """Claim and start due schedules while there is room; return how many started."""
         now = self.clock()
-        with self.db.session() as session:
-            due = [(s.id, s.name) for s in queries.due_schedules(session, due_by or now)]
+        due = [(s.id, s.name) for s in self.catalogue.due_schedules(due_by or now)]
         started = 0
         for schedule_id, name in due:
             if len(self.running) >= self.config.max_runs or self._stop.is_set():
@@ -149,9 +147,8 @@ class Scheduler:
     def run_now(self, schedule: Schedule) -> RunOutcome | None:
         """Run one schedule now in the foreground (its output on ours); None when another holds its lease."""
         now = self.clock()
-        with self.db.session() as session:
-            claimed = queries.claim(session, schedule.id, owner=self.owner, now=now,
-                                    lease_until=now + timedelta(seconds=self.config.lease))
+        claimed = self.catalogue.claim(schedule.id, owner=self.owner, now=now,
+                                       lease_until=now + timedelta(seconds=self.config.lease))
         if not claimed:
             return None
         self._spawn(schedule, now)
@@ -163,23 +160,20 @@ class Scheduler:
         return self.outcomes[-1]
 
     def _claim(self, schedule_id: int, name: str, now: datetime) -> Schedule | None:
-        with self.db.session() as session:
-            schedule = session.get(Schedule, schedule_id)
-            if schedule is None:
-                return None
-            try:
-                following = CronSpec.parse(schedule.cron, schedule.timezone).next_after(now)
-            except ScheduleError as exc:
-                log.error("schedule %s cannot run: %s (fix or remove it)", name, exc)
-                return None
-            if not queries.claim_due(session, schedule_id, owner=self.owner, now=now,
-                                     lease_until=now + timedelta(seconds=self.config.lease),
-                                     next_run_at=following):
-                log.info("schedule %s: another scheduler took it", name)
-                return None
-            session.expire(schedule)
-            session.refresh(schedule)
-            return schedule
+        schedule = self.catalogue.schedule_by_id(schedule_id)
+        if schedule is None:
+            return None
+        try:
+            following = CronSpec.parse(schedule.cron, schedule.timezone).next_after(now)
+        except ScheduleError as exc:
+            log.error("schedule %s cannot run: %s (fix or remove it)", name, exc)
+            return None
+        claimed = self.catalogue.claim_due(schedule_id, owner=self.owner, now=now,
+                                           lease_until=now + timedelta(seconds=self.config.lease),
+                                           next_run_at=following)
+        if claimed is None:
+            log.info("schedule %s: another scheduler took it", name)
+        return claimed
 
     def _spawn(self, schedule: Schedule, now: datetime) -> None:
         argv = self.config.argv(list(schedule.crawl_args))
@@ -221,10 +215,9 @@ class Scheduler:
             if now >= child.next_renewal:
                 child.next_renewal = now + self.config.lease / 3
                 until = self.clock() + timedelta(seconds=self.config.lease)
-                with self.db.session() as session:
-                    if not queries.renew(session, schedule_id, owner=self.owner, lease_until=until):
-                        log.warning("schedule %s: lost its lease (removed, or another scheduler took over)",
-                                    child.schedule_name)
+                if not self.catalogue.renew_lease(schedule_id, owner=self.owner, lease_until=until):
+                    log.warning("schedule %s: lost its lease (removed, or another scheduler took over)",
+                                child.schedule_name)
 
     def _shutdown(self, now: float) -> None:
         if not self._stopped and not self._kill_now:
@@ -241,22 +234,15 @@ class Scheduler:
 
     def _link(self, child: ChildRun) -> int | None:
         """Find the crawl run the child recorded and link it to the schedule (the crawl knows nothing of it)."""
-        with self.db.session() as session:
-            run = queries.find_run(session, hostname=self.hostname, pid=child.pid,
-                                   since=child.started_at - timedelta(seconds=1))
-            if run is None:
-                return None
-            if run.schedule_id is None:
-                queries.link_run(session, run.id, child.schedule_id)
-            return run.id
+        return self.catalogue.link_process_run(hostname=self.hostname, pid=child.pid,
+                                               since=child.started_at - timedelta(seconds=1),
+                                               schedule_id=child.schedule_id)
 
     def _finish(self, child: ChildRun, code: int) -> None:
         run_id = child.run_id or self._link(child)
         recorded = None
         if run_id is not None:
-            with self.db.session() as session:
-                run = session.get(CrawlRun, run_id)
-                recorded = run.status if run is not None else None
+            recorded = self.catalogue.run_status(run_id)
         stats: dict[str, object] = {"exit_code": code, "scheduler": self.owner}
         if child.log_file is not None:
             stats["log_file"] = str(child.log_file)
@@ -284,17 +270,15 @@ class Scheduler:
     def _record(self, schedule_id: int, name: str, run_id: int | None, started_at: datetime, *, status: str,
                 stats: dict[str, object], pid: int | None = None) -> int:
         """Set a run's outcome; when the child recorded no run, record one for it (kind ``schedule``)."""
-        with self.db.session() as session:
-            if run_id is None:
-                return queries.start_failed_run(session, schedule_id, kind="schedule", name=name,
-                                                hostname=self.hostname, pid=pid or os.getpid(),
-                                                started_at=started_at, status=status, stats=stats)
-            queries.record_outcome(session, run_id, status=status, stats=stats)
-            return run_id
+        if run_id is None:
+            return self.catalogue.start_failed_run(schedule_id, kind="schedule", name=name, hostname=self.hostname,
+                                                   pid=pid or os.getpid(), started_at=started_at, status=status,
+                                                   stats=stats)
+        self.catalogue.record_outcome(run_id, status=status, stats=stats)
+        return run_id
 
     def _release(self, schedule_id: int) -> None:
-        with self.db.session() as session:
-            queries.release(session, schedule_id, owner=self.owner)
+        self.catalogue.release_lease(schedule_id, owner=self.owner)
 
 
 def _file_safe(name: str) -> str:

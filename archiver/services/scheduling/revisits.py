@@ -28,9 +28,7 @@ from pathlib import Path
 
 from archiver.services.scheduling.child import ChildRun
 from archiver.services.scheduling.config import SchedulerConfig
-from storage.catalogue import changes as queries
-from storage.catalogue.database import Database
-from storage.catalogue.models import Revisit, utcnow
+from storage.catalogue import Catalogue, Database, Revisit, utcnow
 
 __all__ = ["RETRY_AFTER", "RevisitRunner", "next_step", "retry_step"]
 
@@ -75,6 +73,7 @@ class RevisitRunner:
                  clock: Callable[[], datetime] = utcnow, environ: Mapping[str, str] | None = None,
                  log_dir: Path | None = None, child_stdout: int | None = None, batch: int = 50) -> None:
         self.db = db
+        self.catalogue = Catalogue(db)
         self.config = config
         self.owner = owner
         self.work_dir = work_dir
@@ -92,8 +91,7 @@ class RevisitRunner:
         now = self.clock()
         if room <= 0:
             return 0
-        with self.db.session() as session:
-            due = [(r.id, r.url, r.host_key or "") for r in queries.due_revisits(session, due_by or now)]
+        due = [(r.id, r.url, r.host_key or "") for r in self.catalogue.due_revisits(due_by or now)]
         by_host: dict[str, list[tuple[int, str]]] = {}
         for revisit_id, url, host in due:
             if host not in self.running:
@@ -105,10 +103,9 @@ class RevisitRunner:
             claimed: list[tuple[int, str]] = []
             lease_until = now + timedelta(seconds=self.config.lease)
             for revisit_id, url in candidates[:self.batch]:
-                with self.db.session() as session:
-                    if queries.claim_revisit(session, revisit_id, owner=self.owner, now=due_by or now,
-                                             lease_until=lease_until):
-                        claimed.append((revisit_id, url))
+                if self.catalogue.claim_revisit(revisit_id, owner=self.owner, now=due_by or now,
+                                                lease_until=lease_until):
+                    claimed.append((revisit_id, url))
             if claimed and self._spawn(host, claimed, now):
                 started += 1
         return started
@@ -126,9 +123,7 @@ class RevisitRunner:
                                    env=self.environ, log_file=log_file, stdout=self.child_stdout)
         except OSError as exc:
             log.error("revisits of %s: cannot start %s: %s", site, argv[0], exc)
-            with self.db.session() as session:
-                for revisit_id, _ in claimed:
-                    queries.release_revisit(session, revisit_id, owner=self.owner)
+            self.catalogue.release_revisits([revisit_id for revisit_id, _ in claimed], owner=self.owner)
             url_file.unlink(missing_ok=True)
             return False
         self.running[host] = _Batch(host=host, child=child, revisit_ids=[i for i, _ in claimed], url_file=url_file,
@@ -148,9 +143,8 @@ class RevisitRunner:
             batch.child.enforce(now, grace=self.config.stop_grace)
             if now >= batch.next_renewal:
                 batch.next_renewal = now + self.config.lease / 3
-                with self.db.session() as session:
-                    queries.renew_revisits(session, batch.revisit_ids, owner=self.owner,
-                                           lease_until=self.clock() + timedelta(seconds=self.config.lease))
+                self.catalogue.renew_revisits(batch.revisit_ids, owner=self.owner,
+                                              lease_until=self.clock() + timedelta(seconds=self.config.lease))
 
     def stop(self, now: float, *, kill: bool = False) -> None:
         """Stop every revisit run (SIGINT, then SIGKILL after the grace period; at once with ``kill``)."""
@@ -162,16 +156,12 @@ class RevisitRunner:
 
     def _finish(self, batch: _Batch, code: int) -> None:
         now = self.clock()
-        with self.db.session() as session:
-            for revisit_id in batch.revisit_ids:
-                revisit = session.get(Revisit, revisit_id)
-                if revisit is None:
-                    continue
-                if batch.child.stop_reason is not None:  # stopped before it could fetch: due again later
-                    queries.release_revisit(session, revisit_id, owner=self.owner)
-                    continue
-                step, due = next_step(revisit, now) if code == 0 else retry_step(revisit, now)
-                queries.advance_revisit(session, revisit_id, owner=self.owner, step=step, next_due_at=due)
+        if batch.child.stop_reason is not None:  # stopped before it could fetch: due again later
+            self.catalogue.release_revisits(batch.revisit_ids, owner=self.owner)
+        else:
+            step = next_step if code == 0 else retry_step
+            self.catalogue.advance_revisits(batch.revisit_ids, owner=self.owner,
+                                            next_step=lambda revisit: step(revisit, now))
         batch.url_file.unlink(missing_ok=True)
         self.finished.append((batch.host, code, batch.urls))
         level = logging.INFO if code == 0 else logging.WARNING

@@ -15,8 +15,7 @@ from archiver.core.errors import ConfigError
 from archiver.crawler.capture.targets import TargetPolicy
 from archiver.crawler.changes.policy import DEFAULT_POLICY, PolicyError, parse_policy
 from archiver.services.watch.webhooks import WebhookSender
-from storage.catalogue.database import Database
-from storage.catalogue.models import utcnow
+from storage.catalogue import Database, utcnow
 
 __all__ = ["WatchConfig", "WatchConfigError"]
 

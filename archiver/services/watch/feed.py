@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 
 from archiver import __version__
 from archiver.services.watch.present import summary
-from storage.catalogue.models import ChangeRecord, utcnow
+from storage.catalogue import ChangeRecord, utcnow
 from storage.timefmt import format_iso
 
 __all__ = ["ATOM_TYPE", "changes_feed"]

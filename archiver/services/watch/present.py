@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.catalogue.models import ChangeRecord
+from storage.catalogue import ChangeRecord
 
 __all__ = ["change_dict", "summary"]
 

@@ -32,9 +32,7 @@ from typing import Any
 from archiver import __version__
 from archiver.crawler.capture.targets import BlockedTarget, TargetPolicy
 from archiver.services.watch.present import change_dict
-from storage.catalogue import changes as queries
-from storage.catalogue.database import Database
-from storage.catalogue.models import utcnow
+from storage.catalogue import Catalogue, Database, utcnow
 
 __all__ = ["WebhookSender"]
 
@@ -108,6 +106,7 @@ class WebhookSender:
     def __init__(self, db: Database, *, policy: TargetPolicy, attempts: int = 6, backoff: float = 30.0,
                  timeout: float = 10.0, clock: Callable[[], datetime] = utcnow, per_drain: int = 20) -> None:
         self.db = db
+        self.catalogue = Catalogue(db)
         self.policy = policy
         self.attempts = attempts
         self.backoff = backoff
@@ -120,14 +119,9 @@ class WebhookSender:
     def drain(self) -> int:
         """Attempt the deliveries that are due (at most ``per_drain``); return how many were delivered."""
         now = self.clock()
-        with self.db.session() as session:
-            due = queries.due_deliveries(session, now, limit=self.per_drain)
-            claimed = []
-            for delivery in due:
-                if queries.claim_delivery(session, delivery, until=now + timedelta(seconds=self.timeout * 3)):
-                    change = queries.get_change(session, delivery.change_id)
-                    if change is not None:
-                        claimed.append((delivery.id, delivery.target_url, delivery.attempts, change_dict(change)))
+        claimed = [(delivery.id, delivery.target_url, delivery.attempts, change_dict(change))
+                   for delivery, change in self.catalogue.claim_deliveries(
+                       now, until=now + timedelta(seconds=self.timeout * 3), limit=self.per_drain)]
         delivered = 0
         for delivery_id, target, attempts, payload in claimed:
             error, final = self._post(target, payload)
@@ -135,10 +129,9 @@ class WebhookSender:
             now = self.clock()
             gave_up = error is not None and (final or attempts >= self.attempts)
             delay = min(self.backoff * 2 ** (attempts - 1), _MAX_DELAY)
-            with self.db.session() as session:
-                queries.finish_delivery(session, delivery_id, delivered_at=now if error is None else None,
-                                        attempts=attempts, next_attempt_at=now + timedelta(seconds=delay),
-                                        gave_up=gave_up, error=error)
+            self.catalogue.finish_delivery(delivery_id, delivered_at=now if error is None else None,
+                                           attempts=attempts, next_attempt_at=now + timedelta(seconds=delay),
+                                           gave_up=gave_up, error=error)
             if error is None:
                 delivered += 1
             elif gave_up:

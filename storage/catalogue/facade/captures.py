@@ -1,0 +1,74 @@
+"""The catalogue facade, captures: one capture, the captures of a page or a run, search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from storage.catalogue import queries
+from storage.catalogue.extraction import extractable_captures
+from storage.catalogue.facade.base import FacadeBase
+from storage.catalogue.models import Capture
+from storage.catalogue.runs import captured_urls
+from storage.catalogue.search_model import SearchFilters, SearchHit
+
+__all__ = ["CaptureFacade"]
+
+
+class CaptureFacade(FacadeBase):
+    """Reads of captures and their articles (each capture's ``article`` loaded unless said otherwise)."""
+
+    def get_capture(self, capture_id: int) -> Capture | None:
+        """The capture with this id, or None."""
+        with self._session() as session:
+            return queries.get_capture(session, capture_id)
+
+    def latest_capture(self, url: str, *, article_fields: bool = True) -> Capture | None:
+        """The latest capture of ``url`` (final or requested URL), or None.
+
+        With ``article_fields`` False only the article's id is loaded: enough to say whether
+        there is one (what a crawl asks of every URL it is about to fetch again).
+        """
+        with self._session() as session:
+            return queries.latest_capture(session, url, article_fields=article_fields)
+
+    def captures_of_page(self, url: str) -> list[Capture]:
+        """Every capture of ``url`` (as final or requested URL), oldest first."""
+        with self._session() as session:
+            return list(queries.captures_of_url(session, url))
+
+    def captures_in_run(self, run_id: int) -> list[Capture]:
+        """The captures of one crawl run, in the order they were made."""
+        with self._session() as session:
+            return list(queries.captures_in_run(session, run_id))
+
+    def captured_urls(self, run_ids: Sequence[int]) -> set[str]:
+        """URLs (requested and final) that got an HTTP response in any of these runs."""
+        if not run_ids:
+            return set()
+        with self._session() as session:
+            return captured_urls(session, run_ids)
+
+    def extractable_captures(self, *, host: str | None = None, since: datetime | None = None,
+                             url: str | None = None) -> list[Capture]:
+        """Captures whose archived payload can be extracted again (2xx HTML responses), oldest first."""
+        with self._session() as session:
+            return list(extractable_captures(session, host=host, since=since, url=url))
+
+    def search(self, filters: SearchFilters, *, limit: int | None = 20, offset: int = 0) -> list[SearchHit]:
+        """Articles matching ``filters``, best or newest first, each with its capture and a snippet.
+
+        A query the index cannot parse raises :class:`~storage.errors.SearchQueryError`.
+        """
+        with self._session() as session:
+            return queries.search_articles(session, filters, limit=limit, offset=offset)
+
+    def count_captures(self) -> int:
+        """How many captures the catalogue holds."""
+        with self._session() as session:
+            return queries.count_captures(session)
+
+    def clear_captures(self) -> int:
+        """Delete every capture and article (runs and schedules stay); return how many captures went."""
+        with self._session() as session:
+            return queries.clear_captures(session)

@@ -16,9 +16,10 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storage.articles import ArticleData, article_metadata, article_row, copy_article_columns
 from storage.catalogue import queries
@@ -33,6 +34,10 @@ from storage.recovery import recover_archive
 from storage.warc.http import HttpRequest, HttpResponse
 from storage.warc.reader import ArchivedRecord, read_record, resolve_warc_path
 from storage.warc.writer import RevisitTarget, WarcWriter, payload_digest
+
+if TYPE_CHECKING:
+    from storage.catalogue.search_model import SearchFilters
+    from storage.export.selection import ExportSelection
 
 __all__ = ["Archive", "ArticleData"]
 
@@ -230,6 +235,14 @@ class Archive:
         return article
 
     # ------------------------------------------------------------------ reading
+    @contextmanager
+    def export_selection(self, filters: SearchFilters, *, limit: int | None = None) -> Iterator[ExportSelection]:
+        """The articles ``filters`` select (at most ``limit``) and their WARC/WACZ writers, in one read transaction."""
+        from storage.export.selection import ExportSelection
+
+        with self.catalogue.read_transaction() as session:
+            yield ExportSelection(session, filters, limit=limit)
+
     def read(self, capture: Capture) -> ArchivedRecord:
         """The WARC record a capture points at (one seek)."""
         if capture.warc_file is None or capture.warc_offset is None:

@@ -15,21 +15,15 @@ import typer
 from rich.console import Console
 
 from archiver.core.config import ArchiverConfig
+from archiver.services.records import RECORD_ARTICLE_FIELDS, capture_record
 from storage import Archive, StorageConfig
-from storage.articles import ArticleData
-from storage.catalogue import Article, Capture
-from storage.timefmt import format_iso
+from storage.catalogue import Capture
 
 __all__ = ["RECORD_ARTICLE_FIELDS", "CliState", "capture_record", "console", "current_config", "err_console", "fail",
            "find_capture", "open_archive", "parse_setting_overrides", "print_json", "start_command"]
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
-
-#: The article's fields in a capture's JSON object, in this order: :class:`ArticleData` fields
-#: and the catalogue's derived ``author`` (the text is added on request, the rest is left out).
-RECORD_ARTICLE_FIELDS = ("title", "author", "authors", "published", "modified", "sitename", "language",
-                         "description", "canonical_url", "word_count", "listing")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -113,36 +107,6 @@ def find_capture(archive: Archive, ref: str) -> Capture:
     if capture is None:
         raise fail(f"nothing archived for {ref!r}")
     return capture
-
-
-def capture_record(capture: Capture, article: Article | None, *, with_text: bool = False) -> dict[str, Any]:
-    """A capture (and its article) as the JSON object every command prints."""
-    record: dict[str, Any] = {
-        "id": capture.id,
-        "url": capture.requested_url,
-        "final_url": capture.url,
-        "status": capture.status,
-        "content_type": capture.content_type,
-        "fetched_at": format_iso(capture.fetched_at),
-    }
-    shown = article if article is not None else ArticleData()  # no article: the fields' defaults
-    for name in RECORD_ARTICLE_FIELDS:
-        value = getattr(shown, name, None)
-        record[name] = list(value) if name == "authors" else (value or None) if name == "listing" else value
-    record.update({
-        "warc_file": capture.warc_file,
-        "warc_offset": capture.warc_offset,
-        "warc_length": capture.warc_length,
-        "record_type": capture.record_type,
-        "payload_digest": capture.payload_digest,
-        "revisit_of": capture.revisit_of_id,
-        "truncated": capture.truncated,
-        "redirect_location": capture.redirect_location,
-        "error": capture.error,
-    })
-    if with_text:
-        record["text"] = article.text if article else None
-    return record
 
 
 def print_json(data: Any) -> None:

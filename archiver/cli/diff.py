@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -11,11 +10,11 @@ from rich.text import Text
 
 from archiver.cli.common import console, err_console, fail, open_archive, print_json
 from archiver.cli.history import page_captures
-from archiver.core.textdiff import Change, WordSegment, diff_sentences, diff_words, hunks
+from archiver.core.textdiff import Change, WordSegment, diff_words, hunks
+from archiver.services.records import diff_record
 from archiver.services.versions import COMPARED_FIELDS, VersionError, differ, pick_pair
 from archiver.services.watch.present import summary
 from storage.catalogue import Capture
-from storage.timefmt import format_iso
 
 __all__ = ["diff_command", "diff_record"]
 
@@ -80,32 +79,6 @@ def _field_value(value: object) -> str:
     if isinstance(value, list):
         return "; ".join(map(str, value))
     return "" if value is None else str(value)
-
-
-def diff_record(old: Capture, new: Capture) -> dict[str, Any]:
-    """The differences between two captures' articles as JSON-ready data."""
-    a, b = old.article, new.article
-    assert a is not None and b is not None
-    fields = [{"field": name, "old": getattr(a, name), "new": getattr(b, name)}
-              for name in COMPARED_FIELDS if getattr(a, name) != getattr(b, name)]
-    changes = []
-    for change in diff_sentences(a.text, b.text):
-        item: dict[str, Any] = {"op": change.op, "old_index": change.old_index, "new_index": change.new_index,
-                                "old": change.old, "new": change.new}
-        if change.pairs:
-            item["words"] = [{"old": i, "new": j, "segments": [vars(s) for s in diff_words(change.old[i],
-                                                                                         change.new[j])]}
-                             for i, j in change.pairs]
-        changes.append(item)
-    summary = {"removed": sum(len(c["old"]) for c in changes), "added": sum(len(c["new"]) for c in changes)}
-    return {"url": new.url, "from": _side(old), "to": _side(new), "fields": json.loads(json.dumps(fields)),
-            "changes": changes, "sentences": summary}
-
-
-def _side(capture: Capture) -> dict[str, Any]:
-    return {"capture_id": capture.id, "fetched_at": format_iso(capture.fetched_at),
-            "payload_digest": capture.payload_digest,
-            "title": capture.article.title if capture.article else None}
 
 
 def _coloured(out: Console) -> bool:

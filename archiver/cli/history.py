@@ -8,9 +8,9 @@ import typer
 from rich.text import Text
 
 from archiver.cli.common import console, fail, open_archive, print_json
-from archiver.services.versions import HistoryEntry, captures_of_page, history
+from archiver.services.records import entry_record
+from archiver.services.versions import captures_of_page, history
 from storage.catalogue import Capture
-from storage.timefmt import format_iso
 
 __all__ = ["entry_record", "history_command", "page_captures"]
 
@@ -62,23 +62,3 @@ def history_command(
     console.print(f"{len(entries)} captures, {changes} with changed text or metadata", style="dim")
 
 
-def entry_record(entry: HistoryEntry) -> dict[str, Any]:
-    """One history entry as JSON."""
-    capture, article = entry.capture, entry.article
-    return {
-        "capture_id": capture.id,
-        "url": capture.url,
-        "requested_url": capture.requested_url,
-        "fetched_at": format_iso(capture.fetched_at),
-        "status": capture.status,
-        "record_type": capture.record_type,
-        "payload_digest": capture.payload_digest,
-        "revisit_of": capture.revisit_of_id,
-        "truncated": capture.truncated,
-        "error": capture.error,
-        "title": article.title if article else None,
-        "word_count": article.word_count if article else None,
-        "change": entry.change,
-        "text_changed": entry.text_changed,
-        "fields_changed": entry.fields_changed,
-    }

@@ -2,55 +2,18 @@
 
 from __future__ import annotations
 
-import socket
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from archiver.cli.common import console, fail, open_archive, print_json
-from storage.catalogue import CrawlRun
-from storage.processes import process_alive
-from storage.timefmt import format_iso
+from archiver.services.records import run_record
 
 __all__ = ["run_record", "runs_app"]
 
 runs_app = typer.Typer(no_args_is_help=False, invoke_without_command=True)
-
-
-def _status(run: CrawlRun) -> str:
-    """The run's status; a run left "running" by a process that is gone shows as ``killed``."""
-    if run.status == "running" and run.hostname == socket.gethostname() and not process_alive(run.pid):
-        return "killed"
-    return run.status
-
-
-def run_record(run: CrawlRun, *, detail: bool = False) -> dict[str, Any]:
-    """A crawl run as the JSON object ``runs`` prints."""
-    settings = run.settings or {}
-    stats = run.stats or {}
-    record: dict[str, Any] = {
-        "id": run.id,
-        "name": run.name,
-        "kind": run.kind,
-        "start": settings.get("start") or settings.get("urls"),
-        "status": _status(run),
-        "started_at": format_iso(run.started_at),
-        "finished_at": format_iso(run.finished_at),
-        "duration": (run.finished_at - run.started_at).total_seconds() if run.finished_at else None,
-        "counts": dict(stats.get("counts") or {}),
-        "resumed_from": settings.get("resumed_from"),
-    }
-    if detail:
-        record.update({
-            "options": settings.get("options") or {k: v for k, v in settings.items() if k != "options"},
-            "close_reason": stats.get("close_reason"),
-            "hostname": run.hostname,
-            "pid": run.pid,
-            "stats": {k: v for k, v in stats.items() if k != "counts"},
-        })
-    return record
 
 
 @runs_app.callback()

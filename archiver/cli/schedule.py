@@ -16,11 +16,12 @@ from rich.table import Table
 
 from archiver.cli.common import console, current_config, fail, print_json
 from archiver.core.durations import DurationError, parse_duration
+from archiver.services.records import schedule_record, schedule_records
 from archiver.services.scheduling import CronSpec, ScheduleError
 from archiver.services.scheduling.config import SchedulerConfig
 from archiver.services.scheduling.crawlargs import check_crawl_args
 from archiver.services.scheduling.daemon import Scheduler
-from storage.catalogue import Catalogue, CrawlRun, Database, DuplicateSchedule, RunSummary, Schedule, utcnow
+from storage.catalogue import Catalogue, Database, DuplicateSchedule, RunSummary, Schedule, utcnow
 from storage.timefmt import format_iso, parse_iso_or_none
 
 __all__ = ["open_catalogue", "schedule_app", "schedule_record", "schedule_records", "scheduler_config"]
@@ -73,39 +74,6 @@ def _local(moment: datetime | None, timezone: str) -> str:
         return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
     except (KeyError, ValueError):
         return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def schedule_records(catalogue: Catalogue, *, flag_after: int) -> list[dict[str, Any]]:
-    """Every schedule with its last run and failure streak: ``schedule list --json``, and the web API's list."""
-    return [schedule_record(schedule, last=last, failing=failing, flag_after=flag_after)
-            for schedule, last, failing in catalogue.schedules_overview(flag_after=flag_after)]
-
-
-def schedule_record(schedule: Schedule, *, last: CrawlRun | None = None, failing: int = 0, flag_after: int = 0,
-            next_runs: list[datetime] | None = None) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "id": schedule.id,
-        "name": schedule.name,
-        "cron": schedule.cron,
-        "timezone": schedule.timezone,
-        "crawl_args": list(schedule.crawl_args),
-        "time_limit": schedule.time_limit,
-        "paused": schedule.paused,
-        "next_run_at": format_iso(schedule.next_run_at),
-        "last_run_at": format_iso(schedule.last_run_at),
-        "running": bool(schedule.lease_owner and schedule.lease_expires_at and schedule.lease_expires_at > utcnow()),
-        "lease_owner": schedule.lease_owner,
-        "lease_expires_at": format_iso(schedule.lease_expires_at),
-        "created_at": format_iso(schedule.created_at),
-        "updated_at": format_iso(schedule.updated_at),
-        "last_run": {"id": last.id, "status": last.status, "started_at": format_iso(last.started_at),
-                     "finished_at": format_iso(last.finished_at)} if last else None,
-        "failed_runs_in_a_row": failing,
-        "flagged": flag_after > 0 and failing >= flag_after,
-    }
-    if next_runs is not None:
-        record["next_runs"] = [format_iso(moment) for moment in next_runs]
-    return record
 
 
 @schedule_app.command("add", context_settings={"ignore_unknown_options": True})

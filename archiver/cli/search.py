@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.text import Text
@@ -20,9 +20,9 @@ from archiver.cli.filters import (
     UntilOption,
     build_filters,
 )
+from archiver.services.records import hit_record
 from storage.catalogue import SearchHit, split_marks
 from storage.errors import SearchQueryError
-from storage.export.records import article_record
 
 __all__ = ["hit_record", "search_command"]
 
@@ -68,16 +68,6 @@ def search_command(
         err_console.print("no articles match" + (" (try fewer filters)" if offset == 0 else " past that offset"))
     elif len(hits) == limit:
         err_console.print(f"more may match: --offset {offset + limit} shows the next {limit}", style="dim")
-
-
-def hit_record(hit: SearchHit) -> dict[str, Any]:
-    """A search result as JSON: the article's fields (no text), the snippet, highlights and score."""
-    record = article_record(hit.capture, hit.article, with_text=False)
-    snippet, spans = split_marks(hit.snippet)
-    record["snippet"] = snippet
-    record["highlights"] = [list(span) for span in spans]
-    record["score"] = None if hit.score is None else round(-hit.score, 6)  # higher is better
-    return record
 
 
 def _print_hit(number: int, hit: SearchHit) -> None:

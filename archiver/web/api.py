@@ -98,7 +98,7 @@ def api_export(
     archive = archive_of(request)
 
     def run(output: Any) -> int:
-        with archive.catalogue.export_selection(filters, limit=limit) as selected:
+        with archive.export_selection(filters, limit=limit) as selected:
             source = ExportSource(catalogue=selected, warc_dir=archive.config.warc_dir)
             return chosen.export(source, selected.articles, output)
 

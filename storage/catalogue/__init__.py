@@ -7,7 +7,7 @@ for annotations; it does not import :mod:`storage.catalogue.models` or the query
 from storage.catalogue.catalogue import Catalogue
 from storage.catalogue.database import Database
 from storage.catalogue.extraction import SiteHealth
-from storage.catalogue.facade.reports import ExportSelection, Verification
+from storage.catalogue.facade.reports import Verification
 from storage.catalogue.facade.watch import DetectedChange
 from storage.catalogue.models import (
     Article,
@@ -31,7 +31,6 @@ __all__ = [
     "Database",
     "DetectedChange",
     "DuplicateSchedule",
-    "ExportSelection",
     "Revisit",
     "RunSummary",
     "Schedule",

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
 from storage.catalogue import queries
 from storage.catalogue.models import Article
 from storage.catalogue.search_model import SearchFilters
+from storage.export.wacz import WaczExport, export_wacz
+from storage.export.warc import WarcExport, export_warc
 
-__all__ = ["selected_articles"]
+__all__ = ["ExportSelection", "selected_articles"]
 
 
 def selected_articles(session: Session, filters: SearchFilters, *, limit: int | None = None,
@@ -26,3 +30,22 @@ def selected_articles(session: Session, filters: SearchFilters, *, limit: int | 
     for start in range(0, len(ids), batch):
         yield from queries.articles_by_ids(session, ids[start:start + batch])
         session.expunge_all()
+
+
+class ExportSelection:
+    """The articles a search selects, streamed in batches, and the WARC/WACZ writers that read their captures."""
+
+    def __init__(self, session: Session, filters: SearchFilters, *, limit: int | None) -> None:
+        self._session = session
+        #: Every selected article (its capture loaded), in search order; raises
+        #: :class:`~storage.errors.SearchQueryError` on the first ``next`` for a bad query.
+        self.articles: Iterator[Article] = selected_articles(session, filters, limit=limit)
+
+    def write_warc(self, warc_dir: Path, capture_ids: Iterable[int], out: BinaryIO) -> WarcExport:
+        """Copy these captures' records (and what they need) into one WARC on ``out``."""
+        return export_warc(self._session, warc_dir, capture_ids, out)
+
+    def write_wacz(self, warc_dir: Path, articles: Iterable[Article], out: BinaryIO, *,
+                   title: str = "news-archiver export") -> WaczExport:
+        """Write a WACZ of these articles' captures to ``out`` (a seekable binary file)."""
+        return export_wacz(self._session, warc_dir, articles, out, title=title)

@@ -30,12 +30,20 @@ def _lint(tree: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120)
 
 
+def test_the_import_contracts_hold() -> None:
+    done = subprocess.run([str(LINT), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, "an import breaks the rule of ARCHITECTURE.md:\n" + done.stdout + done.stderr
+    assert "5 kept, 0 broken" in done.stdout
+
+
 @pytest.mark.parametrize(("module", "source", "contract"), [
     ("storage/uses_the_app.py", "from archiver.core.errors import CaptureError\n",
      "storage imports nothing of archiver or spiders"),
     ("archiver/services/uses_the_cli.py", "from archiver.cli.common import console\n",
      "archiver: edges -> services -> Scrapy components -> extraction -> core"),
     ("spiders/uses_storage.py", "import storage.warc\n", "spiders import nothing of archiver or storage"),
+    ("archiver/cli/uses_models.py", "from storage.catalogue.models import Capture\n",
+     "only storage imports the catalogue's ORM models"),
 ])
 def test_a_forbidden_import_breaks_its_contract(tmp_path: Path, module: str, source: str, contract: str) -> None:
     tree = _copy(tmp_path)

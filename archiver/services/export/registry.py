@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from archiver.core.errors import UsageError
-from storage.catalogue import Article, ExportSelection
+from storage.catalogue import Article
+from storage.export import ExportSelection
 
 __all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "ExportSource", "Exporter", "exporter", "exporters", "register",
            "unregister"]
@@ -57,7 +58,7 @@ def _log_warning(message: str) -> None:
 @dataclass(frozen=True, kw_only=True)
 class ExportSource:
     """What an exporter may read besides the selection: the catalogue's selection (its WARC and WACZ
-    writers, :class:`storage.catalogue.ExportSelection`) and the WARC files.
+    writers, :class:`storage.export.ExportSelection`) and the WARC files.
 
     ``warn`` receives what an export left out (a record not found, ...), one line each.
     """

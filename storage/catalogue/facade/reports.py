@@ -1,31 +1,28 @@
 """The catalogue facade, whole-catalogue work: statistics, extraction health, verification, export.
 
 Verification and export stream over the whole catalogue, so they hold one read transaction for
-as long as the caller works: :meth:`ReportFacade.verification` and
-:meth:`ReportFacade.export_selection` are context managers that yield an object bound to it.
+as long as the caller works: :meth:`ReportFacade.verification` and :meth:`ReportFacade.read_transaction`
+are context managers that yield an object bound to it (exports: :meth:`storage.Archive.export_selection`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from storage.catalogue import queries
 from storage.catalogue.extraction import SiteHealth, extraction_health
 from storage.catalogue.facade.base import FacadeBase
-from storage.catalogue.models import Article
-from storage.catalogue.search_model import SearchFilters
 
 if TYPE_CHECKING:
-    from storage.export import WaczExport, WarcExport
     from storage.stats import ArchiveStats
     from storage.verify import Problem
 
-__all__ = ["ExportSelection", "ReportFacade", "Verification"]
+__all__ = ["ReportFacade", "Verification"]
 
 
 class Verification:
@@ -51,31 +48,6 @@ class Verification:
         return verify_files(self._session, self._warc_dir, deep=self._deep)
 
 
-class ExportSelection:
-    """The articles a search selects, streamed in batches, and the WARC/WACZ writers that read their captures."""
-
-    def __init__(self, session: Session, filters: SearchFilters, *, limit: int | None) -> None:
-        from storage.export import selected_articles
-
-        self._session = session
-        #: Every selected article (its capture loaded), in search order; raises
-        #: :class:`~storage.errors.SearchQueryError` on the first ``next`` for a bad query.
-        self.articles: Iterator[Article] = selected_articles(session, filters, limit=limit)
-
-    def write_warc(self, warc_dir: Path, capture_ids: Iterable[int], out: BinaryIO) -> WarcExport:
-        """Copy these captures' records (and what they need) into one WARC on ``out``."""
-        from storage.export import export_warc
-
-        return export_warc(self._session, warc_dir, capture_ids, out)
-
-    def write_wacz(self, warc_dir: Path, articles: Iterable[Article], out: BinaryIO, *,
-                   title: str = "news-archiver export") -> WaczExport:
-        """Write a WACZ of these articles' captures to ``out`` (a seekable binary file)."""
-        from storage.export import export_wacz
-
-        return export_wacz(self._session, warc_dir, articles, out, title=title)
-
-
 class ReportFacade(FacadeBase):
     """Reads over the whole catalogue."""
 
@@ -98,7 +70,7 @@ class ReportFacade(FacadeBase):
             yield Verification(session, warc_dir, deep=deep)
 
     @contextmanager
-    def export_selection(self, filters: SearchFilters, *, limit: int | None = None) -> Iterator[ExportSelection]:
-        """An :class:`ExportSelection` of the articles ``filters`` select (at most ``limit``)."""
+    def read_transaction(self) -> Iterator[Session]:
+        """One read transaction for storage's own streaming work (:meth:`storage.Archive.export_selection`)."""
         with self._session() as session:
-            yield ExportSelection(session, filters, limit=limit)
+            yield session

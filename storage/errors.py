@@ -15,7 +15,8 @@ one place each::
     │   ├── WarcError               a WARC file or record problem (path, offset)
     │   │   ├── WarcWriteError      a record could not be built or written
     │   │   ├── RecordNotFound      nothing readable at the given file and offset
-    │   │   └── CorruptRecord       bytes are there but are not a valid WARC record
+    │   │   ├── CorruptRecord       bytes are there but are not a valid WARC record
+    │   │   └── UnreadableFormat    exit 2: a file that is no WARC or ARC we read (lz4, random bytes)
     │   └── CatalogueError          the catalogue database could not be opened or used
     │       └── DuplicateSchedule   (storage.catalogue.schedules) a schedule of that name exists
     └── (archiver.core.errors)      CaptureError, CrawlError, ExtractionError, SchedulingError,
@@ -33,6 +34,7 @@ __all__ = [
     "RecordNotFound",
     "SearchQueryError",
     "StorageError",
+    "UnreadableFormat",
     "UsageError",
     "WarcError",
     "WarcWriteError",
@@ -115,6 +117,13 @@ class RecordNotFound(WarcError):
 
 class CorruptRecord(WarcError):
     """The bytes at the requested place are not a complete, valid WARC record."""
+
+
+class UnreadableFormat(UsageError, WarcError):
+    """A file given to read is not a WARC or ARC file in a form we read (e.g. lz4, zstd, random bytes).
+
+    The message names the file, what it is and what to do; the command line exits with 2.
+    """
 
 
 class CatalogueError(StorageError):

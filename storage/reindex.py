@@ -1,7 +1,11 @@
 """Catalogue WARC records from the files alone: ours or any other tool's (wget, Heritrix, ...).
 
 For each ``response``/``revisit`` record without a catalogue row, a capture row is made from
-its WARC and HTTP headers; our ``conversion`` + ``metadata`` records become article rows.
+its WARC and HTTP headers; so is one for each ``resource`` record of a fetched URL (a file a
+tool stored directly: its content type is the record's own), while ``resource`` records with a
+``urn:`` target (screenshots, text, rendered DOM, as Browsertrix and our browser lane name
+them) describe a page rather than capture one and are left out. ARC records read as
+``response`` records. Our ``conversion`` + ``metadata`` records become article rows.
 Records already catalogued (same WARC-Record-ID) are skipped, so indexing is idempotent; a
 later ``conversion`` record of an already catalogued response (``archiver reextract``) replaces
 the article made from an earlier one.
@@ -30,9 +34,16 @@ from storage.timefmt import parse_iso_or_none
 from storage.warc.reader import ArchivedRecord, ScanProblem, scan_file
 from storage.warc.writer import payload_digest
 
-__all__ = ["IndexResult", "index_warc_file"]
+__all__ = ["IndexResult", "copy_articles_to_revisits", "index_warc_file", "is_capture"]
 
 log = logging.getLogger(__name__)
+
+
+def is_capture(record: ArchivedRecord) -> bool:
+    """Whether ``record`` is catalogued as a capture (a response, a revisit, a resource of a fetched URL)."""
+    if record.record_type in ("response", "revisit"):
+        return True
+    return record.record_type == "resource" and not record.target_uri.lower().startswith("urn:")
 
 
 @dataclass
@@ -75,7 +86,7 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
                 target = item.header("WARC-Concurrent-To")
                 if target:
                     requests[target] = item.record_id
-            elif kind in ("response", "revisit"):
+            elif is_capture(item):
                 concurrent = item.header("WARC-Concurrent-To")
                 if concurrent:
                     requests.setdefault(item.record_id, concurrent)
@@ -101,8 +112,7 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
         session.flush()
         result.articles_added += _copy_articles_to_revisits(session)
         for capture in new_captures:
-            if (capture.record_type == "response" and capture.status is not None and 200 <= capture.status < 300
-                    and "html" in (capture.content_type or "")
+            if (_fetched_ok(capture) and "html" in (capture.content_type or "")
                     and queries.article_for_capture(session, capture.id) is None):
                 result.without_article.append(capture.id)
     log.info("indexed %s: %d records, %d new captures, %d new articles", path.name, result.records,
@@ -110,11 +120,26 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
     return result
 
 
+def _fetched_ok(capture: Capture) -> bool:
+    """A response with a 2xx status, or a resource (stored as it was, without an HTTP status)."""
+    if capture.record_type == "resource":
+        return True
+    return capture.record_type == "response" and capture.status is not None and 200 <= capture.status < 300
+
+
+def copy_articles_to_revisits(db: Database) -> int:
+    """Give each revisit without an article its original's (e.g. once the original's was extracted)."""
+    with db.session() as session:
+        return _copy_articles_to_revisits(session)
+
+
 def _capture_from_record(session: Session, record: ArchivedRecord, filename: str, crawl_run_id: int | None) -> Capture:
     url = record.target_uri
     status = record.http_status
     location = record.http_header("Location")
     content_type = record.http_header("Content-Type")
+    if record.record_type == "resource":
+        content_type = record.header("Content-Type")
     stated_digest = record.header("WARC-Payload-Digest")
     digest = stated_digest or payload_digest(record.payload)
     revisit_of = None
@@ -142,7 +167,7 @@ def _capture_from_record(session: Session, record: ArchivedRecord, filename: str
         record_id=record.record_id,
         record_type=record.record_type,
         payload_digest=digest,
-        payload_length=len(record.payload) if record.record_type == "response" else None,
+        payload_length=len(record.payload) if record.record_type in ("response", "resource") else None,
         truncated=record.header("WARC-Truncated"),
         revisit_of_id=revisit_of,
         crawl_run_id=crawl_run_id,

@@ -2,9 +2,10 @@
 
 - rows → records (:func:`verify_catalogue`): every capture and article that points at a WARC
   record finds, at that file and offset, a whole record of the right type, id and target URI;
-- records → rows (:func:`verify_files`): every closed WARC file reads to its end, every
-  ``response``/``revisit`` record in it has its catalogue row, and (deep) every block and
-  payload digest matches the stored bytes.
+- records → rows (:func:`verify_files`): every closed WARC (or ARC) file reads to its end, every
+  record catalogued as a capture (``response``, ``revisit``, ``resource`` of a URL; see
+  :func:`storage.reindex.is_capture`) has its catalogue row, and (deep) every block and
+  payload digest matches the stored bytes (ARC records carry none).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from storage.catalogue import queries
 from storage.errors import StorageError
+from storage.reindex import is_capture
 from storage.warc.digests import digest_problems
 from storage.warc.naming import WARC_SUFFIX
 from storage.warc.reader import ScanProblem, read_raw, read_record, resolve_warc_path, scan_file
@@ -85,7 +87,7 @@ def _check(warc_dir: Path, filename: str, offset: int, length: int | None, recor
 
 def verify_files(session: Session, warc_dir: Path, *, deep: bool = False) -> Iterator[tuple[str, list[Problem]]]:
     """For every closed WARC file in ``warc_dir``: its name and the problems found in it."""
-    files = sorted(p for p in warc_dir.glob("*") if p.name.endswith((WARC_SUFFIX, ".warc")))
+    files = sorted(p for p in warc_dir.glob("*") if p.name.endswith((WARC_SUFFIX, ".warc", ".arc", ".arc.gz")))
     for path in files:
         catalogued = queries.catalogued_record_ids(session, path.name)
         problems = []
@@ -95,12 +97,15 @@ def verify_files(session: Session, warc_dir: Path, *, deep: bool = False) -> Ite
                                         f"unreadable bytes up to {item.resume_at if item.resume_at else 'the end'}: "
                                         f"{item.message}"))
                 continue
-            if item.record_type in ("response", "revisit") and item.record_id not in catalogued:
+            if is_capture(item) and item.record_id not in catalogued:
                 problems.append(Problem(None, item.target_uri, path.name, item.offset,
                                         f"{item.record_type} record has no catalogue row", item.record_id))
             if deep:
                 raw = read_raw(path, item.offset, item.length or 0)
-                for message in digest_problems(_uncompressed(raw)):
+                plain = _uncompressed(raw)
+                if not plain.startswith(b"WARC/"):
+                    continue  # an ARC record: ARC has no digests to check
+                for message in digest_problems(plain):
                     problems.append(Problem(None, item.target_uri, path.name, item.offset, message, item.record_id))
         yield path.name, problems
 

@@ -42,7 +42,7 @@ def show_command(
             record = _payload_record(archive, capture)
             sys.stdout.buffer.write(decode_payload(record))
             return
-        article = capture.article
+        article = _article(archive, capture)
         if fmt is Format.json:
             print_json(capture_record(capture, article, with_text=True))
         elif fmt is Format.markdown:
@@ -72,6 +72,15 @@ def get_command(
         sys.stdout.flush()
     else:
         output.write_bytes(data)
+
+
+def _article(archive, capture):  # noqa: ANN001, ANN202
+    """The capture's article; for a revisit without one, the article of the capture it repeats."""
+    if capture.article is None and capture.record_type == "revisit" and capture.revisit_of_id:
+        original = archive.catalogue.get_capture(capture.revisit_of_id)
+        if original is not None:
+            return original.article
+    return capture.article
 
 
 def _payload_record(archive, capture):  # noqa: ANN001, ANN202

@@ -1,27 +1,35 @@
 """Rebuild or complete the catalogue from WARC files alone, re-extracting where needed.
 
 Files outside the archive's WARC directory (e.g. made by ``wget --warc-file``) are copied in
-first, so the archive stays self-contained and every row names a file it holds.
+first, so the archive stays self-contained and every row names a file it holds. Each file's
+format is checked before anything changes: WARC and ARC, plain or gzipped per record, are
+copied as they are; a file gzipped as one whole (``gzip x.warc``) is repacked with one gzip
+member per record (its records' bytes unchanged), since the catalogue reads a record by one
+seek; anything else (lz4, zstd, random bytes) stops the command with one line (exit 2).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from archiver.crawler.pipelines import article_data
 from archiver.extraction import extract
 from storage import Archive, StorageError
-from storage.reindex import IndexResult, index_warc_file
+from storage.errors import UnreadableFormat
+from storage.reindex import IndexResult, copy_articles_to_revisits, index_warc_file
 from storage.warc import decode_payload
-from storage.warc.naming import OPEN_SUFFIX
+from storage.warc.formats import ArchiveFormat, sniff
+from storage.warc.repack import copy_into, repack_per_record
 
-__all__ = ["reindex"]
+__all__ = ["archive_name", "reindex"]
 
 log = logging.getLogger(__name__)
+
+_ARCHIVE_SUFFIXES = (".warc.gz", ".warc", ".arc.gz", ".arc")
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -35,46 +43,92 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.stat().st_size == b.stat().st_size and digest(a) == digest(b)
 
 
-def _bring_in(archive: Archive, path: Path) -> Path:
-    """``path`` inside the archive's WARC directory (copied there if it is elsewhere)."""
+def archive_name(name: str, fmt: ArchiveFormat) -> str:
+    """The name a file of format ``fmt`` gets in the WARC directory (its suffix says what it holds)."""
+    arc = fmt in (ArchiveFormat.ARC, ArchiveFormat.ARC_GZ, ArchiveFormat.ARC_GZ_WHOLE)
+    gzipped = fmt not in (ArchiveFormat.WARC, ArchiveFormat.ARC)
+    stem = name.removesuffix(".gz")
+    stem = stem.removesuffix(".arc") if arc else stem.removesuffix(".warc")
+    return stem + (".arc" if arc else ".warc") + (".gz" if gzipped else "")
+
+
+def _bring_in(archive: Archive, path: Path, fmt: ArchiveFormat) -> tuple[Path | None, list[str]]:
+    """``path`` inside the archive's WARC directory (copied or repacked there if needed), and damage found.
+
+    None when nothing readable came of it (a whole-file gzip without one whole record).
+    """
     warc_dir = archive.config.warc_dir
-    if path.resolve().parent == warc_dir.resolve():
-        return path
-    target = warc_dir / path.name
-    if target.exists():
-        if not _same_file(path, target):
-            raise StorageError(f"{target} exists with other content; rename {path.name} before reindexing it")
-        return target
+    target = warc_dir / archive_name(path.name, fmt)
+    if not fmt.whole_file_gzip and path.resolve() == target.resolve():
+        return path, []
     warc_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, target)
-    log.info("copied %s into the archive as %s", path, target)
-    return target
+    if not fmt.whole_file_gzip:
+        if target.exists():
+            if not _same_file(path, target):
+                raise StorageError(f"{target} exists with other content; rename {path.name} before reindexing it")
+            return target, []
+        copy_into(path, target)
+        log.info("copied %s into the archive as %s", path, target)
+        return target, []
+    if not target.exists():
+        result = repack_per_record(path, target)
+        if result.records:
+            log.warning("%s is gzipped as one whole: repacked into %s with one gzip member per record (%d records)",
+                        path, target, result.records)
+        return (target if result.records else None), result.problems
+    with tempfile.TemporaryDirectory(prefix=".repack-", dir=warc_dir) as scratch:
+        repacked = Path(scratch) / target.name
+        result = repack_per_record(path, repacked)
+        if result.records and not _same_file(repacked, target):
+            raise StorageError(f"{target} exists with other content; rename {path.name} before reindexing it")
+    return (target if result.records else None), result.problems
+
+
+def _archive_files(archive: Archive) -> list[Path]:
+    warc_dir = archive.config.warc_dir
+    if not warc_dir.is_dir():
+        return []
+    return sorted(p for p in warc_dir.glob("*") if p.name.endswith(_ARCHIVE_SUFFIXES) and p.is_file())
 
 
 def reindex(archive: Archive, files: Iterable[Path] = (), *, from_scratch: bool = False,
             progress: Callable[[str], None] | None = None) -> IndexResult:
-    """Catalogue ``files`` (default: every closed WARC file of the archive); extract missing articles."""
+    """Catalogue ``files`` (default: every closed WARC or ARC file of the archive); extract missing articles.
+
+    Every file given is checked first: one that is not a WARC or ARC file we read raises
+    :class:`~storage.errors.UnreadableFormat` before anything is changed. Among the archive's
+    own files, such a file is reported as a problem and skipped.
+    """
     paths = [Path(f) for f in files]
     for path in paths:
         if not path.is_file():
             raise StorageError(f"no such WARC file: {path}")
+    formats = {path: sniff(path) for path in paths}
+    total = IndexResult()
     if not paths:
-        warc_dir = archive.config.warc_dir
-        paths = sorted(p for p in warc_dir.glob("*") if p.name.endswith((".warc.gz", ".warc"))
-                       and not p.name.endswith(OPEN_SUFFIX)) if warc_dir.is_dir() else []
+        for path in _archive_files(archive):
+            try:
+                formats[path] = sniff(path)
+            except UnreadableFormat as exc:
+                total.problems.append(str(exc))
+        paths = list(formats)
     if from_scratch:
         removed = archive.catalogue.clear_captures()
         log.warning("reindex from scratch: removed %d captures and their articles", removed)
     run_id = archive.start_run("reindex", name="reindex", settings={"files": [p.name for p in paths],
                                                                    "from_scratch": from_scratch})
-    total = IndexResult()
     for path in paths:
-        inside = _bring_in(archive, path)
+        inside, problems = _bring_in(archive, path, formats[path])
+        total.problems += problems
+        if inside is None:
+            continue
         result = index_warc_file(archive.db, inside, crawl_run_id=run_id)
         total.add(result)
         if progress:
             progress(inside.name)
     extracted = _extract_missing(archive, total.without_article)
+    if extracted:  # revisits of captures whose article was only just extracted
+        extracted += copy_articles_to_revisits(archive.db)
     archive.finish_run(run_id, status="finished", stats={
         "records": total.records, "captures_added": total.captures_added,
         "articles_added": total.articles_added + extracted, "problems": len(total.problems)})

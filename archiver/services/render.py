@@ -52,7 +52,8 @@ def to_text(capture: Capture, article: Article | None) -> str:
     if capture.requested_url != capture.url:
         lines.append(f"Requested:  {capture.requested_url}")
     lines.append(f"Captured:   {capture.fetched_at:%Y-%m-%d %H:%M:%S} UTC (capture {capture.id})")
-    lines.append(f"Status:     {capture.status if capture.status is not None else 'no response'}"
+    status = "stored resource" if capture.record_type == "resource" else "no response"
+    lines.append(f"Status:     {capture.status if capture.status is not None else status}"
                  + (f" ({capture.content_type})" if capture.content_type else ""))
     if capture.error:
         lines.append(f"Error:      {capture.error}")

@@ -1,12 +1,18 @@
 """Read WARC records: one record by (file, offset), or every record of a file with its place.
 
-Works on any WARC/1.0 or 1.1 file, gzipped per record or not, ours or another tool's.
-A file still being written is found under its ``.open`` name when the final name is absent.
+Works on any WARC/1.0 or 1.1 file, gzipped per record or not, ours or another tool's, and on
+ARC files (plain or gzipped per record), whose records are read as the WARC records warcio's
+ARC conversion would make (with a record id derived from the record, so it is stable).
+A record's length runs to where the next record starts: for a gzipped file, its gzip member;
+for a plain file, the record and the blank lines that end it (warcio's own length leaves those
+out). A file still being written is found under its ``.open`` name when the final name is absent.
 """
 
 from __future__ import annotations
 
 import io
+import re
+import uuid
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +24,7 @@ from warcio.bufferedreaders import ChunkedDataReader, DecompressingBufferedReade
 from warcio.exceptions import ArchiveLoadFailed
 
 from storage.errors import CorruptRecord, RecordNotFound, WarcError
+from storage.warc.formats import looks_like_arc_header
 from storage.warc.http import Headers, header_value
 from storage.warc.naming import OPEN_SUFFIX
 
@@ -94,16 +101,14 @@ def read_record(path: str | Path, offset: int, *, expected_length: int | None = 
         size = path.stat().st_size
         if offset >= size:
             raise RecordNotFound(f"offset is past the end of the file ({size} bytes)", path=str(path), offset=offset)
-        handle.seek(offset)
-        if handle.read(5)[:2] != b"\x1f\x8b" and not _starts_record(handle, offset):
-            raise CorruptRecord("no WARC record starts here", path=str(path), offset=offset)
+        if not _starts_record(handle, offset):
+            raise CorruptRecord("no WARC or ARC record starts here", path=str(path), offset=offset)
         handle.seek(offset)
         try:
-            iterator = ArchiveIterator(handle, check_digests=False)
+            iterator = ArchiveIterator(handle, check_digests=False, arc2warc=False)
             record = next(iterator)
             result = _load(record, path, offset)
-            iterator.read_to_end(record)
-            length = iterator.get_record_length()
+            length = _record_length(iterator, path, offset)
         except StopIteration:
             raise CorruptRecord("no WARC record starts here", path=str(path), offset=offset) from None
         except _PARSE_ERRORS as exc:
@@ -117,8 +122,28 @@ def read_record(path: str | Path, offset: int, *, expected_length: int | None = 
 
 
 def _starts_record(handle: BinaryIO, offset: int) -> bool:
+    """Whether a gzip member, a WARC header or an ARC header line starts at ``offset``."""
     handle.seek(offset)
-    return handle.read(5) == b"WARC/"
+    head = handle.read(2048)
+    return head[:2] == b"\x1f\x8b" or head.startswith(b"WARC/") or looks_like_arc_header(head.split(b"\n", 1)[0])
+
+
+def _record_length(iterator: ArchiveIterator, path: Path, offset: int) -> int:
+    """Bytes from ``offset`` to where the next record starts, once warcio has read the record.
+
+    warcio's record length leaves out the blank lines after a record in a plain file; its
+    running offset (where it will read next) does not. A gzip member that goes on after the
+    record holds several records (a whole-file gzip): no seek can reach the later ones.
+    """
+    iterator.read_to_end()
+    if iterator.reader.decompressor is not None and iterator.next_line:
+        raise CorruptRecord("the gzip member holds more than one record (a whole-file gzip: repack it with "
+                            "one gzip member per record, as `archiver reindex FILE` does)",
+                            path=str(path), offset=offset)
+    length = iterator.offset - offset
+    if length <= 0:
+        raise CorruptRecord("record has no length", path=str(path), offset=offset)
+    return length
 
 
 def iter_records(path: str | Path) -> Iterator[ArchivedRecord]:
@@ -132,15 +157,12 @@ def iter_records(path: str | Path) -> Iterator[ArchivedRecord]:
     except FileNotFoundError:
         raise RecordNotFound("WARC file not found", path=str(path)) from None
     with handle:
-        iterator = ArchiveIterator(handle, check_digests=False)
+        iterator = ArchiveIterator(handle, check_digests=False, arc2warc=False)
         offset = 0
         try:
             for record in iterator:
-                # Load before asking for the offset: warcio consumes the record to compute it.
                 result = _load(record, path, offset)
-                iterator.read_to_end(record)
-                result.offset = offset = iterator.get_record_offset()
-                result.length = iterator.get_record_length()
+                result.length = _record_length(iterator, path, offset)
                 offset += result.length
                 yield result
             size = path.stat().st_size
@@ -165,7 +187,8 @@ def scan_file(path: str | Path) -> Iterator[ArchivedRecord | ScanProblem]:
     """Every record of ``path``, and a :class:`ScanProblem` for each damaged stretch.
 
     Unlike :func:`iter_records`, a damaged record does not end the scan: the scan resumes at
-    the next gzip member that reads as a record, so the records after the damage still count.
+    the next place (gzip member, or WARC/ARC header line in a plain file) that reads as a
+    record, so the records after the damage still count.
     """
     path = Path(path)
     size = path.stat().st_size
@@ -174,35 +197,39 @@ def scan_file(path: str | Path) -> Iterator[ArchivedRecord | ScanProblem]:
         try:
             record = read_record(path, offset)
         except WarcError as exc:
-            resume = _next_member(path, offset + 1, size)
+            resume = _next_record_start(path, offset + 1, size)
             yield ScanProblem(str(path), offset, resume, str(exc))
             if resume is None:
                 return
             offset = resume
             continue
         yield record
-        offset += record.length or 0
-        if not record.length:
-            return
+        offset += record.length or size
 
 
-def _next_member(path: Path, start: int, size: int) -> int | None:
-    """Offset of the next gzip member at or after ``start`` that reads as a WARC record."""
+# Where a record may start: a gzip member, or (in a plain file) a WARC or ARC header line.
+_CANDIDATE = re.compile(rb"\x1f\x8b\x08|(?<=\n)WARC/1\.[01]\r?\n|(?<=\n)[A-Za-z][A-Za-z0-9+.\-]*:\S* \S+ \d{14}")
+
+
+def _next_record_start(path: Path, start: int, size: int) -> int | None:
+    """Offset of the next place at or after ``start`` that reads as a record, or None."""
+    overlap = 64
     with open(path, "rb") as handle:
         position = start
         while position < size:
-            handle.seek(position)
+            base = max(position - 1, 0)  # one byte back, so a record start right after a newline matches
+            handle.seek(base)
             chunk = handle.read(1 << 20)
-            found = chunk.find(b"\x1f\x8b\x08")
-            if found < 0:
-                position += max(len(chunk) - 2, 1)
-                continue
-            candidate = position + found
-            try:
-                read_record(path, candidate)
-                return candidate
-            except WarcError:
-                position = candidate + 1
+            candidates = [base + m.start() for m in _CANDIDATE.finditer(chunk) if base + m.start() >= position]
+            for candidate in candidates:
+                try:
+                    read_record(path, candidate)
+                    return candidate
+                except WarcError:
+                    continue
+            if base + len(chunk) >= size:
+                return None
+            position = base + len(chunk) - overlap
     return None
 
 
@@ -236,15 +263,19 @@ def decode_payload(record: ArchivedRecord) -> bytes:
 
 
 def _load(record: object, path: Path, offset: int) -> ArchivedRecord:
-    warc = record.rec_headers  # type: ignore[attr-defined]
     http = record.http_headers  # type: ignore[attr-defined]
     stream: BinaryIO = record.raw_stream  # type: ignore[attr-defined]
     payload = stream.read()
     if getattr(stream, "limit", 0) > 0:  # warcio's LimitReader: bytes promised but never read
         raise CorruptRecord("record is cut short", path=str(path), offset=offset)
+    record_type = record.rec_type  # type: ignore[attr-defined]
+    if record.format == "arc":  # type: ignore[attr-defined]
+        record_type, warc_headers = _arc_as_warc(record, offset)
+    else:
+        warc_headers = list(record.rec_headers.headers)  # type: ignore[attr-defined]
     head = http.to_bytes() if http else b""
     status = None
-    if http is not None and record.rec_type in ("response", "revisit") and http.statusline:  # type: ignore[attr-defined]
+    if http is not None and record_type in ("response", "revisit") and http.statusline:
         try:
             status = int(http.get_statuscode())
         except (TypeError, ValueError):
@@ -253,13 +284,39 @@ def _load(record: object, path: Path, offset: int) -> ArchivedRecord:
         path=str(path),
         offset=offset,
         length=None,
-        record_type=record.rec_type,  # type: ignore[attr-defined]
-        target_uri=warc.get_header("WARC-Target-URI") or "",
-        record_id=warc.get_header("WARC-Record-ID") or "",
-        warc_headers=list(warc.headers),
+        record_type=record_type,
+        target_uri=header_value(warc_headers, "WARC-Target-URI") or "",
+        record_id=header_value(warc_headers, "WARC-Record-ID") or "",
+        warc_headers=warc_headers,
         payload=payload,
         http_status=status,
         http_protocol=http.protocol if http else None,
         http_headers=list(http.headers) if http else None,
         http_head=head,
     )
+
+
+def _arc_as_warc(record: object, offset: int) -> tuple[str, Headers]:
+    """The WARC type and headers of an ARC record (as warcio's arc2warc makes them, with a stable id).
+
+    ARC records have no id: it is derived from the record's header line and its offset, so
+    every read of the same file gives the same id (the catalogue keys captures by it).
+    """
+    arc = record.rec_headers  # type: ignore[attr-defined]
+    uri = arc.get_header("uri") or ""
+    date = arc.get_header("archive-date") or ""
+    is_filedesc = record.rec_type == "arc_header"  # type: ignore[attr-defined]
+    name = " ".join(value for _, value in arc.headers) + f" @{offset}"
+    headers: Headers = [
+        ("WARC-Type", "warcinfo" if is_filedesc else "response"),
+        ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'arc:' + name)}>"),
+    ]
+    if not is_filedesc:
+        headers.append(("WARC-Target-URI", uri))
+    if len(date) >= 14 and date[:14].isdigit():
+        headers.append(("WARC-Date", f"{date[:4]}-{date[4:6]}-{date[6:8]}T{date[8:10]}:{date[10:12]}:{date[12:14]}Z"))
+    if arc.get_header("ip-address") and not is_filedesc:
+        headers.append(("WARC-IP-Address", arc.get_header("ip-address")))
+    headers.append(("Content-Type", "application/http; msgtype=response" if not is_filedesc
+                    else arc.get_header("content-type") or "text/plain"))
+    return "warcinfo" if is_filedesc else "response", headers

@@ -1,10 +1,11 @@
 """Catalogue WARC records from the files alone: ours or any other tool's (wget, Heritrix, ...).
 
 For each ``response``/``revisit`` record without a catalogue row, a capture row is made from
-its WARC and HTTP headers; so is one for each ``resource`` record of a fetched URL (a file a
-tool stored directly: its content type is the record's own), while ``resource`` records with a
-``urn:`` target (screenshots, text, rendered DOM, as Browsertrix and our browser lane name
-them) describe a page rather than capture one and are left out. ARC records read as
+its WARC and HTTP headers; so is one for each ``resource`` record of a web URL (``http``,
+``https``, ``ftp``: a file a tool stored directly, its content type the record's own), while
+``resource`` records of other targets (``urn:screenshot:...``, ``urn:text:...`` as Browsertrix
+and our browser lane name them, wget's ``metadata://`` arguments file) describe a crawl or a
+page rather than capture one and are left out. ARC records read as
 ``response`` records. Our ``conversion`` + ``metadata`` records become article rows.
 Records already catalogued (same WARC-Record-ID) are skipped, so indexing is idempotent; a
 later ``conversion`` record of an already catalogued response (``archiver reextract``) replaces
@@ -39,11 +40,14 @@ __all__ = ["IndexResult", "copy_articles_to_revisits", "index_warc_file", "is_ca
 log = logging.getLogger(__name__)
 
 
+_WEB_SCHEMES = ("http://", "https://", "ftp://")
+
+
 def is_capture(record: ArchivedRecord) -> bool:
-    """Whether ``record`` is catalogued as a capture (a response, a revisit, a resource of a fetched URL)."""
+    """Whether ``record`` is catalogued as a capture (a response, a revisit, a resource of a web URL)."""
     if record.record_type in ("response", "revisit"):
         return True
-    return record.record_type == "resource" and not record.target_uri.lower().startswith("urn:")
+    return record.record_type == "resource" and record.target_uri.lower().startswith(_WEB_SCHEMES)
 
 
 @dataclass

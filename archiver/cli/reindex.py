@@ -13,7 +13,7 @@ __all__ = ["reindex_command"]
 
 
 def reindex_command(
-    files: Annotated[list[Path] | None, typer.Argument(metavar="[WARC]...", help="WARC files (default: the archive's).",
+    files: Annotated[list[Path] | None, typer.Argument(metavar="[WARC]...", help="WARC or ARC files (default: the archive's).",
                                                        show_default=False)] = None,
     from_scratch: Annotated[
         bool, typer.Option("--from-scratch", help="Forget every capture first, then rebuild.")
@@ -24,7 +24,8 @@ def reindex_command(
 
     Articles come from our conversion and metadata records, or are extracted again from the
     archived HTML (for WARCs written by other tools, e.g. wget --warc-file, which are copied
-    into the archive first).
+    into the archive first). Reads WARC and ARC files, plain or gzipped; a file gzipped as one
+    whole is repacked with one gzip member per record. Other files: one line and exit 2.
 
     Example: archiver reindex --from-scratch
     """

@@ -140,7 +140,7 @@ def _record_length(iterator: ArchiveIterator, path: Path, offset: int) -> int:
         raise CorruptRecord("the gzip member holds more than one record (a whole-file gzip: repack it with "
                             "one gzip member per record, as `archiver reindex FILE` does)",
                             path=str(path), offset=offset)
-    length = iterator.offset - offset
+    length: int = iterator.offset - offset
     if length <= 0:
         raise CorruptRecord("record has no length", path=str(path), offset=offset)
     return length

@@ -7,7 +7,8 @@ written beside it; and the ``warcinfo`` record of every source file a record com
 records name it in ``WARC-Warcinfo-ID``). Records are copied in archive order (source file,
 then offset). Our records are one gzip member each; each member is checked to end exactly
 where the catalogue says while it is copied. A record from an uncompressed source file is
-gzipped on the way (its bytes inside the member are unchanged).
+gzipped on the way (its bytes inside the member are unchanged); a record of an ARC file is
+written as the WARC record the reader sees in it (:mod:`storage.warc.arc`, block unchanged).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from storage.catalogue import queries
 from storage.catalogue.models import Capture
 from storage.errors import CorruptRecord, RecordNotFound, WarcError
+from storage.warc.arc import arc_record_as_warc
 from storage.warc.reader import ArchivedRecord, iter_records, read_record, resolve_warc_path
 
 __all__ = ["RecordSpan", "WarcExport", "export_warc", "plan_records"]
@@ -172,6 +174,8 @@ def _open_source(warc_dir: Path, filename: str) -> BinaryIO:
 
 def _copy(handle: BinaryIO, span: RecordSpan, out: BinaryIO) -> int:
     """Copy one record; check that its gzip member ends exactly at the span's end."""
+    if _is_arc(handle, span):
+        return _copy_arc(handle, span, out)
     handle.seek(span.offset)
     if handle.read(2) != b"\x1f\x8b":
         handle.seek(span.offset)
@@ -199,3 +203,28 @@ def _copy(handle: BinaryIO, span: RecordSpan, out: BinaryIO) -> int:
         raise CorruptRecord(f"the {span.length} bytes catalogued are not exactly one gzip member",
                             path=span.filename, offset=span.offset)
     return span.length
+
+
+def _is_arc(handle: BinaryIO, span: RecordSpan) -> bool:
+    """Whether the record at ``span`` is an ARC record (plain or one gzip member), not a WARC one."""
+    handle.seek(span.offset)
+    head = handle.read(min(span.length, 1024))
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(wbits=31).decompress(head, 16)
+        except zlib.error:
+            return False  # not for us to judge here: the copy below names the damage
+    return bool(head) and not head.startswith(b"WARC/")
+
+
+def _copy_arc(handle: BinaryIO, span: RecordSpan, out: BinaryIO) -> int:
+    """Write the ARC record at ``span`` as a WARC record (one gzip member)."""
+    handle.seek(span.offset)
+    raw = handle.read(span.length)
+    if len(raw) != span.length:
+        raise RecordNotFound("file ends inside the record", path=span.filename, offset=span.offset)
+    record = read_record(handle.name, span.offset, expected_length=span.length)
+    plain = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+    packed = gzip.compress(arc_record_as_warc(record.warc_headers, plain), mtime=0)
+    out.write(packed)
+    return len(packed)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import re
-import uuid
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from warcio.bufferedreaders import ChunkedDataReader, DecompressingBufferedReade
 from warcio.exceptions import ArchiveLoadFailed
 
 from storage.errors import CorruptRecord, RecordNotFound, WarcError
+from storage.warc.arc import arc_as_warc
 from storage.warc.formats import looks_like_arc_header
 from storage.warc.http import Headers, header_value
 from storage.warc.naming import OPEN_SUFFIX
@@ -270,7 +270,7 @@ def _load(record: object, path: Path, offset: int) -> ArchivedRecord:
         raise CorruptRecord("record is cut short", path=str(path), offset=offset)
     record_type = record.rec_type  # type: ignore[attr-defined]
     if record.format == "arc":  # type: ignore[attr-defined]
-        record_type, warc_headers = _arc_as_warc(record, offset)
+        record_type, warc_headers = arc_as_warc(record.rec_headers, record_type, offset)  # type: ignore[attr-defined]
     else:
         warc_headers = list(record.rec_headers.headers)  # type: ignore[attr-defined]
     head = http.to_bytes() if http else b""
@@ -294,29 +294,3 @@ def _load(record: object, path: Path, offset: int) -> ArchivedRecord:
         http_headers=list(http.headers) if http else None,
         http_head=head,
     )
-
-
-def _arc_as_warc(record: object, offset: int) -> tuple[str, Headers]:
-    """The WARC type and headers of an ARC record (as warcio's arc2warc makes them, with a stable id).
-
-    ARC records have no id: it is derived from the record's header line and its offset, so
-    every read of the same file gives the same id (the catalogue keys captures by it).
-    """
-    arc = record.rec_headers  # type: ignore[attr-defined]
-    uri = arc.get_header("uri") or ""
-    date = arc.get_header("archive-date") or ""
-    is_filedesc = record.rec_type == "arc_header"  # type: ignore[attr-defined]
-    name = " ".join(value for _, value in arc.headers) + f" @{offset}"
-    headers: Headers = [
-        ("WARC-Type", "warcinfo" if is_filedesc else "response"),
-        ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'arc:' + name)}>"),
-    ]
-    if not is_filedesc:
-        headers.append(("WARC-Target-URI", uri))
-    if len(date) >= 14 and date[:14].isdigit():
-        headers.append(("WARC-Date", f"{date[:4]}-{date[4:6]}-{date[6:8]}T{date[8:10]}:{date[10:12]}:{date[12:14]}Z"))
-    if arc.get_header("ip-address") and not is_filedesc:
-        headers.append(("WARC-IP-Address", arc.get_header("ip-address")))
-    headers.append(("Content-Type", "application/http; msgtype=response" if not is_filedesc
-                    else arc.get_header("content-type") or "text/plain"))
-    return "warcinfo" if is_filedesc else "response", headers

@@ -147,6 +147,16 @@ def test_arc_file_is_catalogued_with_its_records_offsets(tmp_path: Path, gzipped
     _verified(home, "--deep")
     again, summary = _reindex(home)  # the archive's own ARC file is found again, nothing added
     assert again.returncode == 0 and summary["captures_added"] == 0
+    out = tmp_path / "export.warc.gz"  # an export is WARC: the ARC records are written as WARC records
+    assert run_archiver(home, "export", "--format", "warc", "-o", str(out)).returncode == 0
+    _warcio_check(out)
+    exported = {r.target_uri: r for r in iter_records(out) if r.record_type == "response"}
+    assert set(exported) == {url for url, _ in ARC_PAGES}
+    for record in exported.values():
+        assert record.header("WARC-Block-Digest") and record.header("WARC-Payload-Digest")
+        original = read_record(arc, offsets[1 + [u for u, _ in ARC_PAGES].index(record.target_uri)])
+        assert (record.record_id, record.payload, record.http_status) == (
+            original.record_id, original.payload, 200)
 
 
 @pytest.mark.parametrize(("name", "data", "words"), [

@@ -146,3 +146,26 @@ def test_resource_records_of_web_urls_are_captures(tmp_path: Path) -> None:
     assert kinds == {"http://files.example/a.html": True, "urn:screenshot:http://files.example/a.html": False,
                      "metadata://gnu.org/software/wget/warc/wget_arguments.txt": False,
                      "http://files.example/readme.txt": True}
+
+
+@pytest.mark.parametrize("form", ["plain", "gzip-per-record", "whole-gzip"])
+def test_damage_anywhere_never_raises_from_a_scan(tmp_path: Path, form: str) -> None:
+    """Cut or flipped bytes anywhere: the scan reports problems and keeps reading, never an exception."""
+    data = _warc_bytes(4, compress=form == "gzip-per-record")
+    if form == "whole-gzip":
+        data = gzip.compress(data)
+    path = tmp_path / "damaged.warc.gz"
+    for place in range(7, len(data), max(len(data) // 40, 1)):
+        for damaged in (data[:place], data[:place] + bytes([data[place] ^ 0x5A]) + data[place + 1:]):
+            path.write_bytes(damaged)
+            try:
+                sniff(path)
+            except UnreadableFormat:
+                pass
+            items = list(scan_file(path))
+            assert items, place
+            good = [i for i in items if not isinstance(i, ScanProblem)]
+            assert all(g.length and g.length > 0 for g in good)
+            if form == "whole-gzip":
+                repacked = repack_per_record(path, tmp_path / "repacked.warc.gz")
+                assert repacked.records or repacked.problems

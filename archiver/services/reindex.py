@@ -70,7 +70,7 @@ def _bring_in(archive: Archive, path: Path, fmt: ArchiveFormat) -> tuple[Path | 
         copy_into(path, target)
         log.info("copied %s into the archive as %s", path, target)
         return target, []
-    if not target.exists():
+    if not target.exists() or target.resolve() == path.resolve():  # repacked in place when already inside
         result = repack_per_record(path, target)
         if result.records:
             log.warning("%s is gzipped as one whole: repacked into %s with one gzip member per record (%d records)",

@@ -117,6 +117,13 @@ def test_whole_file_gzip_is_repacked_and_catalogued(news_site, tmp_path: Path) -
     _verified(home, "--deep")
     again, summary = _reindex(home, whole)  # idempotent: the repacked copy is the same
     assert again.returncode == 0 and summary["captures_added"] == 0
+    dropped = home / "warcs" / "dropped.warc.gz"  # one put straight into the archive is repacked in place
+    records = gzip.decompress(inside.read_bytes())  # the same records under new ids, in one gzip stream
+    dropped.write_bytes(gzip.compress(records.replace(b"WARC-Record-ID: <urn:uuid:", b"WARC-Record-ID: <urn:uuid:d")))
+    assert sniff(dropped).whole_file_gzip
+    result, summary = _reindex(home)
+    assert result.returncode == 0 and summary["captures_added"] == len(_pages(news_site)), result.stderr
+    assert not sniff(dropped).whole_file_gzip
 
 
 def test_damaged_whole_file_gzip_keeps_the_good_records_and_names_the_damage(news_site, tmp_path: Path) -> None:

@@ -98,7 +98,9 @@ def _sniff_gzip(path: Path) -> ArchiveFormat:
             try:
                 plain += inflater.decompress(chunk, 1 << 20)
             except zlib.error as exc:
-                raise UnreadableFormat(f"{path} is not a valid gzip file ({exc}): it cannot be read") from None
+                if plain:
+                    break  # the first member is damaged after a readable start: decide from that
+                return _after_damaged_first_member(path, exc)
             consumed += len(chunk) - len(inflater.unused_data)
             if inflater.eof:
                 member_end = consumed
@@ -110,6 +112,22 @@ def _sniff_gzip(path: Path) -> ArchiveFormat:
     if _holds_second_record(plain, kind):
         return ArchiveFormat.WARC_GZ_WHOLE if kind == "warc" else ArchiveFormat.ARC_GZ_WHOLE
     return ArchiveFormat.WARC_GZ if kind == "warc" else ArchiveFormat.ARC_GZ
+
+
+def _after_damaged_first_member(path: Path, error: zlib.error) -> ArchiveFormat:
+    """The format of a gzip file whose first member is damaged, told from the next member that reads."""
+    with open(path, "rb") as handle:
+        data = handle.read(1 << 22)
+    start = data.find(b"\x1f\x8b\x08", 1)
+    while start > 0:
+        try:
+            kind = _kind(zlib.decompressobj(wbits=31).decompress(data[start:start + (1 << 16)], 64))
+        except zlib.error:
+            kind = None
+        if kind is not None:  # records after the damage read: the scan reports the damage, keeps the rest
+            return ArchiveFormat.WARC_GZ if kind == "warc" else ArchiveFormat.ARC_GZ
+        start = data.find(b"\x1f\x8b\x08", start + 1)
+    raise UnreadableFormat(f"{path} is not a valid gzip file ({error}): no WARC or ARC record in it can be read")
 
 
 def _holds_second_record(plain: bytes, kind: str) -> bool:

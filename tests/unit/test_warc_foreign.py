@@ -169,3 +169,14 @@ def test_damage_anywhere_never_raises_from_a_scan(tmp_path: Path, form: str) -> 
             if form == "whole-gzip":
                 repacked = repack_per_record(path, tmp_path / "repacked.warc.gz")
                 assert repacked.records or repacked.problems
+
+
+def test_gzip_file_whose_first_member_is_damaged_still_reads_the_rest(tmp_path: Path) -> None:
+    data = bytearray(_warc_bytes(3, compress=True))
+    data[12:40] = b"\xff" * 28  # inside the deflate stream of the first member (warcinfo)
+    path = tmp_path / "first-damaged.warc.gz"
+    path.write_bytes(bytes(data))
+    assert sniff(path) is ArchiveFormat.WARC_GZ
+    scanned = list(scan_file(path))
+    assert isinstance(scanned[0], ScanProblem) and scanned[0].offset == 0
+    assert [r.target_uri for r in scanned[1:]] == [f"http://a.example/{i}" for i in range(3)]

@@ -13,8 +13,8 @@ __all__ = ["reindex_command"]
 
 
 def reindex_command(
-    files: Annotated[list[Path] | None, typer.Argument(metavar="[WARC]...", help="WARC or ARC files (default: the archive's).",
-                                                       show_default=False)] = None,
+    files: Annotated[list[Path] | None, typer.Argument(
+        metavar="[WARC]...", help="WARC or ARC files (default: the archive's).", show_default=False)] = None,
     from_scratch: Annotated[
         bool, typer.Option("--from-scratch", help="Forget every capture first, then rebuild.")
     ] = False,

@@ -18,12 +18,15 @@ __all__ = ["arc_as_warc", "arc_record_as_warc"]
 
 def arc_as_warc(arc: object, rec_type: str, offset: int) -> tuple[str, Headers]:
     """The WARC type and headers of the ARC record whose warcio headers are ``arc`` (at ``offset``)."""
-    fields = list(arc.headers)  # type: ignore[attr-defined]
-    uri = header_value(fields, "uri") or ""
-    date = header_value(fields, "archive-date") or ""
-    ip = header_value(fields, "ip-address")
+    # warcio splits the header line into the five fields of ARC version 1 from the right; a
+    # version 2 line (URL IP date type result-code checksum location offset filename length)
+    # then lands in "uri" whole, so split the line again from the left.
+    line = " ".join(value for _, value in arc.headers)  # type: ignore[attr-defined]
+    values = line.split(" ")
+    uri, ip, date = (values + ["", "", ""])[:3]
+    content_type = values[3] if len(values) > 4 else "text/plain"
     is_filedesc = rec_type == "arc_header"
-    name = " ".join(value for _, value in fields) + f" @{offset}"
+    name = f"{line} @{offset}"
     kind = "warcinfo" if is_filedesc else "response"
     headers: Headers = [
         ("WARC-Type", kind),
@@ -35,7 +38,6 @@ def arc_as_warc(arc: object, rec_type: str, offset: int) -> tuple[str, Headers]:
         headers.append(("WARC-Date", f"{date[:4]}-{date[4:6]}-{date[6:8]}T{date[8:10]}:{date[10:12]}:{date[12:14]}Z"))
     if ip and not is_filedesc:
         headers.append(("WARC-IP-Address", ip))
-    content_type = header_value(fields, "content-type") or "text/plain"
     headers.append(("Content-Type", content_type if is_filedesc else "application/http; msgtype=response"))
     return kind, headers
 

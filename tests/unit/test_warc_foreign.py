@@ -179,3 +179,17 @@ def test_gzip_file_whose_first_member_is_damaged_still_reads_the_rest(tmp_path: 
     scanned = list(scan_file(path))
     assert isinstance(scanned[0], ScanProblem) and scanned[0].offset == 0
     assert [r.target_uri for r in scanned[1:]] == [f"http://a.example/{i}" for i in range(3)]
+
+
+def test_arc_version_2_header_lines_give_the_right_url_and_date(tmp_path: Path) -> None:
+    body = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>v2</p>"
+    desc = b"2 0 Heritrix\nURL IP-address Archive-date Content-type Result-code Checksum Location Offset Filename " \
+           b"Archive-length\n"
+    path = tmp_path / "v2.arc"
+    head = b"filedesc://v2.arc 0.0.0.0 20080101000000 text/plain 200 - - 0 v2.arc %d\n%s\n" % (len(desc), desc)
+    path.write_bytes(head + b"http://v2.example/a 192.0.2.9 20080102030405 text/html 200 ABC - 0 v2.arc %d\n%s\n"
+                     % (len(body), body))
+    [info, page] = list(iter_records(path))
+    assert info.record_type == "warcinfo"
+    assert (page.target_uri, page.header("WARC-Date"), page.header("WARC-IP-Address"), page.payload) == (
+        "http://v2.example/a", "2008-01-02T03:04:05Z", "192.0.2.9", b"<p>v2</p>")

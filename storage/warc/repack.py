@@ -44,7 +44,7 @@ def repack_per_record(source: Path, target: Path) -> RepackResult:
     """Write ``source`` (a whole-file gzip) to ``target`` with one gzip member per record."""
     result = RepackResult()
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="repack-", dir=target.parent) as scratch:
+    with tempfile.TemporaryDirectory(prefix=".repack-", dir=target.parent) as scratch:
         plain = Path(scratch) / "plain"
         with open(source, "rb") as raw, open(plain, "wb") as out:
             damage = _gunzip_all(raw, out)

@@ -3,8 +3,9 @@
 The archiver reads WARC and ARC files, each either plain or gzipped one record per gzip member
 (the usual ``.warc.gz`` / ``.arc.gz``). A file gzipped as one whole (``gzip x.warc``) reads too,
 but its records cannot be reached by one seek: :func:`sniff` tells it apart so the caller can
-repack it (:mod:`storage.warc.repack`). Anything else (lz4, zstd, bzip2, xz, ZIP/WACZ, random
-bytes) raises :class:`~storage.errors.UnreadableFormat` with one line that says what to do.
+repack it (:mod:`storage.warc.repack`). Anything else (lz4, zstd, a ``.warc.zst`` with its
+dictionary, bzip2, xz, ZIP/WACZ, random bytes) raises :class:`~storage.errors.UnreadableFormat`
+with one line that says what to do.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ _ARC_LINE = re.compile(rb"^[A-Za-z][A-Za-z0-9+.\-]*:\S* \S+ \d{14}\d* \S")
 _FOREIGN = (  # magic bytes -> (what it is, how to make it readable)
     (b"\x04\x22\x4d\x18", "an LZ4-compressed file", "decompress it first (lz4 -d)"),
     (b"\x28\xb5\x2f\xfd", "a Zstandard-compressed file", "decompress it first (zstd -d)"),
+    (b"\x5d\x2a\x4d\x18", "a Zstandard-compressed WARC with its dictionary (.warc.zst)",
+     "decompress it first with a tool that reads .warc.zst"),
     (b"BZh", "a bzip2-compressed file", "decompress it first (bunzip2)"),
     (b"\xfd7zXZ\x00", "an xz-compressed file", "decompress it first (unxz)"),
     (b"PK\x03\x04", "a ZIP file (a WACZ?)", "unzip it and reindex the WARC files inside (archive/*.warc.gz)"),

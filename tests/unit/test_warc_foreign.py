@@ -124,11 +124,12 @@ def test_cut_whole_file_gzip_keeps_the_records_before_the_cut(tmp_path: Path) ->
 @pytest.mark.parametrize(("data", "words"), [
     (lz4_bytes(b"WARC/1.1\r\n" * 20), "LZ4"),
     (b"\x28\xb5\x2f\xfd" + b"\0" * 20, "Zstandard"),
+    (b"\x5d\x2a\x4d\x18" + b"\0" * 20, "dictionary"),
     (b"PK\x03\x04" + b"\0" * 30, "ZIP"),
     (bytes(range(256)) * 4, "not a WARC or ARC file"),
     (gzip.compress(b"just some text\n" * 10), "not a WARC or ARC file"),
     (b"", "empty"),
-], ids=["lz4", "zstd", "zip", "random", "gzip-of-text", "empty"])
+], ids=["lz4", "zstd", "zstd-dictionary", "zip", "random", "gzip-of-text", "empty"])
 def test_files_we_cannot_read_are_named_in_one_line_with_exit_code_2(tmp_path: Path, data: bytes, words: str) -> None:
     path = tmp_path / "odd.warc.lz4"
     path.write_bytes(data)

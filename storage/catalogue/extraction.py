@@ -55,9 +55,9 @@ def _url_host(session: Session) -> ColumnElement[str]:
 
 
 def _html_ok() -> ColumnElement[bool]:
-    """Captures holding (or repeating) a 2xx HTML response."""
-    return and_(Capture.status >= 200, Capture.status < 300, Capture.content_type.ilike("%html%"),
-                Capture.record_type.in_(("response", "revisit")))
+    """Captures holding (or repeating) a 2xx HTML response, or an HTML resource (a page a tool stored as it was)."""
+    fetched_ok = and_(Capture.status >= 200, Capture.status < 300, Capture.record_type.in_(("response", "revisit")))
+    return and_(Capture.content_type.ilike("%html%"), or_(fetched_ok, Capture.record_type == "resource"))
 
 
 def host_matches(session: Session, host: str) -> ColumnElement[bool]:
@@ -81,12 +81,12 @@ def extractable_captures(session: Session, *, host: str | None = None, since: da
     """Captures whose archived payload can be extracted again, oldest first, articles loaded.
 
     Those are ``response`` records (revisits share their original's article) with a 2xx HTML
-    status and a WARC location; ``host``, ``since`` (captured at or after) and ``url``
+    status, and HTML ``resource`` records, with a WARC location; ``host``, ``since`` (captured at or after) and ``url``
     (requested or final URL) narrow the set.
     """
     statement: Select[Capture] = (
         select(Capture).options(selectinload(Capture.article))
-        .where(_html_ok(), Capture.record_type == "response", Capture.warc_file.is_not(None),
+        .where(_html_ok(), Capture.record_type.in_(("response", "resource")), Capture.warc_file.is_not(None),
                Capture.warc_offset.is_not(None))
         .order_by(Capture.id)
     )

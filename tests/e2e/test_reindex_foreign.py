@@ -196,6 +196,8 @@ def test_resource_records_are_captures(tmp_path: Path) -> None:
     assert run_archiver(home, "get", "https://files.example/keeper.html", text=False).stdout == page
     [hit] = json_lines(run_archiver(home, "search", "lighthouse keeper", "--json").stdout)
     assert hit["url"] == "https://files.example/keeper.html"
+    again = run_archiver(home, "reextract", "--url", "https://files.example/keeper.html", "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["captures"] == 1, again.stdout + again.stderr
     _verified(home, "--deep")
     out = tmp_path / "export.warc.gz"
     assert run_archiver(home, "export", "--format", "warc", "-o", str(out)).returncode == 0

@@ -108,7 +108,7 @@ def export_wacz(session: Session, warc_dir: Path, articles: Iterable[Article], o
     return WaczExport(pages=len(capture_ids), warc=summary)
 
 
-class _ReplayIndexer(CDXJIndexer):
+class _ReplayIndexer(CDXJIndexer):  # type: ignore[misc]  # cdxj-indexer has no type hints
     """cdxj-indexer, leaving out the revisits of 304 answers (see the module docstring)."""
 
     def filter_record(self, record: Any) -> bool:

@@ -100,7 +100,8 @@ class RevisitTarget:
     True: the server answered a conditional request with 304 Not Modified (profile
     server-not-modified); the record then keeps the 304's headers, and ``payload_digest`` (the
     ``WARC-Payload-Digest`` of the record referred to) as its own ``WARC-Payload-Digest``: the
-    payload it stands for is the original's, and replay tools (pywb) find the original by it.
+    payload it stands for is the original's, and indexes (pywb's, cdxj-indexer's, ReplayWeb.page's)
+    link the revisit to its original by it. (pywb 2.10 still replays any 3xx revisit as it is.)
     """
 
     target_uri: str

@@ -21,7 +21,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from storage.articles import ArticleData, article_metadata, article_row, copy_article_columns
+from storage.article_records import write_article_records
+from storage.articles import ArticleData, article_row, copy_article_columns
 from storage.catalogue import queries
 from storage.catalogue.catalogue import Catalogue
 from storage.catalogue.database import Database
@@ -181,7 +182,7 @@ class Archive:
         if earlier is None or earlier.record_type != "response" or earlier.record_id is None:
             return None
         target = RevisitTarget(target_uri=earlier.url, date=earlier.fetched_at, record_id=earlier.record_id,
-                               not_modified=True)
+                               not_modified=True, payload_digest=earlier.payload_digest)
         return (earlier.id, target, earlier.payload_digest)
 
     def record_failure(self, url: str, error: str, *, requested_url: str | None = None,
@@ -200,19 +201,8 @@ class Archive:
         """
         if capture.record_id is None or capture.id is None:
             raise CatalogueError(f"capture {capture.id} has no WARC record to attach an article to")
-        conversion = None
         with self._lock:
-            if data.text:
-                conversion = self.writer.write_record(
-                    "conversion", capture.url, data.text.encode("utf-8"),
-                    content_type="text/plain; charset=utf-8", refers_to=capture.record_id,
-                )
-            self.writer.write_record(
-                "metadata", capture.url,
-                json.dumps(article_metadata(data), ensure_ascii=False, sort_keys=True).encode("utf-8"),
-                content_type="application/json", refers_to=capture.record_id,
-                concurrent_to=conversion.record_id if conversion else None,
-            )
+            conversion = write_article_records(self.writer, capture.url, capture.record_id, data)
         article = article_row(capture.id, data)
         if conversion is not None:
             article.conversion_file = conversion.filename

@@ -10,11 +10,11 @@ catalogue is rebuilt from the WARC files, the newest records win (:mod:`storage.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from storage.archive import Archive
-from storage.articles import ARTICLE_FIELDS, ArticleData, article_metadata, article_row, copy_article_columns
+from storage.article_records import write_article_records
+from storage.articles import ARTICLE_FIELDS, ArticleData, article_row, copy_article_columns
 from storage.catalogue import queries
 from storage.catalogue.extraction import articles_copied_from
 from storage.catalogue.models import Article, Capture
@@ -50,15 +50,7 @@ def replace_article(archive: Archive, capture: Capture, data: ArticleData) -> Ar
     """Write ``data`` as new conversion + metadata records of ``capture``; update or add its article row."""
     if capture.record_id is None or capture.id is None:
         raise CatalogueError(f"capture {capture.id} has no WARC record to attach an article to")
-    writer = archive.writer
-    conversion = None
-    if data.text:
-        conversion = writer.write_record("conversion", capture.url, data.text.encode("utf-8"),
-                                         content_type="text/plain; charset=utf-8", refers_to=capture.record_id)
-    writer.write_record("metadata", capture.url,
-                        json.dumps(article_metadata(data), ensure_ascii=False, sort_keys=True).encode("utf-8"),
-                        content_type="application/json", refers_to=capture.record_id,
-                        concurrent_to=conversion.record_id if conversion else None)
+    conversion = write_article_records(archive.writer, capture.url, capture.record_id, data)
     fresh = article_row(capture.id, data)
     if conversion is not None:
         fresh.conversion_file = conversion.filename

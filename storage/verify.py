@@ -23,6 +23,7 @@ from storage.reindex import is_capture
 from storage.warc.digests import digest_problems
 from storage.warc.naming import WARC_SUFFIX
 from storage.warc.reader import ScanProblem, read_raw, read_record, resolve_warc_path, scan_file
+from storage.warc.uris import page_url
 
 __all__ = ["Problem", "verify_catalogue", "verify_files"]
 
@@ -80,7 +81,8 @@ def _check(warc_dir: Path, filename: str, offset: int, length: int | None, recor
         return f"record is a {record.record_type}, catalogue says {record_type}"
     if record_id and record.record_id != record_id:
         return f"record id is {record.record_id}, catalogue says {record_id}"
-    if record.target_uri not in urls:
+    # Conversion records name their page as ``urn:text:<url>`` (older archives: the URL itself).
+    if page_url(record.target_uri) not in urls:
         return f"record is for {record.target_uri}"
     return None
 

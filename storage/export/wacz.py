@@ -4,8 +4,15 @@ The zip holds, as the specification asks (https://specs.webrecorder.net/wacz/1.1
 
 - ``archive/data.warc.gz``: the records of :func:`storage.export.warc.export_warc`, stored
   uncompressed in the zip so a player can seek into it;
-- ``indexes/index.cdxj``: a CDXJ index of that WARC made by ``cdxj-indexer`` (the indexer
-  py-wacz and pywb use), sorted, with ``filename`` naming the WARC inside ``archive/``;
+- ``indexes/index.cdx.gz`` and ``indexes/index.idx``: a sorted CDXJ index of that WARC made by
+  ``cdxj-indexer`` (the indexer py-wacz and pywb use), in gzip blocks of
+  :data:`INDEX_BLOCK_LINES` lines, and the index of those blocks (``cdxj-gzip-1.0``), as py-wacz
+  and Browsertrix Crawler write them. Each reader takes what it can load: ReplayWeb.page loads
+  ``*.idx`` (then only the blocks it needs) or ``*.cdx``/``*.cdxj``; pywb 2.10
+  (``wb-manager add --unpack-wacz``) only ``*.cdx`` or ``*.cdx.gz``. The index lists what
+  replays a page: ``response`` and ``revisit`` records, but not the ``server-not-modified``
+  revisits of 304 answers, which pywb would replay as an empty 304 (it never resolves a 3xx
+  revisit); at their time both players serve the nearest capture, the page the 304 confirmed;
 - ``pages/pages.jsonl``: a ``json-pages-1.0`` list with one entry per article (URL, capture
   time, title, and its text, which players use for full-text search);
 - ``datapackage.json`` listing every file with its size and sha256, and
@@ -39,6 +46,11 @@ __all__ = ["WACZ_VERSION", "WaczExport", "export_wacz"]
 log = logging.getLogger(__name__)
 WACZ_VERSION = "1.1.1"
 WARC_NAME = "data.warc.gz"
+CDX_NAME = "index.cdx.gz"
+IDX_NAME = "index.idx"
+#: CDXJ lines per gzip block of ``index.cdx.gz`` (what cdxj-indexer and py-wacz use).
+INDEX_BLOCK_LINES = 300
+_SERVER_NOT_MODIFIED = "/revisit/server-not-modified"
 
 
 @dataclass
@@ -71,15 +83,16 @@ def export_wacz(session: Session, warc_dir: Path, articles: Iterable[Article], o
         warc_path = work / WARC_NAME
         with open(warc_path, "wb") as warc:
             summary = export_warc(session, warc_dir, capture_ids, warc)
-        index_path = work / "index.cdxj"
-        with open(index_path, "w", encoding="utf-8") as index:
-            # Replay looks pages up by URL and time: index what replays (not conversion/metadata records,
-            # which share the page's URL and would be served in its place at their own timestamps).
-            CDXJIndexer(index, [str(warc_path)], sort=True, filename=WARC_NAME,
-                        records="response,revisit").process_all()
+        cdx_path, idx_path = work / CDX_NAME, work / IDX_NAME
+        with open(idx_path, "w", encoding="utf-8") as idx, open(cdx_path, "wb") as cdx:
+            _ReplayIndexer(idx, [str(warc_path)], sort=True, filename=WARC_NAME, records="response,revisit",
+                           compress=cdx, data_out_name=CDX_NAME, lines=INDEX_BLOCK_LINES,
+                           digest_records=True).process_all()
         resources = [
             (f"archive/{WARC_NAME}", warc_path, zipfile.ZIP_STORED),
-            ("indexes/index.cdxj", index_path, zipfile.ZIP_DEFLATED),
+            # Already gzip blocks: stored, so a player can read one block by its offset.
+            (f"indexes/{CDX_NAME}", cdx_path, zipfile.ZIP_STORED),
+            (f"indexes/{IDX_NAME}", idx_path, zipfile.ZIP_DEFLATED),
             ("pages/pages.jsonl", pages_path, zipfile.ZIP_DEFLATED),
         ]
         package = _datapackage(resources, title=title, description=description)
@@ -93,6 +106,14 @@ def export_wacz(session: Session, warc_dir: Path, articles: Iterable[Article], o
                           compress_type=zipfile.ZIP_DEFLATED)
     log.info("WACZ with %d pages, %d WARC records", len(capture_ids), summary.records)
     return WaczExport(pages=len(capture_ids), warc=summary)
+
+
+class _ReplayIndexer(CDXJIndexer):  # type: ignore[misc]  # cdxj-indexer has no type hints
+    """cdxj-indexer, leaving out the revisits of 304 answers (see the module docstring)."""
+
+    def filter_record(self, record: Any) -> bool:
+        profile = record.rec_headers.get_header("WARC-Profile") or ""
+        return bool(super().filter_record(record)) and not profile.endswith(_SERVER_NOT_MODIFIED)
 
 
 def _datapackage(resources: list[tuple[str, Path, int]], *, title: str, description: str | None) -> dict[str, Any]:
@@ -121,7 +142,6 @@ def _hash_file(path: Path) -> tuple[str, int]:
             digest.update(chunk)
             size += len(chunk)
     return digest.hexdigest(), size
-
 
 
 def _software() -> str:

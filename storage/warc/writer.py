@@ -98,13 +98,17 @@ class RevisitTarget:
 
     ``not_modified`` False: the payload's digest matched it (profile identical-payload-digest).
     True: the server answered a conditional request with 304 Not Modified (profile
-    server-not-modified); the record then keeps the 304's headers and no payload digest.
+    server-not-modified); the record then keeps the 304's headers, and ``payload_digest`` (the
+    ``WARC-Payload-Digest`` of the record referred to) as its own ``WARC-Payload-Digest``: the
+    payload it stands for is the original's, and indexes (pywb's, cdxj-indexer's, ReplayWeb.page's)
+    link the revisit to its original by it. (pywb 2.10 still replays any 3xx revisit as it is.)
     """
 
     target_uri: str
     date: datetime
     record_id: str
     not_modified: bool = False
+    payload_digest: str | None = None
 
 
 class WarcWriter:
@@ -192,6 +196,8 @@ class WarcWriter:
                     "WARC-Refers-To-Target-URI": revisit_of.target_uri,
                     "WARC-Refers-To-Date": warc_date(revisit_of.date),
                 })
+                if revisit_of.payload_digest:
+                    fields["WARC-Payload-Digest"] = revisit_of.payload_digest
                 record = self._builder.create_warc_record(url, "revisit", http_headers=http_headers,
                                                           warc_headers_dict=fields)
             elif revisit_of is not None:

@@ -82,11 +82,13 @@ def test_wacz_passes_wacz_validate_and_indexes_the_pages(built_sqlite, tmp_path:
     export(home, out, "--site", "themoscowtimes.com", "--format", "wacz", "--title", "Moscow Times")
     with zipfile.ZipFile(out) as wacz:
         names = set(wacz.namelist())
-        assert {"archive/data.warc.gz", "indexes/index.cdxj", "pages/pages.jsonl", "datapackage.json",
-                "datapackage-digest.json"} <= names
+        assert {"archive/data.warc.gz", "indexes/index.cdx.gz", "indexes/index.idx", "pages/pages.jsonl",
+                "datapackage.json", "datapackage-digest.json"} <= names
         assert wacz.getinfo("archive/data.warc.gz").compress_type == zipfile.ZIP_STORED
+        assert wacz.getinfo("indexes/index.cdx.gz").compress_type == zipfile.ZIP_STORED
         pages = [json.loads(line) for line in wacz.read("pages/pages.jsonl").decode().splitlines()]
-        index = wacz.read("indexes/index.cdxj").decode().splitlines()
+        index = gzip.decompress(wacz.read("indexes/index.cdx.gz")).decode().splitlines()
+        blocks = wacz.read("indexes/index.idx").decode().splitlines()
         package = json.loads(wacz.read("datapackage.json"))
         warc = wacz.read("archive/data.warc.gz")
     assert pages[0]["format"] == "json-pages-1.0"
@@ -95,7 +97,17 @@ def test_wacz_passes_wacz_validate_and_indexes_the_pages(built_sqlite, tmp_path:
                                  "CSTO summit ends without a statement")}
     assert any(line.startswith("com,themoscowtimes)/2023/04/16/frustration-with-russia-grows-in-armenia-a80849 ")
                for line in index)
+    # The block index ReplayWeb.page loads: a cdxj-gzip-1.0 header, then each block's first key and place.
+    assert blocks[0].startswith("!meta 0 ") and json.loads(blocks[0].split(" ", 2)[2]) == {
+        "format": "cdxj-gzip-1.0", "filename": "index.cdx.gz"}
+    key, place = blocks[1].split(" {", 1)
+    place = json.loads("{" + place)
+    assert index[0].startswith(key + " ") and place["offset"] == 0 and place["digest"].startswith("sha256:")
+    with zipfile.ZipFile(out) as wacz:
+        block = wacz.read("indexes/index.cdx.gz")[place["offset"]:place["offset"] + place["length"]]
+    assert gzip.decompress(block).decode().splitlines() == index  # one block: fewer than 300 lines
     assert package["title"] == "Moscow Times" and package["wacz_version"] == "1.1.1"
+    assert {r["path"] for r in package["resources"]} == names - {"datapackage.json", "datapackage-digest.json"}
     (tmp_path / "inner.warc.gz").write_bytes(warc)
     assert set(members(tmp_path / "inner.warc.gz")) == expected_ids(home, [ids["seed"], ids["csto"]])
     try:

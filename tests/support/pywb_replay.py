@@ -37,14 +37,16 @@ server.serve_forever()
 
 
 @contextmanager
-def pywb_collection(workdir: Path, warc: Path, *, name: str = "export", timeout: float = 60) -> Iterator[str]:
-    """A running pywb serving ``warc`` as collection ``name``; yields its base URL (``http://127.0.0.1:PORT``).
+def pywb_collection(workdir: Path, *archives: Path, name: str = "export", timeout: float = 60) -> Iterator[str]:
+    """A running pywb serving ``archives`` (WARC files, or WACZ files that pywb unpacks) as collection ``name``;
+    yields its base URL (``http://127.0.0.1:PORT``).
 
     Raises :class:`support.tool_venvs.ToolUnavailable` when pywb cannot be installed.
     """
     bindir = tool_venv("pywb", PYWB)
     workdir.mkdir(parents=True, exist_ok=True)
-    for args in (["init", name], ["add", name, str(warc)]):
+    unpack = ["--unpack-wacz"] if any(path.suffix == ".wacz" for path in archives) else []
+    for args in (["init", name], ["add", *unpack, name, *map(str, archives)]):
         subprocess.run([str(bindir / "wb-manager"), *args], cwd=workdir, check=True, capture_output=True,
                        timeout=timeout)
     with launch_server([str(bindir / "python"), "-c", _LAUNCHER, str(workdir)], what="pywb", find_url=_url_of,

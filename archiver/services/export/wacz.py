@@ -1,4 +1,4 @@
-"""The ``wacz`` export format: a WARC with a CDXJ index and a page list (:mod:`storage.export.wacz`)."""
+"""The ``wacz`` export format: a WARC, its CDXJ index in gzip blocks and a page list (:mod:`storage.export.wacz`)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,172 @@
+"""Response heads as received: the WARC keeps the status line and header block the server sent, byte for byte.
+
+A raw-socket server (support.raw_site) sends fixed bytes: odd case and order, extra spaces,
+custom reason phrases, ``Connection: close``, repeated and folded headers, bare LF line ends,
+chunked, close-delimited and gzip bodies, a 304 and a redirect, over http and https. After
+``archiver archive`` and ``archiver crawl`` every response (and revisit) record's HTTP head
+equals what was sent, except that a de-chunked body's ``Transfer-Encoding`` line is left out
+(and named in ``Archiver-Transfer-Decoded``); payload digests are the sha1 of the entity,
+recomputed here; ``warcio check`` passes; articles are extracted; one entity sent chunked and
+with a length is stored once.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from support.cli import json_lines, run_archiver, tool
+from support.raw_site import ANSWERS, ARTICLE_TITLE, make_certificate, running_raw_site
+
+from warcio.archiveiterator import ArchiveIterator
+
+GET_PATHS = ["/odd", "/plain", "/chunked", "/close", "/gzip", "/lf", "/not-modified", "/redirect"]
+ARTICLES = ["/odd", "/plain", "/chunked", "/close", "/gzip", "/lf"]
+# The lines a de-chunked body's stored head leaves out, spelled as the server sent them.
+TRANSFER_LINES = {"/chunked": b"Transfer-Encoding: chunked\r\n", "/gzip": b"transfer-encoding: chunked\r\n"}
+
+
+def sha1_b32(data: bytes) -> str:
+    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode()
+
+
+def expected_head(path: str) -> bytes:
+    head = ANSWERS[path].head
+    line = TRANSFER_LINES.get(path)
+    if line is not None:
+        assert head.count(line) == 1
+        head = head.replace(line, b"")
+    return head
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory):
+    cert = make_certificate(tmp_path_factory.mktemp("tls"))
+    with running_raw_site() as http_url, running_raw_site(tls=cert) as https_url:
+        yield http_url, https_url
+
+
+@dataclass
+class Stored:
+    """A response or revisit record as stored: its WARC headers and its block, unparsed."""
+
+    record_type: str
+    warc_headers: dict[str, str]
+    block: bytes
+
+    def header(self, name: str) -> str | None:
+        return self.warc_headers.get(name.lower())
+
+    def split(self, head: bytes) -> bytes:
+        """The payload after ``head``, which must be exactly how the block starts."""
+        assert self.block[:len(head)] == head, (self.block[:len(head) + 40], head)
+        return self.block[len(head):]
+
+
+def http_records(home: Path) -> dict[str, list[Stored]]:
+    """Response and revisit records of every WARC file under ``home``, by target URI (read by warcio, unparsed)."""
+    found: dict[str, list[Stored]] = {}
+    for path in sorted((home / "warcs").glob("*.warc.gz")):
+        with path.open("rb") as handle:
+            for record in ArchiveIterator(handle, no_record_parse=True):
+                if record.rec_type in ("response", "revisit"):
+                    headers = {k.lower(): v for k, v in record.rec_headers.headers}
+                    stored = Stored(record.rec_type, headers, record.raw_stream.read())
+                    found.setdefault(headers["warc-target-uri"], []).append(stored)
+    return found
+
+
+@pytest.fixture(scope="module")
+def archived(sites, tmp_path_factory):
+    """`archiver archive --json` of every route over http, and of three over https."""
+    http_url, https_url = sites
+    home = tmp_path_factory.mktemp("rawheads") / "archive"
+    urls = [http_url.rstrip("/") + path for path in GET_PATHS]
+    urls += [https_url.rstrip("/") + path for path in ("/odd", "/chunked", "/not-modified")]
+    result = run_archiver(home, "archive", "--json", "--retries", "0", *urls)
+    assert "Traceback" not in result.stderr, result.stderr
+    results = {r["url"]: r for r in json_lines(result.stdout)}
+    assert set(results) == set(urls), result.stderr
+    return home, results, http_records(home)
+
+
+def test_every_head_is_stored_as_sent_over_http_and_https(archived, sites) -> None:
+    home, _results, records = archived
+    checked = 0
+    for base in sites:
+        for path in GET_PATHS:
+            for record in records.get(base.rstrip("/") + path, []):
+                record.split(expected_head(path))
+                decoded = record.header("Archiver-Transfer-Decoded")
+                assert decoded == ("chunked" if path in TRANSFER_LINES else None), path
+                assert record.header("Archiver-Http-Head") is None  # recorded, not rebuilt
+                checked += 1
+    assert checked >= len(GET_PATHS) + 3 + 1  # each URL, plus the redirect's second hop
+
+
+def test_no_content_length_is_invented(archived, sites) -> None:
+    _home, _results, records = archived
+    for path in ("/chunked", "/close", "/gzip", "/not-modified"):
+        assert b"content-length" not in expected_head(path).lower(), path
+        for record in records[sites[0].rstrip("/") + path]:
+            record.split(expected_head(path))  # that head and nothing added to it
+
+
+def test_payloads_and_digests_are_the_entities_sent(archived, sites) -> None:
+    _home, _results, records = archived
+    for path in GET_PATHS:
+        answer = ANSWERS[path]
+        for record in records[sites[0].rstrip("/") + path]:
+            payload = record.split(expected_head(path))
+            assert record.header("WARC-Block-Digest") in (None, sha1_b32(record.block)), path
+            if path in ("/redirect", "/not-modified"):
+                assert payload == b""
+                continue
+            assert record.header("WARC-Payload-Digest") == sha1_b32(answer.entity), path
+            assert payload == (answer.entity if record.record_type == "response" else b""), path
+
+
+def test_one_entity_sent_with_a_length_and_chunked_is_stored_once(archived, sites) -> None:
+    _home, results, records = archived
+    same = [sites[0].rstrip("/") + path for path in ("/odd", "/plain", "/chunked")]
+    kinds = sorted(results[url]["record_type"] for url in same)
+    assert kinds == ["response", "revisit", "revisit"]
+    assert len({results[url]["payload_digest"] for url in same}) == 1
+    assert results[sites[0].rstrip("/") + "/redirect"]["record_type"] == "revisit"  # /odd once more
+    revisit = next(r for url in same for r in records[url] if r.record_type == "revisit")
+    assert revisit.header("WARC-Payload-Digest") == sha1_b32(ANSWERS["/odd"].entity)
+
+
+def test_articles_are_still_extracted(archived, sites) -> None:
+    _home, results, _records = archived
+    for path in ARTICLES:
+        page = results[sites[0].rstrip("/") + path]
+        assert page["status"] == 200 and page["title"] == ARTICLE_TITLE, page
+        assert page["error"] is None
+    assert results[sites[1].rstrip("/") + "/odd"]["title"] == ARTICLE_TITLE
+
+
+def test_warcio_check_and_verify_pass(archived) -> None:
+    home = archived[0]
+    for path in (home / "warcs").glob("*.warc.gz"):
+        check = subprocess.run([tool("warcio"), "check", "-v", str(path)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert "digest failed" not in check.stdout
+    verify = run_archiver(home, "verify", "--deep")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_a_crawl_stores_heads_as_sent_too(sites, tmp_path) -> None:
+    home = tmp_path / "archive"
+    url_file = tmp_path / "urls.txt"
+    url_file.write_text("".join(sites[0].rstrip("/") + path + "\n" for path in ("/odd", "/chunked", "/close")))
+    result = run_archiver(home, "crawl", "--urls", str(url_file), "-s", "ROBOTSTXT_OBEY=False")
+    assert result.returncode == 0, result.stdout + result.stderr
+    records = http_records(home)
+    for path in ("/odd", "/chunked", "/close"):
+        (record,) = records[sites[0].rstrip("/") + path]
+        record.split(expected_head(path))

@@ -20,11 +20,12 @@ from pathlib import Path
 
 import pytest
 from support.cli import json_lines, run_archiver, tool
+from support.launcher import module_command, support_env
 from support.raw_site import ANSWERS, ARTICLE_TITLE, make_certificate, running_raw_site
 
 from warcio.archiveiterator import ArchiveIterator
 
-GET_PATHS = ["/odd", "/plain", "/chunked", "/close", "/gzip", "/lf", "/not-modified", "/redirect"]
+GET_PATHS = ["/odd", "/plain", "/chunked", "/close", "/gzip", "/lf", "/continue", "/not-modified", "/redirect"]
 ARTICLES = ["/odd", "/plain", "/chunked", "/close", "/gzip", "/lf"]
 # The lines a de-chunked body's stored head leaves out, spelled as the server sent them.
 TRANSFER_LINES = {"/chunked": b"Transfer-Encoding: chunked\r\n", "/gzip": b"transfer-encoding: chunked\r\n"}
@@ -170,3 +171,18 @@ def test_a_crawl_stores_heads_as_sent_too(sites, tmp_path) -> None:
     for path in ("/odd", "/chunked", "/close"):
         (record,) = records[sites[0].rstrip("/") + path]
         record.split(expected_head(path))
+
+
+def test_head_answers_keep_their_heads_whole(sites, tmp_path) -> None:
+    home = tmp_path / "archive"
+    urls = [base.rstrip("/") + path for base in sites for path in ("/odd", "/chunked")]
+    done = subprocess.run(module_command("support.head_crawl", str(home), *urls), env=support_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    records = http_records(home)
+    for url in urls:
+        (record,) = records[url]
+        path = "/" + url.split("/", 3)[3]
+        # Nothing was de-chunked: even the Transfer-Encoding line stays.
+        assert record.block == ANSWERS[path].head, url
+        assert record.header("Archiver-Transfer-Decoded") is None

@@ -58,11 +58,12 @@ class Answer:
     wire_body: bytes = b""
     entity: bytes = b""
     close: bool = False
+    interim: bytes = b""  # an interim 1xx answer sent before the head
 
     @property
     def wire(self) -> bytes:
         """Every byte the server sends."""
-        return self.head + self.wire_body
+        return self.interim + self.head + self.wire_body
 
 
 ANSWERS: dict[str, Answer] = {
@@ -114,6 +115,11 @@ ANSWERS: dict[str, Answer] = {
               b"Content-Length: %d\n"
               b"\n") % len(ARTICLE.replace(b"Velmora", b"Lindvik")),
         wire_body=ARTICLE.replace(b"Velmora", b"Lindvik"), entity=ARTICLE.replace(b"Velmora", b"Lindvik")),
+    # An interim answer first (the client reads past it): the head stored is the final answer's.
+    "/continue": Answer(
+        interim=b"HTTP/1.1 102 Still Working\r\nX-Progress: 50%\r\n\r\n",
+        head=b"HTTP/1.1 200 Done At Last\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n",
+        wire_body=b"done\n", entity=b"done\n"),
     # Not Modified (unasked for): a head only; Scrapy hands it on as the answer.
     "/not-modified": Answer(
         head=b"HTTP/1.1 304 Not Modified\r\nETag: \"v1-odd\"\r\nCache-Control:  max-age=60\r\n\r\n"),
@@ -139,7 +145,7 @@ class _RawHandler(socketserver.BaseRequestHandler):
             head, _, buffer = buffer.partition(b"\r\n\r\n")
             method, target = head.split(b" ", 2)[:2]
             answer = ANSWERS.get(target.decode("latin-1").split("?")[0], _NOT_FOUND)
-            sock.sendall(answer.head if method == b"HEAD" else answer.wire)
+            sock.sendall(answer.interim + answer.head if method == b"HEAD" else answer.wire)
             if answer.close:
                 return
 

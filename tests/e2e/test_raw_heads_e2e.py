@@ -6,22 +6,26 @@ chunked, close-delimited and gzip bodies, a 304 and a redirect, over http and ht
 ``archiver archive`` and ``archiver crawl`` every response (and revisit) record's HTTP head
 equals what was sent, except that a de-chunked body's ``Transfer-Encoding`` line is left out
 (and named in ``Archiver-Transfer-Decoded``); payload digests are the sha1 of the entity,
-recomputed here; ``warcio check`` passes; articles are extracted; one entity sent chunked and
-with a length is stored once.
+recomputed here; ``warcio check`` passes; pywb replays them; articles are extracted; one
+entity sent chunked and with a length is stored once.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import subprocess
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from support.cli import json_lines, run_archiver, tool
 from support.launcher import module_command, support_env
+from support.pywb_replay import pywb_collection
 from support.raw_site import ANSWERS, ARTICLE_TITLE, make_certificate, running_raw_site
+from support.tool_venvs import ToolUnavailable
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -186,3 +190,21 @@ def test_head_answers_keep_their_heads_whole(sites, tmp_path) -> None:
         # Nothing was de-chunked: even the Transfer-Encoding line stays.
         assert record.block == ANSWERS[path].head, url
         assert record.header("Archiver-Transfer-Decoded") is None
+
+
+def test_pywb_replays_every_article_from_the_stored_heads(archived, sites, tmp_path) -> None:
+    home, results, _records = archived
+    [warc] = sorted((home / "warcs").glob("*.warc.gz"))
+    try:
+        with pywb_collection(tmp_path / "pywb", warc, name="raw") as base:
+            for path in ARTICLES:
+                page = results[sites[0].rstrip("/") + path]
+                when = page["fetched_at"][:19].replace("-", "").replace("T", "").replace(":", "")
+                url = f"{base}/raw/{when}id_/{page['url']}"
+                with urllib.request.urlopen(url, timeout=60) as response:
+                    assert response.status == 200, path
+                    replayed = response.read()
+                entity = ANSWERS[path].entity
+                assert replayed == (gzip.decompress(entity) if path == "/gzip" else entity), path
+    except ToolUnavailable as exc:
+        pytest.skip(f"pywb could not be installed in its own venv: {exc}")

@@ -94,7 +94,7 @@ class _TappingClientProtocol(_LenientHTTP11ClientProtocol):
             # Like Scrapy's lenient parser: request() hard-codes the parser class, so the
             # parser object (with no extra state but the line list) gets a subclass.
             parser.__class__ = _tapping(type(parser))
-            parser._archiver_lines = []
+            parser._archiver_lines = []  # type: ignore[attr-defined]
         return d
 
 

@@ -23,7 +23,9 @@ import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
-__all__ = ["Headers", "HttpRequest", "HttpResponse", "header_value", "reason_phrase", "split_status_line", "stored_head"]
+__all__ = [
+    "Headers", "HttpRequest", "HttpResponse", "header_value", "reason_phrase", "split_status_line", "stored_head",
+]
 
 Headers = list[tuple[str, str]]
 

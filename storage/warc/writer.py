@@ -369,7 +369,7 @@ HTTP_HEAD_FIELD = "Archiver-Http-Head"
 PROTOCOL_FIELD = "WARC-Protocol"
 
 
-class _RawStatusAndHeaders(StatusAndHeaders):
+class _RawStatusAndHeaders(StatusAndHeaders):  # type: ignore[misc]  # warcio has no type hints
     """warcio's status and headers, written as the given bytes instead of re-serialised."""
 
     def __init__(self, raw: bytes, statusline: str, headers: Headers, protocol: str) -> None:

@@ -26,7 +26,6 @@ from support.launcher import module_command, support_env
 from support.pywb_replay import pywb_collection
 from support.raw_site import ANSWERS, ARTICLE_TITLE, make_certificate, running_raw_site
 from support.tool_venvs import ToolUnavailable
-
 from warcio.archiveiterator import ArchiveIterator
 
 GET_PATHS = ["/odd", "/plain", "/chunked", "/close", "/gzip", "/lf", "/continue", "/not-modified", "/redirect"]

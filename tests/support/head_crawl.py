@@ -1,4 +1,4 @@
-"""A Scrapy crawl with the archiver's settings that asks each URL with HEAD (``python -m support.head_crawl HOME URL...``).
+"""A Scrapy crawl with the archiver's settings that sends HEAD to each URL (``python -m support.head_crawl HOME URL``).
 
 The archiver's commands only GET; this runs the same download handler and capture
 middleware (no extraction) so a test can read back what a HEAD answer left in the WARC.

@@ -13,13 +13,15 @@ until the client closes it or an answer ends with closing it (``close``).
 
 from __future__ import annotations
 
+import datetime
 import gzip
+import ipaddress
 import socket
 import socketserver
 import ssl
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,17 +167,13 @@ class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
         return sock, address
 
     def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
-        try:
+        with suppress(OSError):  # the client may have gone already
             request.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
         request.close()
 
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 (cert.pem, key.pem) in ``directory``."""
-    import datetime
-
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -184,8 +182,6 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.UTC)
-    import ipaddress
-
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
             .not_valid_after(now + datetime.timedelta(days=1))

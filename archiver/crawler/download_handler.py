@@ -18,9 +18,14 @@ status line to the empty line that ends the headers) before ``headers_received``
 Whatever reads it (:mod:`archiver.crawler.capture.middleware`) should pop it, so that a
 redirect or retry (which copies ``meta``) never carries it to the next request.
 
-Everything else (pool, TLS, proxies, size limits, ``StopDownload``) is Scrapy's own: the
-handler only swaps in a parser that also records, through the same hook Scrapy uses for its
-lenient parser. Requests served by another handler (HTTP/2, a browser) have no raw head.
+Everything else (pool, TLS, proxies, size limits, ``StopDownload``) is Scrapy's own. The
+hooks are the narrowest there are: the connection pool's protocol factory (Twisted's
+``HTTPConnectionPool._factory``, which Scrapy sets too), a mix-in on whatever protocol and
+parser classes it builds (the parser class is swapped per request, as Scrapy does for its
+lenient parser), and Scrapy's agent's ``_cb_bodyready`` (where the Twisted response meets the
+Scrapy request). If a Scrapy version lacks those, the handler works as Scrapy's own and says
+so once in the log; the capture then rebuilds heads and marks them. Requests served by
+another handler (HTTP/2, a browser) have no raw head either.
 """
 
 from __future__ import annotations
@@ -29,19 +34,19 @@ import logging
 from typing import Any
 
 from scrapy import Request
-from scrapy.core.downloader.handlers.http11 import (
-    HTTP11DownloadHandler,
-    _LenientHTTP11ClientFactory,
-    _LenientHTTP11ClientProtocol,
-    _ScrapyAgent,
-)
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import ResponseDataLossError
 from scrapy.http import Response
-from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.web.client import Response as TxResponse
+
+try:  # Scrapy's private parts this handler builds on (checked with Scrapy 2.19)
+    from scrapy.core.downloader.handlers.http11 import _ScrapyAgent
+    from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
+except ImportError:  # pragma: no cover - another Scrapy: work as its own handler
+    _ScrapyAgent = None  # type: ignore[assignment,misc]
 
 __all__ = ["RAW_HEAD_KEY", "RawHeadDownloadHandler"]
 
@@ -53,7 +58,7 @@ RAW_HEAD_KEY = "archiver_raw_head"
 _TX_ATTRIBUTE = "archiver_raw_head"
 
 
-class _HeadTap:
+class _ParserTap:
     """Parser mix-in: keeps each line of the response head, with its line end, as received."""
 
     _archiver_lines: list[bytes]
@@ -72,47 +77,51 @@ class _HeadTap:
         super().allHeadersReceived()  # type: ignore[misc]
 
 
-_tapping_classes: dict[type, type] = {}
-
-
-def _tapping(parser_class: type) -> type:
-    """``parser_class`` with :class:`_HeadTap` mixed in (one class per parser class)."""
-    if issubclass(parser_class, _HeadTap):
-        return parser_class
-    if parser_class not in _tapping_classes:
-        _tapping_classes[parser_class] = type(f"HeadTapping{parser_class.__name__}", (_HeadTap, parser_class), {})
-    return _tapping_classes[parser_class]
-
-
-class _TappingClientProtocol(_LenientHTTP11ClientProtocol):
-    """Scrapy's client protocol whose response parser also keeps the raw head."""
+class _ProtocolTap:
+    """Client protocol mix-in: the parser of each request gets :class:`_ParserTap`."""
 
     def request(self, request: Any) -> Deferred:
-        d = super().request(request)
-        parser = self._parser
+        d = super().request(request)  # type: ignore[misc]
+        parser = getattr(self, "_parser", None)
         if parser is not None:
-            # Like Scrapy's lenient parser: request() hard-codes the parser class, so the
-            # parser object (with no extra state but the line list) gets a subclass.
-            parser.__class__ = _tapping(type(parser))
-            parser._archiver_lines = []  # type: ignore[attr-defined]
+            # request() hard-codes the parser's class, so the parser object (no extra state
+            # but the line list) gets a subclass, as Scrapy does for its lenient parser.
+            parser.__class__ = _with(_ParserTap, type(parser))
+            parser._archiver_lines = []
         return d
 
 
-class _TappingClientFactory(_LenientHTTP11ClientFactory):
-    """Builds :class:`_TappingClientProtocol` connections for the handler's pool."""
+class _FactoryTap:
+    """Protocol factory mix-in: each protocol it builds gets :class:`_ProtocolTap`."""
 
-    def buildProtocol(self, addr: Any) -> _TappingClientProtocol:  # noqa: N802 - Twisted's name
-        return _TappingClientProtocol(self._quiescentCallback)  # type: ignore[no-untyped-call]
+    def buildProtocol(self, addr: Any) -> Any:  # noqa: N802 - Twisted's name
+        protocol = super().buildProtocol(addr)  # type: ignore[misc]
+        protocol.__class__ = _with(_ProtocolTap, type(protocol))
+        return protocol
 
 
-class _TappingAgent(_ScrapyAgent):
-    """Scrapy's agent that hands the raw head on in ``request.meta`` once the headers are in."""
+_mixed: dict[tuple[type, type], type] = {}
 
-    def _cb_bodyready(self, txresponse: TxResponse, request: Request) -> Any:
-        head = getattr(txresponse, _TX_ATTRIBUTE, None)
-        if head is not None:
-            request.meta[RAW_HEAD_KEY] = head
-        return super()._cb_bodyready(txresponse, request)
+
+def _with(mixin: type, base: type) -> type:
+    """``base`` with ``mixin`` in front (one class per pair)."""
+    if issubclass(base, mixin):
+        return base
+    if (mixin, base) not in _mixed:
+        _mixed[mixin, base] = type(f"{mixin.__name__.strip('_')}{base.__name__}", (mixin, base), {})
+    return _mixed[mixin, base]
+
+
+if _ScrapyAgent is not None:
+
+    class _TappingAgent(_ScrapyAgent):  # type: ignore[misc,valid-type]
+        """Scrapy's agent that hands the raw head on in ``request.meta`` once the headers are in."""
+
+        def _cb_bodyready(self, txresponse: TxResponse, request: Request) -> Any:
+            head = getattr(txresponse, _TX_ATTRIBUTE, None)
+            if head is not None:
+                request.meta[RAW_HEAD_KEY] = head
+            return super()._cb_bodyready(txresponse, request)
 
 
 class RawHeadDownloadHandler(HTTP11DownloadHandler):
@@ -124,17 +133,25 @@ class RawHeadDownloadHandler(HTTP11DownloadHandler):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self._pool._factory = _TappingClientFactory
+        pool = self._pool
+        self._tapping = _ScrapyAgent is not None and hasattr(pool, "_factory")
+        if self._tapping:
+            pool._factory = _with(_FactoryTap, pool._factory)  # type: ignore[assignment]
+        else:  # pragma: no cover - another Scrapy
+            log.warning("this Scrapy version has not the hooks RawHeadDownloadHandler needs: response heads "
+                        "are not recorded as received (the capture rebuilds them)")
 
     async def download_request(self, request: Request) -> Response:
         request.meta.pop(RAW_HEAD_KEY, None)  # never an earlier hop's head
+        if not self._tapping:  # pragma: no cover - another Scrapy
+            return await super().download_request(request)
         # Scrapy's download_request, with the tapping agent in place of _ScrapyAgent.
         agent = _TappingAgent(
             contextFactory=self._contextFactory,
             bindAddress=self._bind_address,
             pool=self._pool,
-            maxsize=self._default_maxsize,
-            warnsize=self._default_warnsize,
+            maxsize=getattr(self._crawler.spider, "download_maxsize", self._default_maxsize),
+            warnsize=getattr(self._crawler.spider, "download_warnsize", self._default_warnsize),
             fail_on_dataloss=self._fail_on_dataloss,
             crawler=self._crawler,
             tls_verbose_logging=self._tls_verbose_logging,

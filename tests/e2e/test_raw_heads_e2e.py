@@ -207,3 +207,16 @@ def test_pywb_replays_every_article_from_the_stored_heads(archived, sites, tmp_p
                 assert replayed == (gzip.decompress(entity) if path == "/gzip" else entity), path
     except ToolUnavailable as exc:
         pytest.skip(f"pywb could not be installed in its own venv: {exc}")
+
+
+def test_with_scrapys_own_handler_heads_are_rebuilt_and_marked(sites, tmp_path) -> None:
+    home = tmp_path / "archive"
+    scrapys = '{"http": "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"}'
+    url = sites[0].rstrip("/") + "/odd"
+    result = run_archiver(home, "archive", "-s", f"DOWNLOAD_HANDLERS={scrapys}", url)
+    assert result.returncode == 0, result.stderr
+    assert "was not recorded as received" in result.stderr
+    (record,) = http_records(home)[url]
+    assert record.header("Archiver-Http-Head") == "rebuilt"
+    assert record.block.startswith(b"HTTP/1.0 200 OK\r\n")  # the reason phrase is the standard one
+    assert record.split(record.block[:record.block.index(b"\r\n\r\n") + 4]) == ANSWERS["/odd"].entity

@@ -107,3 +107,9 @@ def test_warcio_reads_a_stored_raw_head(tmp_path: Path) -> None:
         assert record.http_headers.get_statuscode() == "200"
         assert record.http_headers.get_header("Content-Type") == "text/html"
         assert record.content_stream().read() == HTML
+
+
+def test_an_http2_response_reaches_the_writer_with_its_protocol() -> None:
+    response = HtmlResponse("https://news.example/story", status=200, body=HTML, protocol="h2")
+    built = to_http_response(response, None)
+    assert built.protocol == "h2" and built.raw_head is None

@@ -24,7 +24,7 @@ import pytest
 from support.cli import json_lines, run_archiver, tool
 from support.launcher import module_command, support_env
 from support.pywb_replay import pywb_collection
-from support.raw_site import ANSWERS, ARTICLE_TITLE, make_certificate, running_raw_site
+from support.raw_site import ANSWERS, ARTICLE_TITLE, ETAG_NOT_MODIFIED, make_certificate, running_raw_site
 from support.tool_venvs import ToolUnavailable
 from warcio.archiveiterator import ArchiveIterator
 
@@ -164,16 +164,23 @@ def test_warcio_check_and_verify_pass(archived) -> None:
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
-def test_a_crawl_stores_heads_as_sent_too(sites, tmp_path) -> None:
+def test_a_crawl_and_a_recrawl_store_heads_as_sent_too(sites, tmp_path) -> None:
     home = tmp_path / "archive"
     url_file = tmp_path / "urls.txt"
-    url_file.write_text("".join(sites[0].rstrip("/") + path + "\n" for path in ("/odd", "/chunked", "/close")))
-    result = run_archiver(home, "crawl", "--urls", str(url_file), "-s", "ROBOTSTXT_OBEY=False")
-    assert result.returncode == 0, result.stdout + result.stderr
+    paths = ("/odd", "/chunked", "/close", "/etag")
+    url_file.write_text("".join(sites[0].rstrip("/") + path + "\n" for path in paths))
+    for extra in ([], ["--refresh"]):  # the second crawl asks /etag with If-None-Match and gets a 304
+        result = run_archiver(home, "crawl", "--urls", str(url_file), "-s", "ROBOTSTXT_OBEY=False", *extra)
+        assert result.returncode == 0, result.stdout + result.stderr
     records = http_records(home)
-    for path in ("/odd", "/chunked", "/close"):
-        (record,) = records[sites[0].rstrip("/") + path]
-        record.split(expected_head(path))
+    for path in paths:
+        first, again = records[sites[0].rstrip("/") + path]
+        first.split(expected_head(path))  # /odd and /chunked: one of them a revisit of the other
+        assert again.record_type == "revisit"
+    etag_first, not_modified = records[sites[0].rstrip("/") + "/etag"]
+    assert not_modified.header("WARC-Profile").endswith("/server-not-modified")
+    assert not_modified.block == ETAG_NOT_MODIFIED.head  # the 304's head, byte for byte
+    assert not_modified.header("WARC-Refers-To") == etag_first.header("WARC-Record-ID")
 
 
 def test_head_answers_keep_their_heads_whole(sites, tmp_path) -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from support.launcher import launch_server, module_command, serve_until_signalled, support_env
 
-__all__ = ["ANSWERS", "ARTICLE_TITLE", "Answer", "make_certificate", "running_raw_site"]
+__all__ = ["ANSWERS", "ARTICLE_TITLE", "ETAG_NOT_MODIFIED", "Answer", "make_certificate", "running_raw_site"]
 
 ARTICLE_TITLE = "Harbour Cranes Return to the Old Port"
 _PARAGRAPH = ("After eleven years of silence the old port of Velmora has its cranes back. The city council "
@@ -122,6 +122,11 @@ ANSWERS: dict[str, Answer] = {
         interim=b"HTTP/1.1 102 Still Working\r\nX-Progress: 50%\r\n\r\n",
         head=b"HTTP/1.1 200 Done At Last\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n",
         wire_body=b"done\n", entity=b"done\n"),
+    # Answers with a validator; asked with If-None-Match for it, /etag answers ETAG_NOT_MODIFIED.
+    "/etag": Answer(
+        head=(b"HTTP/1.1 200 OK\r\nETag: \"v7\"\r\nContent-Type: text/html; charset=utf-8\r\n"
+              b"Content-Length: %d\r\n\r\n") % len(ARTICLE.replace(b"Velmora", b"Etagsby")),
+        wire_body=ARTICLE.replace(b"Velmora", b"Etagsby"), entity=ARTICLE.replace(b"Velmora", b"Etagsby")),
     # Not Modified (unasked for): a head only; Scrapy hands it on as the answer.
     "/not-modified": Answer(
         head=b"HTTP/1.1 304 Not Modified\r\nETag: \"v1-odd\"\r\nCache-Control:  max-age=60\r\n\r\n"),
@@ -129,6 +134,7 @@ ANSWERS: dict[str, Answer] = {
     "/redirect": Answer(
         head=b"HTTP/1.1 301 Gone Elsewhere\r\nLOCATION: /odd\r\ncontent-length: 0\r\n\r\n"),
 }
+ETAG_NOT_MODIFIED = Answer(head=b"HTTP/1.1 304 Not Modified\r\nEtag:  \"v7\"\r\nX-Cache: revalidated\r\n\r\n")
 _NOT_FOUND = Answer(head=b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
 
 
@@ -147,6 +153,8 @@ class _RawHandler(socketserver.BaseRequestHandler):
             head, _, buffer = buffer.partition(b"\r\n\r\n")
             method, target = head.split(b" ", 2)[:2]
             answer = ANSWERS.get(target.decode("latin-1").split("?")[0], _NOT_FOUND)
+            if answer is ANSWERS["/etag"] and b'\r\nif-none-match: "v7"' in head.lower():
+                answer = ETAG_NOT_MODIFIED
             sock.sendall(answer.interim + answer.head if method == b"HEAD" else answer.wire)
             if answer.close:
                 return

@@ -6,7 +6,8 @@
 Feeds one typical response head (status line and 14 header lines, ~600 bytes) and a 20 KB
 body to Twisted's response parser as Scrapy's handler uses it, N times, with and without the
 head tap mixed in, and prints microseconds per response for each (best of --rounds) and the
-difference; the rounds alternate the two. In process, no network: it measures the tap alone, not a crawl. Asserts nothing.
+difference; the rounds alternate the two. In process, no network: it measures the tap alone,
+not a crawl. Asserts nothing.
 """
 
 from __future__ import annotations

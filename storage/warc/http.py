@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 
 __all__ = [
-    "Headers", "HttpRequest", "HttpResponse", "header_value", "reason_phrase", "split_status_line", "stored_head",
+    "Headers", "HttpRequest", "HttpResponse", "header_value", "reason_phrase", "reads_back", "split_status_line",
+    "stored_head",
 ]
 
 Headers = list[tuple[str, str]]
@@ -43,6 +44,16 @@ def split_status_line(raw_head: bytes) -> tuple[str, int, str] | None:
         return None
     reason = parts[2] if len(parts) == 3 else b""
     return parts[0].decode("latin-1"), int(parts[1]), reason.decode("latin-1")
+
+
+def reads_back(raw_head: bytes) -> bool:
+    """Whether WARC readers find the head where the client did: it ends at its first blank line.
+
+    A client reads a line of only spaces inside the head as a continuation line; warcio (and
+    so pywb) takes it for the end of the head and would read the rest as payload.
+    """
+    lines = _LINE.findall(raw_head)
+    return bool(lines) and lines[-1] in (b"\r\n", b"\n") and all(line.strip() for line in lines[:-1])
 
 
 def stored_head(raw_head: bytes) -> tuple[bytes, list[str]]:

@@ -31,7 +31,7 @@ from warcio.warcwriter import WARCWriter as _WarcioWriter
 
 from storage.errors import WarcWriteError
 from storage.timefmt import format_iso, parse_iso
-from storage.warc.http import HOP_BY_HOP_FRAMING, Headers, HttpRequest, HttpResponse, stored_head
+from storage.warc.http import HOP_BY_HOP_FRAMING, Headers, HttpRequest, HttpResponse, reads_back, stored_head
 from storage.warc.naming import OPEN_SUFFIX, warc_filename
 
 __all__ = [
@@ -389,7 +389,9 @@ def _stored_response_head(request: HttpRequest, response: HttpResponse,
     :func:`storage.warc.http.stored_head`) and named in ``Archiver-Transfer-Decoded``;
     nothing else changes, and no ``Content-Length`` is added.
 
-    Without it (another download handler, HTTP/2): rebuilt from the parsed headers as before,
+    Without it (another download handler, HTTP/2), or when WARC readers would find its end
+    elsewhere than the client did (:func:`storage.warc.http.reads_back`): rebuilt from the
+    parsed headers as before,
     ``Transfer-Encoding`` dropped and ``Content-Length`` set to the stored length, marked
     ``Archiver-Http-Head: rebuilt``. A response that came over another protocol than
     HTTP/1.x (``h2``) is written as HTTP/1.1, the form replay tools read, with its real
@@ -401,7 +403,7 @@ def _stored_response_head(request: HttpRequest, response: HttpResponse,
         notes[PROTOCOL_FIELD] = protocol.lower()
         protocol = "HTTP/1.1"
     has_body = request.method.upper() != "HEAD" and response.status not in _NO_BODY_STATUSES
-    if response.raw_head is not None:
+    if response.raw_head is not None and reads_back(response.raw_head):
         raw = response.raw_head
         if has_body:
             raw, removed = stored_head(raw)

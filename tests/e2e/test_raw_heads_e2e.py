@@ -91,6 +91,7 @@ def archived(sites, tmp_path_factory):
     home = tmp_path_factory.mktemp("rawheads") / "archive"
     urls = [http_url.rstrip("/") + path for path in GET_PATHS]
     urls += [https_url.rstrip("/") + path for path in ("/odd", "/chunked", "/not-modified")]
+    urls.append(http_url.rstrip("/") + "/spaces-line")
     result = run_archiver(home, "archive", "--json", "--retries", "0", *urls)
     assert "Traceback" not in result.stderr, result.stderr
     results = {r["url"]: r for r in json_lines(result.stdout)}
@@ -110,6 +111,13 @@ def test_every_head_is_stored_as_sent_over_http_and_https(archived, sites) -> No
                 assert record.header("Archiver-Http-Head") is None  # recorded, not rebuilt
                 checked += 1
     assert checked >= len(GET_PATHS) + 3 + 1  # each URL, plus the redirect's second hop
+
+
+def test_a_head_readers_would_misread_is_rebuilt_and_marked(archived, sites) -> None:
+    _home, _results, records = archived
+    (record,) = records[sites[0].rstrip("/") + "/spaces-line"]
+    assert record.header("Archiver-Http-Head") == "rebuilt"
+    assert record.block.endswith(b"\r\n\r\nok\n") and record.block.count(b"\r\n\r\n") == 1
 
 
 def test_no_content_length_is_invented(archived, sites) -> None:

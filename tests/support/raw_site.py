@@ -127,6 +127,10 @@ ANSWERS: dict[str, Answer] = {
         head=(b"HTTP/1.1 200 OK\r\nETag: \"v7\"\r\nContent-Type: text/html; charset=utf-8\r\n"
               b"Content-Length: %d\r\n\r\n") % len(ARTICLE.replace(b"Velmora", b"Etagsby")),
         wire_body=ARTICLE.replace(b"Velmora", b"Etagsby"), entity=ARTICLE.replace(b"Velmora", b"Etagsby")),
+    # A continuation line of spaces only: the client reads on, a WARC reader would stop there.
+    "/spaces-line": Answer(
+        head=b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-A: b\r\n   \r\nContent-Length: 3\r\n\r\n",
+        wire_body=b"ok\n", entity=b"ok\n"),
     # Not Modified (unasked for): a head only; Scrapy hands it on as the answer.
     "/not-modified": Answer(
         head=b"HTTP/1.1 304 Not Modified\r\nETag: \"v1-odd\"\r\nCache-Control:  max-age=60\r\n\r\n"),

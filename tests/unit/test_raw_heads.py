@@ -13,7 +13,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archiver.crawler.capture.exchange import take_raw_head, to_http_response
 from archiver.crawler.download_handler import RAW_HEAD_KEY
 from storage.warc import HttpResponse, WarcWriter
-from storage.warc.http import split_status_line, stored_head
+from storage.warc.http import reads_back, split_status_line, stored_head
 
 CHUNKED_HEAD = (b"HTTP/1.1 200 Fine\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n"
                 b"  , more\r\nX-Last:  kept \r\n\r\n")
@@ -45,6 +45,14 @@ def test_only_the_transfer_encoding_lines_leave_a_raw_head() -> None:
     # A name with a space before the colon is not the header Twisted de-chunks by: it stays.
     odd = b"HTTP/1.1 200 OK\r\nTransfer-Encoding : chunked\r\n\r\n"
     assert stored_head(odd) == (odd, [])
+
+
+def test_a_head_readers_would_end_early_is_rebuilt(tmp_path: Path) -> None:
+    ambiguous = b"HTTP/1.1 200 OK\r\nA: b\r\n  \r\nC: d\r\n\r\n"  # a continuation line of spaces only
+    assert not reads_back(ambiguous) and reads_back(CHUNKED_HEAD)
+    fields, block = write_one(tmp_path, HttpResponse(200, [("A", "b"), ("C", "d")], HTML, raw_head=ambiguous))
+    assert fields["Archiver-Http-Head"] == "rebuilt"
+    assert block.endswith(b"\r\n\r\n" + HTML) and block.count(b"\r\n\r\n") == 1
 
 
 def test_status_lines_are_split_as_sent() -> None:

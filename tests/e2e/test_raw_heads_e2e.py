@@ -25,7 +25,7 @@ from support.cli import json_lines, run_archiver, tool
 from support.launcher import module_command, support_env
 from support.pywb_replay import pywb_collection
 from support.raw_site import ANSWERS, ARTICLE_TITLE, ETAG_NOT_MODIFIED, make_certificate, running_raw_site
-from support.tool_venvs import ToolUnavailable
+from support.tool_venvs import ToolUnavailable, tool_venv
 from warcio.archiveiterator import ArchiveIterator
 
 GET_PATHS = ["/odd", "/plain", "/chunked", "/close", "/gzip", "/lf", "/continue", "/not-modified", "/redirect"]
@@ -170,6 +170,17 @@ def test_warcio_check_and_verify_pass(archived) -> None:
         assert "digest failed" not in check.stdout
     verify = run_archiver(home, "verify", "--deep")
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_fastwarc_reads_every_record_and_its_block_digests_pass(archived) -> None:
+    try:
+        bindir = tool_venv("fastwarc", ["resiliparse"])
+    except ToolUnavailable as exc:
+        pytest.skip(f"FastWARC could not be installed in its own venv: {exc}")
+    for path in (archived[0] / "warcs").glob("*.warc.gz"):
+        check = subprocess.run([str(bindir / "fastwarc"), "check", "-q", str(path)], capture_output=True, text=True,
+                               timeout=120)
+        assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_a_crawl_and_a_recrawl_store_heads_as_sent_too(sites, tmp_path) -> None:

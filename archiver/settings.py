@@ -38,6 +38,13 @@ DEFAULT_REQUEST_HEADERS = {
 }
 
 # --- Capture ------------------------------------------------------------------------------
+# Scrapy's HTTP/1.1 handler, which also records each response's status line and headers as
+# received, so the WARC keeps those bytes (archiver.crawler.download_handler). With another
+# handler the capture still works, with heads rebuilt from the parsed headers.
+DOWNLOAD_HANDLERS = {
+    "http": "archiver.crawler.download_handler.RawHeadDownloadHandler",
+    "https": "archiver.crawler.download_handler.RawHeadDownloadHandler",
+}
 # Above RedirectMiddleware (600) and below HttpCacheMiddleware (900): the capture middleware
 # sees every exchange as it came off the wire, still compressed, each hop and retry.
 # The limits middleware sits just outside it: it trims a stopped body before it is archived.

@@ -31,7 +31,7 @@ from warcio.warcwriter import WARCWriter as _WarcioWriter
 
 from storage.errors import WarcWriteError
 from storage.timefmt import format_iso, parse_iso
-from storage.warc.http import HOP_BY_HOP_FRAMING, Headers, HttpRequest, HttpResponse
+from storage.warc.http import HOP_BY_HOP_FRAMING, Headers, HttpRequest, HttpResponse, reads_back, stored_head
 from storage.warc.naming import OPEN_SUFFIX, warc_filename
 
 __all__ = [
@@ -168,16 +168,16 @@ class WarcWriter:
     ) -> ExchangeLocation:
         """Write a request and its response (or a revisit of an identical earlier payload).
 
-        The response's headers and body are stored as received, except that a
-        ``Transfer-Encoding`` header is dropped and ``Content-Length`` made to match the stored
-        body, since the body is stored de-chunked (a truncated body keeps its headers).
+        The response's head is stored as received when the response carries it
+        (``raw_head``), else rebuilt from its parsed headers: see :func:`_stored_response_head`.
+        The body is stored as given (de-chunked, still content-encoded); the payload digest is
+        the sha1 of those bytes.
         """
         _check_uri(url)
         if truncated is not None and truncated not in TRUNCATED_REASONS:
             raise WarcWriteError(f"WARC-Truncated must be one of {sorted(TRUNCATED_REASONS)}, got {truncated!r}")
         when = fetched_at or datetime.now(UTC)
-        headers = _stored_response_headers(request, response, truncated)
-        http_headers = StatusAndHeaders(response.status_line_tail, headers, protocol=response.protocol)
+        http_headers, notes = _stored_response_head(request, response, truncated)
         digest = payload_digest(response.body)
         fields: dict[str, str] = {
             "WARC-Type": "revisit" if revisit_of else "response",
@@ -186,6 +186,7 @@ class WarcWriter:
         }
         if ip_address:
             fields["WARC-IP-Address"] = ip_address
+        fields.update(notes)
 
         with self._lock:
             self._ensure_file()
@@ -366,19 +367,66 @@ def _headers(headers: Headers) -> Headers:
     return [(str(k), str(v)) for k, v in headers]
 
 
-def _stored_response_headers(request: HttpRequest, response: HttpResponse, truncated: str | None) -> Headers:
-    headers = [(k, v) for k, v in _headers(response.headers) if k.lower() not in HOP_BY_HOP_FRAMING]
+#: WARC field naming the transfer coding(s) taken off the body, whose header lines are not stored.
+TRANSFER_DECODED_FIELD = "Archiver-Transfer-Decoded"
+#: WARC field marking a response head rebuilt from parsed headers (the bytes received were not known).
+HTTP_HEAD_FIELD = "Archiver-Http-Head"
+#: WARC field of the protocol a response came over when it is not written in its own form (WARC-Protocol proposal).
+PROTOCOL_FIELD = "WARC-Protocol"
+
+
+class _RawStatusAndHeaders(StatusAndHeaders):  # type: ignore[misc]  # warcio has no type hints
+    """warcio's status and headers, written as the given bytes instead of re-serialised."""
+
+    def __init__(self, raw: bytes, statusline: str, headers: Headers, protocol: str) -> None:
+        super().__init__(statusline, headers, protocol=protocol)
+        self._raw = raw
+
+    def compute_headers_buffer(self, header_filter: object = None) -> None:
+        self.headers_buff = self._raw
+
+
+def _stored_response_head(request: HttpRequest, response: HttpResponse,
+                          truncated: str | None) -> tuple[StatusAndHeaders, dict[str, str]]:
+    """The response's HTTP head as stored, and the WARC fields that say how it was made.
+
+    With ``raw_head`` (the bytes received): those bytes. When the response had a body, its
+    ``Transfer-Encoding`` lines are left out (the body is stored de-chunked; see
+    :func:`storage.warc.http.stored_head`) and named in ``Archiver-Transfer-Decoded``;
+    nothing else changes, and no ``Content-Length`` is added.
+
+    Without it (another download handler, HTTP/2), or when WARC readers would find its end
+    elsewhere than the client did (:func:`storage.warc.http.reads_back`): rebuilt from the
+    parsed headers as before,
+    ``Transfer-Encoding`` dropped and ``Content-Length`` set to the stored length, marked
+    ``Archiver-Http-Head: rebuilt``. A response that came over another protocol than
+    HTTP/1.x (``h2``) is written as HTTP/1.1, the form replay tools read, with its real
+    protocol in ``WARC-Protocol``.
+    """
+    notes: dict[str, str] = {}
+    protocol = response.protocol or "HTTP/1.1"
+    if not protocol.upper().startswith("HTTP/"):
+        notes[PROTOCOL_FIELD] = protocol.lower()
+        protocol = "HTTP/1.1"
     has_body = request.method.upper() != "HEAD" and response.status not in _NO_BODY_STATUSES
-    if truncated or not has_body:
-        return headers
-    length = str(len(response.body))
-    for i, (key, _value) in enumerate(headers):
-        if key.lower() == "content-length":
-            headers[i] = (key, length)
-            break
-    else:
-        headers.append(("Content-Length", length))
-    return headers
+    if response.raw_head is not None and reads_back(response.raw_head):
+        raw = response.raw_head
+        if has_body:
+            raw, removed = stored_head(raw)
+            if removed:
+                notes[TRANSFER_DECODED_FIELD] = ", ".join(removed)
+        return _RawStatusAndHeaders(raw, response.status_line_tail, _headers(response.headers), protocol), notes
+    notes[HTTP_HEAD_FIELD] = "rebuilt"
+    headers = [(k, v) for k, v in _headers(response.headers) if k.lower() not in HOP_BY_HOP_FRAMING]
+    if not truncated and has_body:
+        length = str(len(response.body))
+        for i, (key, _value) in enumerate(headers):
+            if key.lower() == "content-length":
+                headers[i] = (key, length)
+                break
+        else:
+            headers.append(("Content-Length", length))
+    return StatusAndHeaders(response.status_line_tail, headers, protocol=protocol), notes
 
 
 def fsync_dir(directory: Path) -> None:

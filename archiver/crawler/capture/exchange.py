@@ -2,7 +2,9 @@
 
 The request is rebuilt as Twisted writes it on the wire: request line, headers in the order
 Scrapy's middlewares set them, ``Host`` last (added by Twisted's agent), ``Content-Length``
-only with a body. The response keeps its status, headers and still-encoded body.
+only with a body. The response keeps its status, headers and still-encoded body, and its
+head as received when the download handler recorded it
+(:class:`archiver.crawler.download_handler.RawHeadDownloadHandler`, ``request.meta[RAW_HEAD_KEY]``).
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ from scrapy import Request
 from scrapy.http import Headers as ScrapyHeaders
 from scrapy.http import Response
 
-from storage.warc.http import Headers, HttpRequest, HttpResponse
+from archiver.crawler.download_handler import RAW_HEAD_KEY
+from storage.warc.http import Headers, HttpRequest, HttpResponse, split_status_line
 
-__all__ = ["TRUNCATED_KEY", "redirect_location", "requested_url", "to_http_request", "to_http_response", "truncation"]
+__all__ = [
+    "TRUNCATED_KEY", "redirect_location", "requested_url", "take_raw_head", "to_http_request", "to_http_response",
+    "truncation",
+]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 #: ``request.meta`` key naming why a download was stopped (``length``, ``time``), for :func:`truncation`.
@@ -69,10 +75,27 @@ def to_http_request(request: Request) -> HttpRequest:
                        body=request.body or b"")
 
 
-def to_http_response(response: Response) -> HttpResponse:
-    """Status, headers (copied: later middlewares edit them in place) and the raw body."""
+def to_http_response(response: Response, raw_head: bytes | None = None) -> HttpResponse:
+    """Status, headers (copied: later middlewares edit them in place), the raw body, and the head as received.
+
+    ``raw_head`` is used only if its status line gives the response's status; else (and
+    without it) the writer rebuilds the head from the parsed headers.
+    """
+    status_line = split_status_line(raw_head) if raw_head else None
+    if status_line is None or status_line[1] != response.status:
+        raw_head = None
     return HttpResponse(status=response.status, headers=header_list(response.headers), body=response.body,
-                        protocol=response.protocol or "HTTP/1.1")
+                        protocol=status_line[0] if raw_head and status_line else response.protocol or "HTTP/1.1",
+                        reason=status_line[2] if raw_head and status_line else None, raw_head=raw_head)
+
+
+def take_raw_head(request: Request) -> bytes | None:
+    """The response head the download handler recorded for ``request``, removed from its meta.
+
+    Removed so that a redirect or retry (which copies ``meta``) never carries it on.
+    """
+    raw_head = request.meta.pop(RAW_HEAD_KEY, None)
+    return raw_head if isinstance(raw_head, bytes) else None
 
 
 def truncation(response: Response, request: Request | None = None) -> str | None:

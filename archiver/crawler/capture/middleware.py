@@ -17,6 +17,11 @@ its record type (``response`` or ``revisit``) in ``request.meta["archiver_record
 A conditional request made against an earlier capture carries that capture's id in
 ``request.meta["archiver_not_modified_of"]``; a 304 answer is then archived as a revisit of it.
 
+The response's head is stored as received when the download handler recorded it
+(:mod:`archiver.crawler.download_handler`, the default in ``archiver/settings.py``); with
+another handler it is rebuilt from Scrapy's parsed headers, marked so in the record
+(``Archiver-Http-Head: rebuilt``), counted (``archiver/head_rebuilt``) and logged once.
+
 A note in ``request.meta["archiver_error"]`` (put there by a middleware closer to the
 downloader, e.g. :mod:`archiver.crawler.capture.limits`) is recorded as the capture's error, and so is
 a body whose ``Content-Encoding`` cannot be undone (:mod:`archiver.crawler.capture.decoding`).
@@ -36,6 +41,7 @@ from archiver.crawler.capture.decoding import content_decoding_error
 from archiver.crawler.capture.exchange import (
     redirect_location,
     requested_url,
+    take_raw_head,
     to_http_request,
     to_http_response,
     truncation,
@@ -62,6 +68,7 @@ class WarcCaptureMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self.session = archive_session(crawler)
+        self._warned_rebuilt = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -70,11 +77,14 @@ class WarcCaptureMiddleware:
         return cls(crawler)
 
     async def process_response(self, request: Request, response: Response) -> Response:
+        raw_head = take_raw_head(request)
         if request.meta.get("archiver_skip"):
             return response
         # Copy everything now, on the reactor thread: later middlewares edit headers in place.
         http_request = to_http_request(request)
-        http_response = to_http_response(response)
+        http_response = to_http_response(response, raw_head)
+        if http_response.raw_head is None:
+            self._rebuilt_head(response)
         details = {
             "requested_url": requested_url(request),
             "truncated": truncation(response, request),
@@ -99,6 +109,7 @@ class WarcCaptureMiddleware:
         return response
 
     async def process_exception(self, request: Request, exception: Exception) -> None:
+        take_raw_head(request)
         if request.meta.get("archiver_skip") or isinstance(exception, IgnoreRequest):
             return None
         error = _describe(exception)
@@ -122,6 +133,15 @@ class WarcCaptureMiddleware:
     def _record_failure(self, request: Request, error: str) -> None:
         self.session.archive.record_failure(request.url, error, requested_url=requested_url(request),
                                             crawl_run_id=self.session.run_id)
+
+    def _rebuilt_head(self, response: Response) -> None:
+        self._count("archiver/head_rebuilt")
+        if not self._warned_rebuilt:
+            self._warned_rebuilt = True
+            log.warning("the HTTP head of %s was not recorded as received (protocol %s; DOWNLOAD_HANDLERS "
+                        "without archiver.crawler.download_handler.RawHeadDownloadHandler?): it is rebuilt from "
+                        "Scrapy's parsed headers and marked Archiver-Http-Head: rebuilt", response.url,
+                        response.protocol)
 
     def _count(self, key: str) -> None:
         if self.stats is not None:

@@ -55,7 +55,7 @@ def nearest_capture(session: Session, url: str, when: datetime) -> Capture | Non
 
 
 def resolve_for_replay(session: Session, url: str, when: datetime) -> ReplayCapture | None:
-    """The capture that replays ``url`` at ``when``, redirects followed and revisits resolved; None if never archived."""
+    """What replays ``url`` at ``when``, redirects followed and revisits resolved; None if never archived."""
     found = nearest_capture(session, url, when)
     if found is None:
         return None

@@ -22,7 +22,7 @@ _IMAGE_SETS = {"image-set", "-webkit-image-set"}
 
 
 def rewrite_css(text: str, link: Link) -> str:
-    """A stylesheet (a file, a ``<style>`` block or a ``style`` attribute's declarations) with every reference passed through ``link``."""
+    """A stylesheet (a file, a ``<style>`` block, a ``style`` attribute) with each reference passed through ``link``."""
     tokens = tinycss2.parse_component_value_list(text)
     return tinycss2.serialize(_rewrite(tokens, link))
 

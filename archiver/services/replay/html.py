@@ -77,8 +77,20 @@ def rewrite_html(markup: str, page_url: str, to_archive: Callable[[str], str]) -
         _load_lazy(element, resolve)
         if element.get("style") is not None:
             element.set("style", rewrite_css(element.get("style"), resolve))
-    doctype = doc.getroottree().docinfo.doctype
-    return lxml.html.tostring(doc, encoding="unicode", doctype=doctype or None)
+    # libxml2 invents an HTML 4.0 doctype for a page without one: write the page's own, or none.
+    doctype = doc.getroottree().docinfo.doctype if _declares_doctype(markup) else ""
+    return lxml.html.tostring(doc, encoding="unicode", doctype=doctype).lstrip("\n")
+
+
+def _declares_doctype(markup: str) -> bool:
+    """Whether the document starts (after a BOM, white space and comments) with a doctype."""
+    rest = markup.lstrip("\ufeff \t\r\n\f")
+    while rest.startswith("<!--"):
+        end = rest.find("-->")
+        if end < 0:
+            return False
+        rest = rest[end + 3:].lstrip(" \t\r\n\f")
+    return rest[:9].lower() == "<!doctype"
 
 
 def _load_lazy(element: lxml.html.HtmlElement, resolve: Callable[[str], str]) -> None:

@@ -12,6 +12,7 @@ on the page's own frame, without the app's banner).
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -144,3 +145,27 @@ def test_a_requisite_that_was_not_archived_is_a_gap_not_a_live_fetch(replay: Rep
     assert "not archived" in json.loads(failed.value.read())["detail"]
     policy = failed.value.headers["content-security-policy"]
     assert "sandbox" in policy and "allow-scripts" not in policy
+
+
+def test_the_policy_blocks_a_live_load_that_rewriting_missed(replay: Replay, browser: Browser) -> None:
+    """Second line of defence: a reference to the live web in the replayed page (here added by
+    DevTools, as a missed rewrite would leave it) is refused by the CSP; the live server sees nothing."""
+    from support.replay_site import png
+    from support.web import SideServer
+
+    frame = open_frame_page(browser, replay)
+    browser.navigate(frame)
+    live = {"/live.png": (200, {"Content-Type": "image/png"}, png(10, 10, (0, 0, 0))),
+            "/live.css": (200, {"Content-Type": "text/css"}, b"h1 { color: rgb(1, 2, 3) }")}
+    with SideServer(live) as server:
+        # Event handlers never run in the script-less sandbox: add the loads, wait, then look.
+        browser.evaluate(f"""
+            const img = new Image(); img.id = 'probe'; img.src = {json.dumps(server.url + 'live.png')};
+            document.body.append(img);
+            const css = document.createElement('link'); css.rel = 'stylesheet';
+            css.href = {json.dumps(server.url + 'live.css')}; document.head.append(css);
+            document.body.style.backgroundImage = 'url({server.url}live.png)';""")
+        time.sleep(1.5)
+        assert browser.evaluate("document.getElementById('probe').naturalWidth") == 0
+        assert browser.evaluate("getComputedStyle(document.querySelector('h1')).color") == HEADLINE_COLOR
+        assert server.requests == []

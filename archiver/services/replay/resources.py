@@ -10,7 +10,6 @@ changed. A URL that was never archived is a :class:`ReplayGap` (HTTP 404), never
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
@@ -28,8 +27,6 @@ from storage.catalogue import Capture, ReplayCapture
 from storage.warc.reader import decode_payload
 
 __all__ = ["Replayed", "ReplayGap", "find_capture", "replay_resource"]
-
-log = logging.getLogger(__name__)
 
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
 
@@ -89,6 +86,7 @@ def _rewritten(body: bytes, content_type: str, url: str, when: datetime) -> tupl
     """HTML and CSS with their references rewritten (as UTF-8), anything else as it was."""
     media_type = content_type.split(";", 1)[0].strip().lower()
     stamp = timestamp14(when)
+
     def to_archive(absolute: str) -> str:
         return archive_url(absolute, stamp, REWRITTEN)
 

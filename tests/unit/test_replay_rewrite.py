@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 import lxml.html
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archiver.services.replay import archive_url, parse_spec, timestamp14
 from archiver.services.replay.css import rewrite_css
@@ -98,6 +100,7 @@ HTML = """<!DOCTYPE html>
 <div style="background-image: url('div.png')">Š</div>
 <a href="/world/other.html">other</a> <a href="#top">top</a> <a href="javascript:void(0)">js</a>
 <svg><image xlink:href="s.svg"/></svg>
+<iframe srcdoc="<p><img src='in-frame.png'></p>"></iframe>
 </body></html>"""
 
 
@@ -125,6 +128,8 @@ def test_html_references_point_at_the_archive_resolved_against_base() -> None:
     assert links == [a("/world/other.html"), "#top", "#"]
     assert doc.find(".//image").get("xlink:href") == a("/assets/s.svg")
     assert doc.find(".//meta[@http-equiv='refresh']").get("content") == f"30; url={a('/world/')}"
+    inner = lxml.html.document_fromstring(doc.find(".//iframe").get("srcdoc"))
+    assert inner.find(".//img").get("src") == a("/assets/in-frame.png")
 
 
 def test_html_base_integrity_and_crossorigin_are_gone_and_the_charset_is_utf8() -> None:
@@ -159,3 +164,15 @@ def test_html_without_a_doctype_stays_without_one_and_junk_passes_through() -> N
     assert rewrite_html("", PAGE, to_archive) == ""
     quirks = '<!-- generated -->\n<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN"><p>x</p>'
     assert rewrite_html(quirks, PAGE, to_archive).lower().startswith('<!doctype html public "-//w3c//dtd html 4.01 tr')
+
+
+_MARKUP = st.text(alphabet=st.sampled_from(list("<>/=\"' abcimgsrcstylehrefurl()#:;,.@-\n\x00é")), max_size=300)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(_MARKUP)
+def test_rewriting_never_fails_on_junk(markup: str) -> None:
+    out = rewrite_html(markup, PAGE, to_archive)
+    assert isinstance(out, str)
+    assert isinstance(rewrite_css(markup, lambda ref: "/R/" + ref), str)
+    assert isinstance(rewrite_srcset(markup, lambda ref: "/R/" + ref), str)

@@ -10,7 +10,7 @@ back; no regular expression touches the markup. What is rewritten, each through 
   are made loadable: their archive URL becomes the element's ``src`` / ``srcset``, as the page's
   own script would have done;
 - ``style`` attributes and ``<style>`` blocks (through :mod:`~archiver.services.replay.css`);
-- ``<meta http-equiv=refresh>`` targets.
+- ``<meta http-equiv=refresh>`` targets, and the document of an ``<iframe srcdoc>``.
 
 ``<base href>`` is honoured for resolving and then removed (every URL is absolute afterwards).
 ``integrity`` and ``crossorigin`` go too: rewritten CSS no longer matches its hash, and a
@@ -75,6 +75,8 @@ def rewrite_html(markup: str, page_url: str, to_archive: Callable[[str], str]) -
             if element.get(name) is not None:
                 element.set(name, rewrite_srcset(element.get(name), resolve))
         _load_lazy(element, resolve)
+        if tag == "iframe" and element.get("srcdoc"):
+            element.set("srcdoc", rewrite_html(element.get("srcdoc"), base, to_archive))
         if element.get("style") is not None:
             element.set("style", rewrite_css(element.get("style"), resolve))
     # libxml2 invents an HTML 4.0 doctype for a page without one: write the page's own, or none.

@@ -8,6 +8,7 @@ written (they fetch nothing); anything else that could fetch or run (``javascrip
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
@@ -20,19 +21,30 @@ Resolver = Callable[[str], str]
 
 _KEEP_SCHEMES = {"data", "about", "mailto", "tel", "blob"}
 _ARCHIVED_SCHEMES = {"http", "https"}
+#: Characters a URL may hold as it is; any other (space, non-ASCII, quotes) is escaped as Scrapy does.
+_NEEDS_ESCAPING = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]")
 
 
 def resolver(base: str, to_archive: Callable[[str], str]) -> Resolver:
     """A :data:`Resolver` for references written in a document at ``base``; ``to_archive`` gets absolute URLs."""
 
+    done: dict[str, str] = {}  # a page names its logo, its sections and its CDN many times
+
     def resolve(reference: str) -> str:
+        if reference not in done:
+            done[reference] = _resolve(reference)
+        return done[reference]
+
+    def _resolve(reference: str) -> str:
         ref = reference.strip()
         if not ref or ref.startswith("#"):
             return reference
         scheme = urlsplit(ref).scheme.lower()
         if scheme in _KEEP_SCHEMES:
             return reference
-        absolute = safe_url_string(urljoin(base, ref))
+        absolute = urljoin(base, ref)
+        if _NEEDS_ESCAPING.search(absolute):
+            absolute = safe_url_string(absolute)
         if urlsplit(absolute).scheme.lower() not in _ARCHIVED_SCHEMES:
             return "#"
         return to_archive(absolute)

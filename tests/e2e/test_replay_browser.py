@@ -97,11 +97,13 @@ def test_the_replayed_page_has_its_images_styles_and_font_and_nothing_live(repla
     browser.navigate(frame)
     settle(browser)
     images = browser.evaluate("[...document.images].map(i => [i.className, i.naturalWidth, i.currentSrc])")
-    assert [name for name, _, _ in images] == ["logo", "photo", "picture", "lazy"]
+    assert [name for name, _, _ in images] == ["logo", "photo", "picture", "moved", "lazy"]
     assert all(width > 0 for _, width, _ in images), images
     assert all(src.startswith(replay.app + "replay/") for _, _, src in images), images
     lazy = next(src for name, _, src in images if name == "lazy")
     assert lazy.endswith(replay.site.cdn.url + "img/lazy.png")  # data-src made loadable
+    moved = next(src for name, _, src in images if name == "moved")  # the archived 301 followed in the archive
+    assert moved.endswith(replay.site.cdn.url + "img/moved.png") and browser.statuses[moved] == 200
     # Rules only the archived CSS sets: the headline's colour (site.css) and the font (type.css, @import-ed).
     assert browser.evaluate("getComputedStyle(document.querySelector('.headline')).color") == HEADLINE_COLOR
     fonts = browser.evaluate("[...document.fonts].map(f => [f.family.replace(/\"/g, ''), f.status])")

@@ -2,8 +2,8 @@
 
 Two :class:`~support.web.SideServer` instances play the site and its CDN (two origins). The page
 has a logo, a photo with ``srcset``, a ``<picture>``, a lazy image (``data-src``, a transparent
-placeholder in ``src``), an inline ``style`` background, a ``<style>`` block, a favicon and a
-script that would recolour the headline if it ran. ``site.css`` (page server) ``@import``s
+placeholder in ``src``), an inline ``style`` background, a ``<style>`` block, a favicon, an image
+whose URL redirects (301) on the CDN, and a script that would recolour the headline if it ran. ``site.css`` (page server) ``@import``s
 ``type.css`` from the CDN, which declares a web font (DejaVu from Debian's fonts-dejavu) by
 ``url()``; ``site.css`` also sets a background image through ``url()``. Every asset is a PNG drawn
 with Pillow. :data:`HEADLINE_COLOR` and :data:`FONT_FAMILY` are set only by the archived CSS.
@@ -63,6 +63,7 @@ def _page(cdn: str) -> str:
      width="320" height="160" alt="photo">
 <picture><source srcset="{cdn}img/picture.png" type="image/png">
   <img class="picture" src="{cdn}img/picture-old.png" width="200" height="100" alt="picture"></picture>
+<img class="moved" src="{cdn}img/moved.png" width="30" height="30" alt="moved">
 <img class="lazy" src="{_PLACEHOLDER}" data-src="{cdn}img/lazy.png" width="40" height="40" alt="lazy">
 <div class="inline" style="background-image: url('{cdn}img/inline.png'); width: 90px; height: 45px"></div>
 </body></html>"""
@@ -97,7 +98,7 @@ class ReplaySite:
     def asset_urls(self) -> list[str]:
         site_paths = ["css/site.css", "img/icon.png", "img/logo.png", "img/hero.png"]
         cdn_paths = ["css/type.css", "fonts/face.ttf", "img/note.png", "img/photo.png", "img/photo-2x.png",
-                     "img/picture.png", "img/picture-old.png", "img/lazy.png", "img/inline.png"]
+                     "img/picture.png", "img/picture-old.png", "img/lazy.png", "img/inline.png", "img/moved.png"]
         return [self.site.url + p for p in site_paths] + [self.cdn.url + p for p in cdn_paths]
 
     @property
@@ -131,6 +132,8 @@ def _routes(cdn_url: str) -> tuple[Routes, Routes]:
         "/img/picture-old.png": ok("image/png", png(200, 100, (90, 90, 90))),
         "/img/lazy.png": ok("image/png", png(40, 40, (0, 160, 200))),
         "/img/inline.png": ok("image/png", png(90, 45, (160, 30, 90), (255, 255, 255))),
+        "/img/moved.png": (301, {"Location": f"{cdn_url}img/moved-here.png"}, b""),
+        "/img/moved-here.png": ok("image/png", png(30, 30, (250, 90, 0))),
     }
     return site, cdn
 

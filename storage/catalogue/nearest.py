@@ -2,8 +2,9 @@
 
 A replayed page asks this for itself and for every image, stylesheet and font it references,
 so each lookup is two indexed queries (``ix_captures_url``): the latest capture of the URL at
-or before the time and the earliest after it, each ``LIMIT 1``; the nearer one wins (the
-earlier on a tie). Only captures with a WARC record count (failed fetches have none).
+or before the time (to the end of its second: archive timestamps have no fractions) and the
+earliest after it, each ``LIMIT 1``; the nearer one wins (the earlier on a tie). Only captures
+with a WARC record count (failed fetches have none).
 
 - A revisit's payload is its original's (``revisit_of``).
 - A 3xx capture is followed to the capture of its ``Location`` nearest to the hop's own time,
@@ -14,7 +15,7 @@ earlier on a tie). Only captures with a WARC record count (failed fetches have n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
 from sqlalchemy import and_, select
@@ -43,15 +44,20 @@ class ReplayCapture:
 
 
 def nearest_capture(session: Session, url: str, when: datetime) -> Capture | None:
-    """The archived capture of exactly ``url`` nearest in time to ``when`` (the earlier on a tie), or None."""
+    """The archived capture of exactly ``url`` nearest in time to ``when`` (the earlier on a tie), or None.
+
+    ``when`` is an archive timestamp, precise to the second: a capture made within that second
+    is an exact match (the latest of them, if several), never beaten by one a moment earlier.
+    """
     archived = and_(Capture.url == url, Capture.warc_file.is_not(None))
-    before = session.scalars(select(Capture).where(archived, Capture.fetched_at <= when)
+    second_ends = when + timedelta(seconds=1)
+    before = session.scalars(select(Capture).where(archived, Capture.fetched_at < second_ends)
                              .order_by(Capture.fetched_at.desc(), Capture.id.desc()).limit(1)).first()
-    after = session.scalars(select(Capture).where(archived, Capture.fetched_at > when)
+    after = session.scalars(select(Capture).where(archived, Capture.fetched_at >= second_ends)
                             .order_by(Capture.fetched_at, Capture.id).limit(1)).first()
     if before is None or after is None:
         return before or after
-    return before if when - before.fetched_at <= after.fetched_at - when else after
+    return before if max(when - before.fetched_at, timedelta(0)) <= after.fetched_at - when else after
 
 
 def resolve_for_replay(session: Session, url: str, when: datetime) -> ReplayCapture | None:

@@ -5,12 +5,13 @@
 - ``/logo.png`` on days 1, 5 and 9 (day 5 has the same bytes as day 1: a revisit);
 - ``/old`` on day 4, a 301 to ``/logo.png``; ``/gone`` on day 4, a 302 to a URL never archived;
 - ``/loop-a`` and ``/loop-b`` on day 4, redirecting to each other;
-- ``/failed`` on day 4, a fetch that failed (no WARC record).
+- ``/failed`` on day 4, a fetch that failed (no WARC record);
+- ``/edition`` at noon of day 2 minus 0.2 s and plus 0.5 s (two captures a moment apart).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from storage import Archive
@@ -49,5 +50,8 @@ def replay_captures(archive: Archive) -> dict[str, int]:
         "loop_a": _exchange(archive, f"{SITE}/loop-a", day(4), 302, b"a", "/loop-b"),
         "loop_b": _exchange(archive, f"{SITE}/loop-b", day(4, 13), 302, b"b", "/loop-a"),
     }
+    noon = day(2)
+    ids["edition_before"] = _exchange(archive, f"{SITE}/edition", noon - timedelta(milliseconds=200), 200, b"e1")
+    ids["edition_in"] = _exchange(archive, f"{SITE}/edition", noon + timedelta(milliseconds=500), 200, b"e2")
     ids["failed"] = archive.record_failure(f"{SITE}/failed", error="connection refused", fetched_at=day(4)).id
     return ids

@@ -3,10 +3,11 @@
 Two :class:`~support.web.SideServer` instances play the site and its CDN (two origins). The page
 has a logo, a photo with ``srcset``, a ``<picture>``, a lazy image (``data-src``, a transparent
 placeholder in ``src``), an inline ``style`` background, a ``<style>`` block, a favicon, an image
-whose URL redirects (301) on the CDN, and a script that would recolour the headline if it ran. ``site.css`` (page server) ``@import``s
-``type.css`` from the CDN, which declares a web font (DejaVu from Debian's fonts-dejavu) by
-``url()``; ``site.css`` also sets a background image through ``url()``. Every asset is a PNG drawn
-with Pillow. :data:`HEADLINE_COLOR` and :data:`FONT_FAMILY` are set only by the archived CSS.
+whose URL redirects (301) on the CDN, and a script that would recolour the headline if it ran.
+``site.css`` (page server) ``@import``s ``type.css`` from the CDN, which declares a web font
+(DejaVu from Debian's fonts-dejavu) by ``url()``; ``site.css`` also sets a background image
+through ``url()``. Every image is a PNG drawn with Pillow. :data:`HEADLINE_COLOR` and
+:data:`FONT_FAMILY` are set only by the archived CSS.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,13 @@ def test_the_nearest_capture_in_time_wins_and_the_earlier_on_a_tie(archived) -> 
     assert nearest(f"{SITE}/logo.png", day(8)).capture.id == ids["logo9"]
     assert nearest(f"{SITE}/logo.png", day(30)).capture.id == ids["logo9"]  # after the last one
     assert nearest(f"{SITE}/logo.png", day(1, 0)).capture.id == ids["logo1"]  # before the first one
+
+
+def test_a_capture_within_the_timestamps_second_is_an_exact_match(archived) -> None:
+    archive, ids = archived
+    assert archive.catalogue.nearest_capture(f"{SITE}/edition", day(2)).capture.id == ids["edition_in"]
+    earlier = day(2) - timedelta(seconds=1)
+    assert archive.catalogue.nearest_capture(f"{SITE}/edition", earlier).capture.id == ids["edition_before"]
 
 
 def test_a_revisit_resolves_to_its_originals_payload(archived) -> None:

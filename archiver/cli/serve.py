@@ -17,7 +17,7 @@ def serve_command(
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on (0: any free port).")]
     = 8000,
 ) -> None:
-    """Serve the web UI and JSON API: search, articles, versions and diffs, runs, schedules, raw replay.
+    """Serve the web UI and JSON API: search, articles, versions and diffs, runs, schedules, sandboxed replay.
 
     Example: ARCHIVER_API_TOKEN=s3cret archiver serve --port 8000
 

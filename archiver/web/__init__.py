@@ -4,7 +4,8 @@
 - :mod:`archiver.web.config`: :class:`WebConfig`, read from the environment;
 - :mod:`archiver.web.pages`: HTML pages (search, article, history, diff, runs, schedules, archive form);
 - :mod:`archiver.web.api`: the JSON API under ``/api/`` (OpenAPI docs at ``/api/docs``);
-- :mod:`archiver.web.replay`: archived payloads at ``/replay/{capture_id}``, sandboxed;
+- :mod:`archiver.web.replay`: replay of archived pages at ``/replay/TIMESTAMP/URL`` (and ``/replay/{capture_id}``),
+  rewritten to archive URLs, sandboxed;
 - :mod:`archiver.web.security`: response headers, CSRF tokens, the API token;
 - :mod:`archiver.web.jobs`: archive-on-demand in a subprocess (Scrapy's reactor runs once per process);
 - :mod:`archiver.web.records`: the JSON shapes, shared with the CLI's ``--json`` output.

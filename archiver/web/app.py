@@ -26,7 +26,8 @@ __all__ = ["create_app"]
 log = logging.getLogger(__name__)
 
 _DESCRIPTION = """Search and read the archive's catalogue, compare versions of a page, list crawl runs and
-schedules, and archive URLs now (with the API token). Archived payloads are at `/replay/{capture_id}`."""
+schedules, and archive URLs now (with the API token). Archived pages replay at `/replay/{capture_id}` and
+`/replay/TIMESTAMP/URL` (pywb-style archive URLs; `mp_` rewritten, `id_` as archived)."""
 
 
 def create_app(config: WebConfig | None = None) -> FastAPI:

@@ -3,8 +3,10 @@
 - :class:`SecurityHeaders` (ASGI middleware) gives every response ``X-Content-Type-Options:
   nosniff`` and ``Referrer-Policy: no-referrer``; the app's own pages get a strict
   Content-Security-Policy (no scripts, nothing from elsewhere, no framing), replayed archive
-  payloads (``/replay/``) get ``sandbox`` (no scripts, an opaque origin: no access to the
-  app's cookies, storage or API) and may load nothing from the network.
+  resources (``/replay/``) get ``sandbox`` (no scripts, an opaque origin: no access to the
+  app's cookies, storage or API) and may load images, styles, fonts and media from the app's
+  replay path only (:mod:`archiver.web.replay.policy`); the frame page around a replayed page
+  gets the app's own policy plus framing of the replay path.
 - CSRF: a double-submit token. The form page sets a random token in a cookie (``HttpOnly``,
   ``SameSite=Strict``) and in a hidden field; a POST must carry both, equal, and an
   ``Origin`` (or ``Referer``) of the app itself when the browser sends one.
@@ -14,16 +16,18 @@
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from archiver.web.replay.policy import frame_csp, is_frame_page, resource_csp
+
 __all__ = [
     "CSRF_COOKIE",
     "PAGE_CSP",
-    "REPLAY_CSP",
     "SecurityHeaders",
     "check_bearer",
     "check_csrf",
@@ -34,9 +38,7 @@ CSRF_COOKIE = "archiver_csrf"
 #: The app's own pages: its stylesheet, no script at all, forms only to itself, never framed.
 PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
             "frame-ancestors 'none'; base-uri 'none'")
-#: Archived payloads: a sandbox without scripts, nothing fetched from anywhere (no live-web leaks).
-REPLAY_CSP = ("sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
-              "form-action 'none'; frame-ancestors 'self'; base-uri 'none'")
+_HOST = re.compile(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 _DOCS_PREFIXES = ("/api/openapi.json",)
 
 
@@ -52,6 +54,7 @@ class SecurityHeaders:
             return
         path: str = scope.get("path", "")
         replay = path.startswith("/replay/")
+        frame_page = replay and is_frame_page(path)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -59,9 +62,14 @@ class SecurityHeaders:
                            if not (replay and k.lower() in (b"set-cookie", b"content-security-policy"))]
                 headers.append((b"x-content-type-options", b"nosniff"))
                 headers.append((b"referrer-policy", b"no-referrer"))
-                if replay:
-                    headers.append((b"content-security-policy", REPLAY_CSP.encode()))
+                if frame_page:
+                    headers.append((b"content-security-policy", frame_csp(_origin(scope)).encode()))
+                    headers.append((b"x-frame-options", b"DENY"))
                     headers.append((b"cross-origin-resource-policy", b"same-origin"))
+                elif replay:
+                    # No Cross-Origin-Resource-Policy here: the sandboxed page has an opaque origin, so
+                    # `same-origin` (or `same-site`) would block every image and stylesheet it loads.
+                    headers.append((b"content-security-policy", resource_csp(_origin(scope)).encode()))
                 elif not any(k.lower() == b"content-security-policy" for k, _ in headers):
                     headers.append((b"content-security-policy", PAGE_CSP.encode()))
                     headers.append((b"x-frame-options", b"DENY"))
@@ -69,6 +77,17 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _origin(scope: Scope) -> str:
+    """``scheme://host[:port]`` of the app as the browser addressed it (its ``Host`` header)."""
+    host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), None)
+    if not host:
+        server = scope.get("server") or ("localhost", None)
+        host = server[0] if server[1] is None else f"{server[0]}:{server[1]}"
+    if not _HOST.fullmatch(host):  # never let a forged Host header add directives to the policy
+        host = "invalid.invalid"
+    return f"{scope.get('scheme', 'http')}://{host}"
 
 
 def csrf_token(request: Request, response: Response) -> str:

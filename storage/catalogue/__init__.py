@@ -19,6 +19,7 @@ from storage.catalogue.models import (
     WebhookDelivery,
     utcnow,
 )
+from storage.catalogue.nearest import ReplayCapture
 from storage.catalogue.schedules import DuplicateSchedule, RunSummary
 from storage.catalogue.search_model import SearchFilters, SearchHit, Sort, split_marks
 
@@ -31,6 +32,7 @@ __all__ = [
     "Database",
     "DetectedChange",
     "DuplicateSchedule",
+    "ReplayCapture",
     "Revisit",
     "RunSummary",
     "Schedule",

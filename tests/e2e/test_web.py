@@ -176,12 +176,32 @@ def test_openapi_docs_list_the_endpoints(site_archive: SiteArchive) -> None:
 
 
 # ------------------------------------------------------------------------------ replay
-def test_replay_is_the_archived_payload_in_a_sandbox(site_archive: SiteArchive) -> None:
+def archive_path(capture: dict, modifier: str = "") -> str:
+    """The app's archive URL of a capture (as ``archiver archive --json`` printed it)."""
+    stamp = re.sub(r"\D", "", capture["fetched_at"])[:14]
+    return f"/replay/{stamp}{modifier}/{capture['url']}"
+
+
+def test_replay_of_a_capture_is_its_frame_page(site_archive: SiteArchive) -> None:
+    capture = site_archive.article
+    moved = call(site_archive, "GET", f"/replay/{capture['id']}", follow_redirects=False)
+    assert moved.status_code == 303 and moved.headers["location"] == archive_path(capture)
+    frame = call(site_archive, "GET", archive_path(capture), headers={"Accept": "text/html"})
+    assert frame.status_code == 200 and capture["url"] in frame.text
+    assert f'src="{archive_path(capture, "mp_")}"' in frame.text and "<iframe" in frame.text
+    policy = frame.headers["content-security-policy"]
+    assert "script-src" not in policy and "default-src 'none'" in policy
+    assert "frame-src http://testserver/replay/" in policy and frame.headers["x-frame-options"] == "DENY"
+    assert call(site_archive, "GET", "/replay/999999", follow_redirects=False).status_code == 404
+
+
+def test_replay_raw_is_the_archived_payload_in_a_sandbox(site_archive: SiteArchive) -> None:
     capture_id = site_archive.article["id"]
-    response = call(site_archive, "GET", f"/replay/{capture_id}")
+    response = call(site_archive, "GET", archive_path(site_archive.article, "id_"))
     assert response.status_code == 200
     directives = [d.strip() for d in response.headers["content-security-policy"].split(";")]
-    assert "sandbox" in directives
+    assert "sandbox" in directives and "default-src 'none'" in directives
+    assert "img-src http://testserver/replay/ data:" in directives
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "set-cookie" not in response.headers
     with Archive(site_archive.storage, recover=False) as archive, archive.db.session() as session:
@@ -191,15 +211,39 @@ def test_replay_is_the_archived_payload_in_a_sandbox(site_archive: SiteArchive) 
     assert response.content == expected == live
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     # A revisit replays the bytes of the capture it points at.
-    assert call(site_archive, "GET", f"/replay/{site_archive.redirect['id']}").content == live
+    assert call(site_archive, "GET", archive_path(site_archive.redirect, "id_")).content == live
 
 
-def test_replay_of_a_redirect_does_not_redirect(site_archive: SiteArchive) -> None:
+def test_replay_rewrites_the_page_to_archive_urls(site_archive: SiteArchive) -> None:
+    response = call(site_archive, "GET", archive_path(site_archive.article, "mp_"))
+    assert response.status_code == 200 and response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "sandbox" in response.headers["content-security-policy"]
+    assert SEED.title in response.text
+    stamp = archive_path(site_archive.article, "mp_").split("/")[2]
+    hrefs = re.findall(r'href="([^"#]+)"', response.text)
+    assert hrefs and all(h.startswith(f"/replay/{stamp}/") for h in hrefs), hrefs
+    assert not re.search(r'(src|href)="https?://', response.text)
+
+
+def test_replay_of_a_redirect_follows_it_inside_the_archive(site_archive: SiteArchive) -> None:
     with Archive(site_archive.storage, recover=False) as archive, archive.db.session() as session:
         hop = next(c for c in queries.captures_of_url(session, site_archive.site.url + "redirect") if c.is_redirect)
-    response = call(site_archive, "GET", f"/replay/{hop.id}", follow_redirects=False)
+    frame = call(site_archive, "GET", f"/replay/{hop.id}", headers={"Accept": "text/html"}, follow_redirects=True)
+    assert frame.status_code == 200 and f"redirected from {hop.url}" in frame.text
+    stamp = re.search(r"/replay/(\d{14})/", str(frame.url)).group(1)
+    response = call(site_archive, "GET", f"/replay/{stamp}mp_/{hop.url}", follow_redirects=False)
     assert response.status_code == 200 and "location" not in response.headers
-    assert response.headers["x-archived-status"] == "301"
+    assert response.headers["x-archived-url"] == site_archive.site.url + ARTICLE_PATH.lstrip("/")
+    assert SEED.title in response.text
+
+
+def test_replay_of_what_was_never_archived_is_a_404(site_archive: SiteArchive) -> None:
+    stamp = archive_path(site_archive.article).split("/")[2]
+    missing = call(site_archive, "GET", f"/replay/{stamp}mp_/http://elsewhere.example/logo.png",
+                   follow_redirects=False)
+    assert missing.status_code == 404 and "location" not in missing.headers
+    assert "not archived: http://elsewhere.example/logo.png" in missing.json()["detail"]
+    assert call(site_archive, "GET", "/replay/yesterday/http://elsewhere.example/").status_code == 404
 
 
 # ---------------------------------------------------------------------- forms and CSRF

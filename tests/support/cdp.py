@@ -63,6 +63,10 @@ class Browser:
         self.ws: ClientConnection = self._connection.__enter__()
         self._ids = itertools.count(1)
         self.events: list[dict[str, Any]] = []
+        #: Every request the page made (``Network.requestWillBeSent``, after ``Network.enable``): its URL.
+        self.requests: list[str] = []
+        #: The HTTP status of each response the page got (``Network.responseReceived``), by URL.
+        self.statuses: dict[str, int] = {}
         target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
         self.session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         self.send("Page.enable")
@@ -81,7 +85,15 @@ class Browser:
                     raise RuntimeError(f"{method}: {reply['error']}")
                 return reply.get("result", {})
             if "method" in reply:
-                self.events.append(reply)
+                self._event(reply)
+
+    def _event(self, event: dict[str, Any]) -> None:
+        self.events.append(event)
+        params = event.get("params", {})
+        if event["method"] == "Network.requestWillBeSent":
+            self.requests.append(params["request"]["url"])
+        elif event["method"] == "Network.responseReceived":
+            self.statuses[params["response"]["url"]] = params["response"]["status"]
 
     def send(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """A CDP command on the page; its result."""
@@ -96,7 +108,7 @@ class Browser:
                     return event.get("params", {})
             reply = json.loads(self.ws.recv(timeout=self.timeout))
             if "method" in reply:
-                self.events.append(reply)
+                self._event(reply)
 
     def navigate(self, url: str) -> None:
         """Load ``url`` and wait for its load event."""

@@ -9,6 +9,7 @@ from storage.catalogue import queries
 from storage.catalogue.extraction import extractable_captures
 from storage.catalogue.facade.base import FacadeBase
 from storage.catalogue.models import Capture
+from storage.catalogue.nearest import ReplayCapture, resolve_for_replay
 from storage.catalogue.runs import captured_urls
 from storage.catalogue.search_model import SearchFilters, SearchHit
 
@@ -31,6 +32,12 @@ class CaptureFacade(FacadeBase):
         """
         with self._session() as session:
             return queries.latest_capture(session, url, article_fields=article_fields)
+
+    def nearest_capture(self, url: str, when: datetime) -> ReplayCapture | None:
+        """What replays ``url`` at ``when``: its archived capture nearest in time, redirects followed,
+        a revisit's payload found (see :mod:`storage.catalogue.nearest`); None if never archived."""
+        with self._session() as session:
+            return resolve_for_replay(session, url, when)
 
     def captures_of_page(self, url: str) -> list[Capture]:
         """Every capture of ``url`` (as final or requested URL), oldest first."""

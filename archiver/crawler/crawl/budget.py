@@ -1,7 +1,8 @@
 """Downloader middleware: stop a crawl cleanly after ``ARCHIVER_MAX_PAGES`` pages.
 
 A page is one page request sent to a site (its redirect hops and retries included), not
-robots.txt, sitemaps or feeds, and not a page skipped as already archived. Once the budget is
+robots.txt, sitemaps or feeds, not a page requisite (an image, a stylesheet: see
+:mod:`archiver.crawler.requisites`), and not a page skipped as already archived. Once the budget is
 spent, further page requests are dropped; when the last page sent has come back, the spider
 closes with the reason ``max_pages`` (pages in flight are archived and extracted first).
 """
@@ -16,6 +17,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
+from archiver.crawler.requisites.middleware import is_requisite
 from spiders.pages import is_discovery
 
 __all__ = ["CLOSE_REASON", "PageBudgetMiddleware"]
@@ -45,7 +47,7 @@ class PageBudgetMiddleware:
         return cls(crawler, max_pages)
 
     def process_request(self, request: Request) -> None:
-        if is_discovery(request) or request.meta.get(_SENT_KEY):
+        if is_discovery(request) or is_requisite(request) or request.meta.get(_SENT_KEY):
             return None
         if self.sent >= self.max_pages:
             raise IgnoreRequest(f"--max-pages {self.max_pages} reached: {request.url}")

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from storage.warc.reader import ArchivedRecord
 
 __all__ = ["REQUISITES_URN", "PageRef", "RequisiteEntry", "is_requisites_record", "record_requisites",
-           "restore_links"]
+           "requisite_problems", "restore_links"]
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,21 @@ def restore_links(session: Session, records: Iterable[ArchivedRecord]) -> int:
             known.add(entry.url)
             added += 1
     return added
+
+
+def requisite_problems(session: Session, page_capture_id: int) -> list[str]:
+    """What is wrong with a page's requisite links: one listed as archived whose capture has no WARC record."""
+    problems = []
+    rows = session.execute(
+        select(RequisiteLink.url, RequisiteLink.requisite_capture_id, Capture.warc_file, Capture.error)
+        .join(Capture, Capture.id == RequisiteLink.requisite_capture_id, isouter=True)
+        .where(RequisiteLink.page_capture_id == page_capture_id, RequisiteLink.missing.is_(None)))
+    for url, capture_id, warc_file, error in rows:
+        if capture_id is None:
+            problems.append(f"page requisite {url} is listed as archived but has no capture")
+        elif warc_file is None and not error:
+            problems.append(f"page requisite {url} (capture {capture_id}) has no WARC record")
+    return problems
 
 
 def _entry(item: Any) -> RequisiteEntry | None:

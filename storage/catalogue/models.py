@@ -38,7 +38,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from storage.catalogue.hosts import host_key
 
 __all__ = [
-    "Article", "Base", "Capture", "ChangeRecord", "CrawlRun", "RequisiteLink", "Revisit", "Schedule", "UTCDateTime", "WebhookDelivery",
+    "Article", "Base", "Capture", "ChangeRecord", "CrawlRun", "RequisiteLink", "Revisit",
+    "Schedule", "UTCDateTime", "WebhookDelivery",
     "utcnow",
 ]
 

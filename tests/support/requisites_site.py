@@ -144,8 +144,10 @@ def article_one(cdn: str) -> bytes:
     body = f"""<figure><img src="{cdn}img/photo-1.jpg" alt="Demonstrators" width="64" height="40">
 <figcaption>Demonstrators gather outside a Russian military base in Armenia. Alexander Patrin/TASS</figcaption></figure>
 <img src="{cdn}img/photo-2-1x.png" srcset="{cdn}img/photo-2-1x.png 1x, {cdn}img/photo-2-2x.png 2x" alt="srcset">
-<picture><source srcset="{cdn}img/pic-wide.png" media="(min-width: 10000px)"><img src="{cdn}img/pic.gif" alt="picture"></picture>
-<img src="data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7" data-src="{cdn}img/lazy-1.png" alt="lazy">
+<picture><source srcset="{cdn}img/pic-wide.png" media="(min-width: 10000px)">
+<img src="{cdn}img/pic.gif" alt="picture"></picture>
+<img src="data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+ data-src="{cdn}img/lazy-1.png" alt="lazy">
 <img data-lazy-src="{cdn}img/lazy-2.gif" src="{cdn}img/lazy-2.gif" alt="lazy too">
 <img src="{cdn}img/photo-3.png" alt="three"> <img src="{cdn}img/photo-4.gif" alt="four">
 <div class="boxed" style="background-image: url('{cdn}img/inline-bg.png'); width: 20px; height: 20px"></div>

@@ -187,7 +187,8 @@ class DownloadLimitsMiddleware:
 
     def _body_limit(self, request: Request) -> int:
         """The body size limit of ``request``: the lower of its own (meta) and ARCHIVER_MAX_BODY_SIZE; 0 for none."""
-        limits = [limit for limit in (int(request.meta.get(MAX_BODY_SIZE_KEY) or 0), self.limits.max_body_size) if limit]
+        own = int(request.meta.get(MAX_BODY_SIZE_KEY) or 0)
+        limits = [limit for limit in (own, self.limits.max_body_size) if limit]
         return min(limits, default=0)
 
     def _one_redirect_too_many(self, request: Request, response: Response) -> bool:

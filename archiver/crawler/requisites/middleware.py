@@ -62,8 +62,8 @@ from archiver.crawler.requisites.discovery import STYLESHEET, Requisite, css_req
 from spiders.pages import REPLAYED_KEY, is_discovery, is_html
 from storage import StorageError
 from storage.config import parse_size
-from storage.warc.reader import decode_payload
 from storage.requisites import PageRef, RequisiteEntry, record_requisites
+from storage.warc.reader import decode_payload
 
 __all__ = ["REQUISITE_KEY", "RequisitesMiddleware", "is_requisite"]
 
@@ -206,8 +206,9 @@ class RequisitesMiddleware:
     @staticmethod
     def _is_stylesheet(info: dict[str, Any], response: Response) -> bool:
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
-        return isinstance(response, TextResponse) and ("text/css" in content_type
-                                                       or (info.get("kind") == STYLESHEET and "html" not in content_type))
+        if not isinstance(response, TextResponse):
+            return False
+        return "text/css" in content_type or (info.get("kind") == STYLESHEET and "html" not in content_type)
 
     async def _discover(self, request: Request, response: Response) -> None:
         page = PageRef(capture_id=request.meta[CAPTURE_ID_KEY], url=response.url,

@@ -26,7 +26,8 @@ Per page:
   listed as missing (``over ARCHIVER_REQUISITES_MAX``);
 - each body is cut at ``ARCHIVER_REQUISITE_MAX_BYTES`` (default 25 MB), kept with
   ``WARC-Truncated: length``;
-- a URL this crawl already archived, or whose latest capture is younger than
+- a URL this crawl already archived (or is fetching for another page: that fetch is awaited), or
+  whose latest capture is younger than
   ``ARCHIVER_RECRAWL_AFTER`` (``--refresh`` does not change that: it is about pages), is not
   fetched again: the page links to that capture (the logo and the site's CSS are stored once, across runs too);
 - robots.txt is obeyed for requisites whenever the crawl obeys it (``ROBOTSTXT_OBEY``), unless
@@ -44,7 +45,10 @@ Stats: ``archiver/requisites/scheduled``, ``.../archived``, ``.../linked`` (not 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -65,7 +69,7 @@ from storage.config import parse_size
 from storage.requisites import PageRef, RequisiteEntry, record_requisites
 from storage.warc.reader import decode_payload
 
-__all__ = ["REQUISITE_KEY", "RequisitesMiddleware", "is_requisite"]
+__all__ = ["REQUISITE_KEY", "RequisitesMiddleware", "after_requisites", "is_requisite"]
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +88,26 @@ _ACCEPT = {
 }
 
 
+_INSTANCES: weakref.WeakKeyDictionary[Crawler, RequisitesMiddleware] = weakref.WeakKeyDictionary()
+
+
 def is_requisite(request: Request) -> bool:
     """True for a request this middleware made for a page requisite."""
     return REQUISITE_KEY in request.meta
+
+
+def after_requisites(crawler: Crawler, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once no page of ``crawler`` waits for its requisites (now, if requisites are off).
+
+    For a component that ends the crawl when its last page is back (``--max-pages``): called from
+    a downloader middleware's ``process_response`` of that page, the callback waits until this
+    middleware has seen the page too (and scheduled its requisites, if any) and they are all settled.
+    """
+    middleware = _INSTANCES.get(crawler)
+    if middleware is None:
+        callback()
+    else:
+        middleware._waiters.append(callback)
 
 
 @dataclass
@@ -112,6 +133,10 @@ class RequisitesMiddleware:
         self._pages: dict[int, _PageSet] = {}
         self._archived: dict[str, tuple[int, str | None]] = {}  # URL -> (capture id, record id) of this crawl
         self._children: dict[str, list[Requisite]] = {}  # stylesheet URL -> its own requisites
+        self._waiters: list[Callable[[], None]] = []  # see after_requisites()
+        # URL -> what its fetch, under way for another page, gives: (capture id, record id) or None.
+        self._fetching: dict[str, asyncio.Future[tuple[int, str | None] | None]] = {}
+        self._wait_limit = crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180.0) * 2
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RequisitesMiddleware:
@@ -128,6 +153,7 @@ class RequisitesMiddleware:
         # Connected before the archive session's own handler (made later, on first use), so the
         # pages still waiting are recorded while the archive is open.
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        _INSTANCES[crawler] = middleware
         return middleware
 
     # ------------------------------------------------------------------ middleware
@@ -138,10 +164,21 @@ class RequisitesMiddleware:
             return None
         request.meta[_CHECKED_KEY] = True
         known = self._archived.get(request.url)
-        if known is None and self.recrawl_after is not None:
-            known = await archive_session(self.crawler).call(self._recent_capture, request.url)
-        if known is None:
-            return None
+        if known is None and request.url in self._fetching:  # another page's fetch of it is under way
+            try:
+                known = await asyncio.wait_for(asyncio.shield(self._fetching[request.url]), self._wait_limit)
+            except TimeoutError:
+                known = None
+            if known is None:
+                return None  # that fetch failed: try again
+        elif known is None:
+            # Claimed before the look-up, so that another page asking meanwhile waits for this one.
+            self._fetching[request.url] = asyncio.get_running_loop().create_future()
+            if self.recrawl_after is not None:
+                known = await archive_session(self.crawler).call(self._recent_capture, request.url)
+            if known is None:
+                return None
+            self._fetched(request.url, known)
         request.meta[_LINKED_KEY] = True
         self._count("linked")
         nested: list[Requisite] = []
@@ -160,29 +197,35 @@ class RequisitesMiddleware:
         if info is None:
             if self._is_archived_page(request, response):
                 await self._discover(request, response)
+            self._maybe_settled()
             return response
         capture_id = request.meta.get(CAPTURE_ID_KEY)
         record_id = request.meta.get(RECORD_ID_KEY)
         whole = 200 <= response.status < 300 and "download_stopped" not in response.flags
         if capture_id is not None and whole:
             self._archived[request.url] = (capture_id, record_id)
+        self._fetched(request.url, self._archived.get(request.url))
         nested: list[Requisite] = []
         if whole and self._is_stylesheet(info, response):
             nested = self._children[request.url] = css_requisites(response.text, response.url)
         self._count("archived")
         await self._settle(info, RequisiteEntry(url=request.url, kind=info.get("kind"), capture_id=capture_id,
                                                 record_id=record_id), nested=nested)
+        self._maybe_settled()
         raise IgnoreRequest(f"page requisite archived: {request.url}")  # not for the spider: no item, no article
 
     async def process_exception(self, request: Request, exception: Exception) -> None:
         """Record a requisite that could not be fetched (after the last retry), or that robots.txt refused."""
         info = request.meta.get(REQUISITE_KEY)
         if info is None or request.meta.get(_LINKED_KEY):
+            self._maybe_settled()
             return None
         self._count("failed")
+        self._fetched(request.url, None)
         reason = f"{type(exception).__name__}: {exception}".strip().rstrip(":")
         await self._settle(info, RequisiteEntry(url=request.url, kind=info.get("kind"),
                                                 capture_id=request.meta.get(FAILURE_ID_KEY), missing=reason))
+        self._maybe_settled()
         return None
 
     def spider_closed(self) -> None:
@@ -312,6 +355,19 @@ class RequisitesMiddleware:
             log.warning("cannot read the archived stylesheet of capture %s: %s", capture_id, exc)
             return []
         return css_requisites(text, capture.url)
+
+    def _fetched(self, url: str, result: tuple[int, str | None] | None) -> None:
+        """Tell the pages waiting for ``url`` what its fetch gave."""
+        future = self._fetching.pop(url, None)
+        if future is not None and not future.done():
+            future.set_result(result)
+
+    def _maybe_settled(self) -> None:
+        """Call the waiters of :func:`after_requisites` when no page waits for its requisites."""
+        if self._waiters and not self._pages:
+            waiters, self._waiters = self._waiters, []
+            for callback in waiters:
+                callback()
 
     def _count(self, key: str, value: int = 1) -> None:
         if self.crawler.stats is not None:

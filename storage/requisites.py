@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -30,11 +30,12 @@ from storage.catalogue import queries
 from storage.catalogue.models import Capture, RequisiteLink
 
 if TYPE_CHECKING:
-    from storage.archive import Archive
+    from storage.catalogue.database import Database
     from storage.warc.reader import ArchivedRecord
+    from storage.warc.writer import WarcWriter
 
 __all__ = ["REQUISITES_URN", "PageRef", "RequisiteEntry", "is_requisites_record", "record_requisites",
-           "requisite_problems", "restore_links"]
+           "requisite_capture_ids", "requisite_problems", "restore_links"]
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +63,12 @@ class RequisiteEntry:
     missing: str | None = None
 
 
-def record_requisites(archive: Archive, page: PageRef, entries: Sequence[RequisiteEntry], *,
+def record_requisites(writer: WarcWriter, db: Database, page: PageRef, entries: Sequence[RequisiteEntry], *,
                       limit: int | None = None) -> str | None:
-    """Write the ``urn:requisites:`` record of ``page`` listing ``entries``, then their catalogue rows.
+    """Write the ``urn:requisites:`` record of ``page`` listing ``entries`` with ``writer``, then their rows in ``db``.
 
-    Returns the record's id (None when there is nothing to record).
+    Returns the record's id (None when there is nothing to record). With an open
+    :class:`~storage.Archive`: ``record_requisites(archive.writer, archive.db, ...)``.
     """
     if not entries:
         return None
@@ -79,11 +81,11 @@ def record_requisites(archive: Archive, page: PageRef, entries: Sequence[Requisi
         "requisites": [{"url": e.url, "kind": e.kind, "record_id": e.record_id, "missing": e.missing}
                        for e in entries],
     }
-    location = archive.writer.write_record(
+    location = writer.write_record(
         "metadata", REQUISITES_URN + page.url, json.dumps(body, ensure_ascii=False).encode("utf-8"),
         content_type="application/json", refers_to=page.record_id,
     )
-    with archive.db.session() as session:
+    with db.session() as session:
         session.add_all(_link(page.capture_id, entry, location.record_id) for entry in entries)
     return location.record_id
 
@@ -125,6 +127,18 @@ def restore_links(session: Session, records: Iterable[ArchivedRecord]) -> int:
     return added
 
 
+def requisite_capture_ids(session: Session, page_capture_ids: Iterable[int]) -> set[int]:
+    """The capture ids of the requisites of these page captures (for exports: a page goes with what it needs)."""
+    ids = sorted(set(page_capture_ids))
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        found.update(link for link in session.scalars(
+            select(RequisiteLink.requisite_capture_id)
+            .where(RequisiteLink.page_capture_id.in_(ids[start:start + 500]),
+                   RequisiteLink.requisite_capture_id.is_not(None))) if link is not None)
+    return found
+
+
 def requisite_problems(session: Session, page_capture_id: int) -> list[str]:
     """What is wrong with a page's requisite links: one listed as archived whose capture has no WARC record."""
     problems = []
@@ -143,8 +157,11 @@ def requisite_problems(session: Session, page_capture_id: int) -> list[str]:
 def _entry(item: Any) -> RequisiteEntry | None:
     if not isinstance(item, dict) or not isinstance(item.get("url"), str):
         return None
-    fields = {name: item.get(name) for name in asdict(RequisiteEntry(url="")) if name != "capture_id"}
-    return RequisiteEntry(**fields)
+    def text(name: str) -> str | None:
+        value = item.get(name)
+        return value if isinstance(value, str) else None
+
+    return RequisiteEntry(url=item["url"], kind=text("kind"), record_id=text("record_id"), missing=text("missing"))
 
 
 def _link(page_id: int, entry: RequisiteEntry, record_id: str | None,

@@ -24,9 +24,9 @@ from typing import BinaryIO
 from sqlalchemy.orm import Session
 
 from storage.catalogue import queries
-from storage.catalogue.facade.requisites import requisite_capture_ids
 from storage.catalogue.models import Capture
 from storage.errors import CorruptRecord, RecordNotFound, WarcError
+from storage.requisites import requisite_capture_ids
 from storage.warc.reader import ArchivedRecord, iter_records, read_record, resolve_warc_path
 
 __all__ = ["RecordSpan", "WarcExport", "export_warc", "plan_records"]

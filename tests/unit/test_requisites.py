@@ -125,7 +125,8 @@ def test_requisites_record_links_pages_and_reindex_restores_them(backend: str, t
         entries = [RequisiteEntry(url=logo.url, kind="image", capture_id=logo.id, record_id=logo.record_id),
                    RequisiteEntry(url="https://cdn.example/more.png", kind="image",
                                   missing="over ARCHIVER_REQUISITES_MAX (1)")]
-        record_id = record_requisites(archive, PageRef(page.id, page.url, page.record_id), entries, limit=1)
+        page_ref = PageRef(page.id, page.url, page.record_id)
+        record_id = record_requisites(archive.writer, archive.db, page_ref, entries, limit=1)
         listed = archive.catalogue.requisites_of(page.id)
         assert [(r.url, r.capture.id if r.capture else None, r.problem) for r in listed] == [
             (logo.url, logo.id, None), ("https://cdn.example/more.png", None, "over ARCHIVER_REQUISITES_MAX (1)")]
@@ -171,7 +172,7 @@ def test_show_summary_counts_bytes_and_missing_ones(tmp_path: Path) -> None:
         page = archive.record_exchange(PAGE, _request(), _html())
         logo = archive.record_exchange("https://cdn.example/logo.png", _request("/logo.png"), _png(2))
         failed = archive.record_failure("https://cdn.example/gone.png", "TimeoutError: took too long")
-        record_requisites(archive, PageRef(page.id, page.url, page.record_id), [
+        record_requisites(archive.writer, archive.db, PageRef(page.id, page.url, page.record_id), [
             RequisiteEntry(url=logo.url, kind="image", capture_id=logo.id, record_id=logo.record_id),
             RequisiteEntry(url=failed.url, kind="image", capture_id=failed.id, missing="TimeoutError: took too long"),
         ])

@@ -325,7 +325,7 @@ class RequisitesMiddleware:
 
     def _record(self, archive: Any, page: PageRef, entries: list[RequisiteEntry]) -> None:
         try:
-            record_requisites(archive, page, entries, limit=self.max_per_page)
+            record_requisites(archive.writer, archive.db, page, entries, limit=self.max_per_page)
         except Exception:  # the requisites themselves are archived; only the list is lost
             log.exception("could not record the page requisites of %s", page.url)
             return

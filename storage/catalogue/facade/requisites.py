@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from storage.catalogue.facade.base import FacadeBase
 from storage.catalogue.models import Capture, RequisiteLink
 
-__all__ = ["PageRequisite", "RequisiteFacade", "requisite_capture_ids"]
+__all__ = ["PageRequisite", "RequisiteFacade"]
 
 
 @dataclass(frozen=True)
@@ -61,14 +60,3 @@ class RequisiteFacade(FacadeBase):
             return list(session.scalars(select(RequisiteLink.page_capture_id)
                                         .where(RequisiteLink.requisite_capture_id == capture_id).distinct()))
 
-
-def requisite_capture_ids(session: Session, page_capture_ids: Iterable[int]) -> set[int]:
-    """The capture ids of the requisites of these page captures (for exports: a page goes with what it needs)."""
-    ids = sorted(set(page_capture_ids))
-    found: set[int] = set()
-    for start in range(0, len(ids), 500):
-        found.update(session.scalars(
-            select(RequisiteLink.requisite_capture_id)
-            .where(RequisiteLink.page_capture_id.in_(ids[start:start + 500]),
-                   RequisiteLink.requisite_capture_id.is_not(None))))
-    return found

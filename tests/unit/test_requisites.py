@@ -184,3 +184,18 @@ def test_show_summary_counts_bytes_and_missing_ones(tmp_path: Path) -> None:
     text = requisites_text(listed)
     assert "Requisites: 2 (1 archived, 4 bytes, 1 missing)" in text and failed.url in text
     assert requisites_text([]) == ""
+
+
+def test_crawl_and_schedules_take_requisites_and_turn_them_into_the_setting() -> None:
+    from archiver.crawler.crawl.command import crawl_parser, options_from_values
+    from archiver.crawler.crawl.run import crawl_settings
+    from archiver.services.scheduling.crawlargs import check_crawl_args
+
+    args = ["--sitemap", "https://news.example/sitemap.xml", "--requisites"]
+    assert check_crawl_args(args, "crawl") == args  # a schedule can set it
+    with crawl_parser().make_context("archiver crawl", list(args)) as context:
+        options = options_from_values(dict(context.params))
+    assert options.requisites and options.recorded()["requisites"] is True
+    assert crawl_settings(options, {}).getbool("ARCHIVER_REQUISITES_ENABLED") is True
+    options.requisites = False
+    assert crawl_settings(options, {}).getbool("ARCHIVER_REQUISITES_ENABLED") is False

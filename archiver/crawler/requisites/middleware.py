@@ -59,6 +59,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response, TextResponse
 
 from archiver.core.durations import parse_duration
+from archiver.crawler.capture.exchange import requested_url
 from archiver.crawler.capture.limits import MAX_BODY_SIZE_KEY
 from archiver.crawler.capture.middleware import CAPTURE_ID_KEY, FAILURE_ID_KEY, RECORD_ID_KEY
 from archiver.crawler.capture.session import archive_session
@@ -199,17 +200,18 @@ class RequisitesMiddleware:
                 await self._discover(request, response)
             self._maybe_settled()
             return response
+        url = requested_url(request)  # as the page names it, before any redirect
         capture_id = request.meta.get(CAPTURE_ID_KEY)
         record_id = request.meta.get(RECORD_ID_KEY)
         whole = 200 <= response.status < 300 and "download_stopped" not in response.flags
         if capture_id is not None and whole:
-            self._archived[request.url] = (capture_id, record_id)
-        self._fetched(request.url, self._archived.get(request.url))
+            self._archived[url] = (capture_id, record_id)
+        self._fetched(url, self._archived.get(url))
         nested: list[Requisite] = []
         if whole and self._is_stylesheet(info, response):
-            nested = self._children[request.url] = css_requisites(response.text, response.url)
+            nested = self._children[url] = css_requisites(response.text, response.url)
         self._count("archived")
-        await self._settle(info, RequisiteEntry(url=request.url, kind=info.get("kind"), capture_id=capture_id,
+        await self._settle(info, RequisiteEntry(url=url, kind=info.get("kind"), capture_id=capture_id,
                                                 record_id=record_id), nested=nested)
         self._maybe_settled()
         raise IgnoreRequest(f"page requisite archived: {request.url}")  # not for the spider: no item, no article
@@ -221,9 +223,10 @@ class RequisitesMiddleware:
             self._maybe_settled()
             return None
         self._count("failed")
-        self._fetched(request.url, None)
+        url = requested_url(request)
+        self._fetched(url, None)
         reason = f"{type(exception).__name__}: {exception}".strip().rstrip(":")
-        await self._settle(info, RequisiteEntry(url=request.url, kind=info.get("kind"),
+        await self._settle(info, RequisiteEntry(url=url, kind=info.get("kind"),
                                                 capture_id=request.meta.get(FAILURE_ID_KEY), missing=reason))
         self._maybe_settled()
         return None

@@ -169,3 +169,20 @@ def test_no_requisites_and_crawl_with_requisites(site: RequisitesSite, tmp_path:
     hits = site.hits()
     assert {path for path in hits if path not in ("/sitemap.xml", "/robots.txt")} == {"/articles/one",
                                                                                        "/articles/two"}, hits
+
+
+def test_requisites_through_a_shared_redis_frontier(site: RequisitesSite, tmp_path: Path, postgres_url: str,
+                                                   redis_url: str) -> None:
+    home = tmp_path / "archive"
+    env = {"ARCHIVER_DATABASE_URL": postgres_url}
+    site.reset()
+    result = run_archiver(home, "crawl", "--sitemap", site.url("/sitemap.xml"), "--requisites", "--frontier",
+                          redis_url, "--name", "requisites-frontier", "--json", env=env, timeout=240)
+    assert result.returncode == 0, result.stdout + result.stderr
+    hits = site.hits()
+    assert all(hits[path] == 1 for path in ONE_REQUISITES), hits
+    for name, paths in (("one", ONE_REQUISITES), ("two", TWO_REQUISITES)):
+        shown = run_archiver(home, "show", site.url(f"/articles/{name}"), "--json", env=env)
+        listed = json.loads(shown.stdout)["requisites"]
+        assert {item["url"] for item in listed["items"]} == {site.url(path) for path in paths}
+        assert listed["missing"] == []

@@ -47,7 +47,8 @@ def show_command(
         requisites = archive.catalogue.requisites_of(capture.id)
         if fmt is Format.json:
             print_json({**capture_record(capture, article, with_text=True),
-                        "requisites": requisites_record(requisites)})
+                        "requisites": requisites_record(requisites),
+                        "requisite_of": archive.catalogue.pages_needing(capture.id)})
         elif fmt is Format.markdown:
             sys.stdout.write(to_markdown(capture, article))
         else:

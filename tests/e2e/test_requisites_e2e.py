@@ -6,7 +6,9 @@ sees what was fetched, and the WARC files are read back with warcio.
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,7 +73,9 @@ def test_archive_keeps_every_requisite_once_and_a_second_article_reuses_them(sit
     assert {item["url"] for item in requisites["items"]} == wanted
     assert (requisites["count"], requisites["archived"], requisites["missing"]) == (len(wanted), len(wanted), [])
     assert requisites["bytes"] == sum(item["bytes"] for item in requisites["items"]) > 300_000  # the font
-    assert shown["title"] == "Every kind of requisite"
+    assert shown["title"] == "Every kind of requisite" and shown["requisite_of"] == []
+    logo = _show(home, site.url("/static/logo.png"))
+    assert logo["requisite_of"] == [shown["id"]] and logo["title"] is None  # a requisite, not an article
     # Requisites are not articles: searching finds the page only.
     search = run_archiver(home, "search", "--json")
     assert [json.loads(line)["url"] for line in search.stdout.splitlines()] == [site.url("/articles/one")]
@@ -110,6 +114,15 @@ def test_archive_keeps_every_requisite_once_and_a_second_article_reuses_them(sit
         exported = {record.rec_headers.get_header("WARC-Target-URI") for record in ArchiveIterator(handle)
                     if record.rec_type in ("response", "revisit")}
     assert exported == {site.url("/articles/two")} | {site.url(path) for path in TWO_REQUISITES}
+    wacz = tmp_path / "two.wacz"
+    result = run_archiver(home, "export", '"Shared assets"', "--format", "wacz", "-o", str(wacz))
+    assert result.returncode == 0, result.stdout + result.stderr
+    with zipfile.ZipFile(wacz) as bundle:
+        names = [name for name in bundle.namelist() if name.startswith("archive/")]
+        in_wacz = {record.rec_headers.get_header("WARC-Target-URI") for name in names
+                   for record in ArchiveIterator(io.BytesIO(bundle.read(name)))
+                   if record.rec_type in ("response", "revisit")}
+    assert in_wacz == exported
 
 
 def test_limits_many_images_and_a_huge_one(site: RequisitesSite, tmp_path: Path) -> None:

@@ -199,3 +199,22 @@ def test_requisites_through_a_shared_redis_frontier(site: RequisitesSite, tmp_pa
         listed = json.loads(shown.stdout)["requisites"]
         assert {item["url"] for item in listed["items"]} == {site.url(path) for path in paths}
         assert listed["missing"] == []
+
+
+def test_robots_txt_of_requisites_is_a_setting(site: RequisitesSite, tmp_path: Path) -> None:
+    home = tmp_path / "archive"
+    blocked, allowed = site.url("/private/blocked.png"), site.url("/img/allowed.png")
+    site.reset()
+    _archive(home, "--obey-robots", site.url("/articles/blocked"))
+    assert site.hits()["/private/blocked.png"] == 0 and site.hits()["/img/allowed.png"] == 1
+    listed = _show(home, site.url("/articles/blocked"))["requisites"]
+    assert [item["url"] for item in listed["missing"]] == [blocked]
+    assert "robots.txt" in listed["missing"][0]["reason"]
+
+    site.reset()
+    _archive(home, "--obey-robots", "--set", "ARCHIVER_REQUISITES_OBEY_ROBOTS=false", "--set",
+             "ARCHIVER_RECRAWL_AFTER=0", site.url("/articles/blocked"))
+    assert site.hits()["/private/blocked.png"] == 1 and site.hits()["/img/allowed.png"] == 1
+    listed = _show(home, site.url("/articles/blocked"))["requisites"]
+    assert listed["missing"] == [] and blocked in {item["url"] for item in listed["items"]}
+    assert allowed in {item["url"] for item in listed["items"]}

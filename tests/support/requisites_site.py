@@ -18,6 +18,8 @@ Site (``python -m support.requisites_site site --cdn CDN_URL``):
     5,000 images (``/img/many/N.gif`` on the CDN).
 ``/articles/huge``
     A 1 GB image (``/big/huge.jpg`` on the CDN, generated while it is sent), a small photo and the site CSS.
+``/articles/blocked``
+    A photo the CDN's robots.txt disallows (``/private/blocked.png``) and one it allows.
 ``/sitemap.xml``
     Lists ``one`` and ``two`` (for ``archiver crawl --sitemap``); ``/robots.txt`` allows all.
 
@@ -72,8 +74,11 @@ _IMAGES: dict[str, tuple[Any, str]] = {
     "/img/rule.png": (lambda: png(100, 2, (0, 0, 0)), "image/png"),
     "/img/photo-two.jpg": (lambda: jpeg(72, 48, 150), "image/jpeg"),
     "/img/huge-page.png": (lambda: png(33, 33, (5, 5, 5)), "image/png"),
+    "/private/blocked.png": (lambda: png(12, 12, (1, 2, 3)), "image/png"),
+    "/img/allowed.png": (lambda: png(13, 13, (3, 2, 1)), "image/png"),
 }
-#: On the site's own host; everything else is on the CDN.
+_CDN_PREFIXES = ("/img/", "/css/", "/fonts/", "/js/", "/big/", "/private/")
+#: On the site's own host, though under a CDN prefix (pages and other paths are on the site too).
 _SITE_PATHS = {"/static/logo.png", "/favicon.ico", "/static/site.css", "/static/typography.css",
                "/img/hero-bg.png"}
 
@@ -101,7 +106,7 @@ class RequisitesSite:
 
     def url(self, path: str) -> str:
         """The absolute URL of a path of the site or of the CDN (where :data:`ONE_REQUISITES` puts it)."""
-        base = self.site if path in _SITE_PATHS or not path.startswith(("/img/", "/css/", "/fonts/", "/js/", "/big/")) \
+        base = self.site if path in _SITE_PATHS or not path.startswith(_CDN_PREFIXES) \
             else self.cdn
         return base.rstrip("/") + path
 
@@ -191,6 +196,12 @@ def article_many(cdn: str) -> bytes:
     return _article(cdn, "Five thousand images", images)
 
 
+def article_blocked(cdn: str) -> bytes:
+    """A page with a photo the CDN's robots.txt disallows, and one it allows."""
+    return _article(cdn, "Blocked photo", f'<img src="{cdn}private/blocked.png" alt="">'
+                    f'<img src="{cdn}img/allowed.png" alt="">')
+
+
 def article_huge(cdn: str) -> bytes:
     """A page with a 1 GB image and a small one."""
     return _article(cdn, "A huge image", f'<img src="{cdn}big/huge.jpg" alt="huge">'
@@ -247,7 +258,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _site(self, path: str) -> None:
         cdn = self.server.cdn
         pages = {"/articles/one": article_one, "/articles/two": article_two, "/articles/many": article_many,
-                 "/articles/huge": article_huge}
+                 "/articles/huge": article_huge, "/articles/blocked": article_blocked}
         html = "text/html; charset=utf-8"
         if path in pages:
             self._send(200, pages[path](cdn), html)
@@ -270,7 +281,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, b"<html><body>not found</body></html>", html)
 
     def _cdn(self, path: str) -> None:
-        if path == "/css/theme.css":
+        if path == "/robots.txt":
+            self._send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
+        elif path == "/css/theme.css":
             self._send(200, theme_css(), "text/css")
         elif path == "/fonts/archived.ttf":
             self._send(200, FONT_PATH.read_bytes(), "font/ttf")

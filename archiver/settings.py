@@ -53,6 +53,8 @@ DOWNLOADER_MIDDLEWARES = {
     "archiver.crawler.capture.middleware.WarcCaptureMiddleware": 880,
     # Outside both: a refused target (archiver.crawler.capture.targets) is never fetched nor archived.
     "archiver.crawler.capture.targets.TargetGuardMiddleware": 895,
+    # Below Retry (550) and Redirect (600): sees each page's final, archived answer (see Requisites below).
+    "archiver.crawler.requisites.middleware.RequisitesMiddleware": 540,
 }
 ITEM_PIPELINES = {
     "archiver.crawler.pipelines.ExtractionPipeline": 300,
@@ -84,6 +86,18 @@ ARCHIVER_MAX_DOWNLOAD_TIME = None
 DOWNLOAD_WARNSIZE = 0
 # One redirect more than this is not followed: its response is kept, with an error recorded.
 REDIRECT_MAX_TIMES = 20
+
+# --- Page requisites (archiver.crawler.requisites) ---------------------------------------------
+# Images, stylesheets (and what they import), fonts, scripts and posters of each archived HTML
+# page, fetched through the same downloader and capture middleware and linked to the page.
+# archiver archive and the API's archive-now switch it on (--no-requisites); archiver crawl
+# with --requisites; schedules through their crawl options.
+ARCHIVER_REQUISITES_ENABLED = False
+ARCHIVER_REQUISITES_MAX = 150             # requisites fetched per page; the rest are listed as missing
+ARCHIVER_REQUISITE_MAX_BYTES = "25MB"     # a requisite's body is cut here (WARC-Truncated: length)
+# robots.txt is obeyed for requisites whenever the crawl obeys it (ROBOTSTXT_OBEY), as Heritrix
+# does; False fetches them whatever robots.txt says.
+ARCHIVER_REQUISITES_OBEY_ROBOTS = True
 
 # --- Target guard (archiver.crawler.capture.targets) --------------------------------------------
 # archiver serve turns it on for the crawls it starts: every request (each redirect hop too) and

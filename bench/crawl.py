@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark a whole crawl: fetch, WARC, extraction and catalogue, against trafilatura alone.
 
-    python bench/crawl.py [--pages N] [--padding BYTES] [--rounds 3] [--concurrency 16] [--json]
+    python bench/crawl.py [--pages N] [--padding BYTES] [--rounds 3] [--concurrency 16] [--skip-requisites] [--json]
 
 Serves a synthetic news site of N articles (tests/crawl_site.py: pages of padding/2 to padding
 bytes of HTML, default 60-120 KB, with JSON-LD, gzip-encoded) on 127.0.0.1. The site builds
@@ -16,6 +16,10 @@ cores with the crawler, costs next to no CPU, as a remote site's would. Then, in
    in memory; at most --baseline-pages of them) in a pool of 2 processes, --passes passes;
 4. ``ours``: the same with ``archiver.extraction.extract`` (what the pipeline runs: trafilatura
    plus the JSON-LD/OpenGraph/meta merge), to tell pipeline overhead from extraction cost.
+
+5. ``requisites``: the ``pipeline`` crawl with ``--requisites``: every article's shared stylesheet,
+   web font, background, logo and favicon (fetched once for the whole crawl) and its 10-30 photos
+   are archived too (the site serves them in every part; only this crawl fetches them).
 
 For each crawl: pages/s and articles/s (wall clock of the command, start-up included, and of
 the crawl itself from the run's start to its end), CPU seconds per page (the crawler and every
@@ -144,9 +148,10 @@ def _children_cpu() -> float:
 # --------------------------------------------------------------------------- crawls
 
 
-def crawl(site_url: str, home: Path, *, extract: bool, concurrency: int, workers: int) -> dict[str, Any]:
-    """One `archiver crawl --sitemap` of the site into ``home``; its figures."""
-    args = [ARCHIVER, "crawl", "--sitemap", site_url + "sitemap_index.xml",
+def crawl(site_url: str, home: Path, *, extract: bool, concurrency: int, workers: int,
+          requisites: bool = False) -> dict[str, Any]:
+    """One `archiver crawl --sitemap` of the site into ``home`` (``--requisites`` too, if asked); its figures."""
+    args = [ARCHIVER, "crawl", "--sitemap", site_url + "sitemap_index.xml", *(["--requisites"] if requisites else []),
             "-s", "AUTOTHROTTLE_ENABLED=0", "-s", f"CONCURRENT_REQUESTS={concurrency}",
             "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}", "-s", "LOG_LEVEL=ERROR",
             "-s", f"ARCHIVER_EXTRACT_ENABLED={int(extract)}", "-s", f"ARCHIVER_EXTRACT_WORKERS={workers}"]
@@ -166,7 +171,10 @@ def crawl(site_url: str, home: Path, *, extract: bool, concurrency: int, workers
     with sqlite3.connect(home / "catalogue.sqlite") as db:
         started_at, finished_at, stats = db.execute(
             "SELECT started_at, finished_at, stats FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
-    counts = json.loads(stats)["counts"]
+    stats = json.loads(stats)
+    counts = stats["counts"]
+    fetched = stats.get("archiver/requisites/archived", 0)
+    linked = stats.get("archiver/requisites/linked", 0)
     crawl_seconds = (datetime.fromisoformat(finished_at) - datetime.fromisoformat(started_at)).total_seconds()
     warc_bytes = sum(p.stat().st_size for p in (home / "warcs").glob("*.warc.gz"))
     pages = counts["pages"]
@@ -177,6 +185,8 @@ def crawl(site_url: str, home: Path, *, extract: bool, concurrency: int, workers
         "crawl_pages_per_s": pages / crawl_seconds, "crawl_articles_per_s": counts["articles"] / crawl_seconds,
         "cpu_s": cpu, "cpu_ms_per_page": 1000 * cpu / pages, "crawler_cpu_ms_per_page": 1000 * own / pages,
         "peak_rss_mb": peak / 2**20, "warc_bytes_per_page": warc_bytes / pages,
+        "requisites_per_page": (fetched + linked) / pages, "requisites_fetched_per_page": fetched / pages,
+        "received_bytes_per_page": counts.get("bytes", 0) / pages,
     }
 
 
@@ -249,13 +259,15 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent requests of the crawls")
     parser.add_argument("--workers", type=int, default=2, help="extraction processes (both sides)")
     parser.add_argument("--skip-fetch-only", action="store_true", help="no fetch+warc crawl")
+    parser.add_argument("--skip-requisites", action="store_true", help="no --requisites crawl")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
 
     results: dict[str, Any] = {"pages": args.pages, "cpus": os.cpu_count(), "rounds": []}
     show = (lambda *_: None) if args.json else _show  # noqa: E731 - figures as soon as each part is done
     show("site", results)
-    with running_crawl_site("--articles", str(args.pages), "--padding", str(args.padding), "--prebuild") as site, \
+    with running_crawl_site("--articles", str(args.pages), "--padding", str(args.padding), "--prebuild",
+                            "--requisites") as site, \
             tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
         base = site.url.rstrip("/")
         jobs = [(_fetch(base + article_path(i)), base + article_path(i))
@@ -269,12 +281,15 @@ def main() -> None:
             if not args.skip_fetch_only:
                 round_["fetch_warc"] = crawl(site.url, Path(tmp) / f"fetch-{number}", extract=False,
                                              concurrency=args.concurrency, workers=args.workers)
+            if not args.skip_requisites:
+                round_["requisites"] = crawl(site.url, Path(tmp) / f"requisites-{number}", extract=True,
+                                             concurrency=args.concurrency, workers=args.workers, requisites=True)
             round_["trafilatura"] = extraction_alone(_trafilatura, jobs, args.passes, args.workers)
             round_["ours"] = extraction_alone(_ours, jobs, args.passes, args.workers)
             round_.update(_ratios(round_, os.cpu_count() or 1))
             results["rounds"].append(round_)
             show("round", round_)
-    for part in ("pipeline", "fetch_warc", "trafilatura", "ours"):
+    for part in ("pipeline", "fetch_warc", "requisites", "trafilatura", "ours"):
         if part in results["rounds"][0]:
             results[part] = _medians([round_[part] for round_ in results["rounds"]])
             show(part, results)
@@ -324,6 +339,7 @@ def _medians(parts: list[dict[str, Any]]) -> dict[str, Any]:
 def _show(part: str, results: dict[str, Any]) -> None:
     """Print the figures of one part of the benchmark."""
     labels = {"pipeline": "pipeline (fetch+WARC+extract+catalogue)", "fetch_warc": "fetch+WARC only",
+              "requisites": "pipeline with --requisites (pages and their images, CSS, fonts)",
               "trafilatura": "trafilatura alone (bare_extraction)",
               "ours": "archiver.extraction.extract alone (trafilatura + JSON-LD/meta merge)"}
     if part == "site":
@@ -334,7 +350,7 @@ def _show(part: str, results: dict[str, Any]) -> None:
               f"alone {r['trafilatura']['docs_per_s']:.1f} docs/s, ours alone {r['ours']['docs_per_s']:.1f} docs/s: "
               f"ratio {r['ratio_articles_per_s']:.2f}"
               + (f", CPU ratio {r['ratio_cpu_per_page']:.2f}" if "ratio_cpu_per_page" in r else ""))
-    elif part in ("pipeline", "fetch_warc"):
+    elif part in ("pipeline", "fetch_warc", "requisites"):
         r = results[part]
         print(f"{labels[part]} (medians of {len(results['rounds'])} rounds):")
         print(f"  {r['pages']} pages, {r['articles']} articles, {r['errors']} errors in {r['wall_s']:.1f} s "
@@ -344,6 +360,9 @@ def _show(part: str, results: dict[str, Any]) -> None:
         print(f"  CPU {r['cpu_ms_per_page']:.1f} ms/page ({r['crawler_cpu_ms_per_page']:.1f} in the crawler process, "
               f"the rest in its extraction workers), peak RSS {r['peak_rss_mb']:.0f} MB (all processes), "
               f"WARC {r['warc_bytes_per_page'] / 1024:.1f} KB/page")
+        if part == "requisites":
+            print(f"  requisites/page {r['requisites_per_page']:.1f} ({r['requisites_fetched_per_page']:.1f} fetched, "
+                  f"the rest shared and fetched once), received {r['received_bytes_per_page'] / 1024:.1f} KB/page")
     elif part in ("trafilatura", "ours"):
         t = results[part]
         print(f"{labels[part]}, pool of 2, {t['pages']} pages of {t['html_bytes_mean'] / 1024:.0f} KB on average:")

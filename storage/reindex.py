@@ -9,7 +9,8 @@ page rather than capture one and are left out. ARC records read as
 ``response`` records. Our ``conversion`` + ``metadata`` records become article rows.
 Records already catalogued (same WARC-Record-ID) are skipped, so indexing is idempotent; a
 later ``conversion`` record of an already catalogued response (``archiver reextract``) replaces
-the article made from an earlier one.
+the article made from an earlier one. ``urn:requisites:`` metadata records become the links from
+a page capture to its requisites (:mod:`storage.requisites`).
 Extracting text from responses that have no conversion record is the caller's job (this
 package does not extract); :class:`IndexResult` lists those captures.
 """
@@ -31,6 +32,7 @@ from storage.articles import ARTICLE_FIELDS, ArticleData, article_row, copy_arti
 from storage.catalogue import queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import Article, Capture
+from storage.requisites import is_requisites_record, restore_links
 from storage.timefmt import parse_iso_or_none
 from storage.warc.reader import ArchivedRecord, ScanProblem, scan_file
 from storage.warc.writer import payload_digest
@@ -57,6 +59,7 @@ class IndexResult:
     records: int = 0
     captures_added: int = 0
     articles_added: int = 0
+    requisite_links_added: int = 0
     problems: list[str] = field(default_factory=list)
     without_article: list[int] = field(default_factory=list)  # 2xx HTML captures with no article
 
@@ -65,6 +68,7 @@ class IndexResult:
         self.records += other.records
         self.captures_added += other.captures_added
         self.articles_added += other.articles_added
+        self.requisite_links_added += other.requisite_links_added
         self.problems += other.problems
         self.without_article += other.without_article
 
@@ -78,6 +82,7 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
     requests: dict[str, str] = {}  # response record id -> request record id (either direction)
     conversions: dict[str, ArchivedRecord] = {}
     metadata: dict[str, dict[str, Any]] = {}
+    requisites: list[ArchivedRecord] = []
     new_captures: list[Capture] = []
     with db.session() as session:
         for item in scan_file(path):
@@ -101,6 +106,8 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
                     new_captures.append(capture)
             elif kind == "conversion" and item.header("WARC-Refers-To"):
                 conversions[item.header("WARC-Refers-To") or ""] = item
+            elif is_requisites_record(item):
+                requisites.append(item)
             elif kind == "metadata" and "json" in (item.header("Content-Type") or ""):
                 refers_to = item.header("WARC-Refers-To")
                 try:
@@ -115,6 +122,7 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
         result.articles_added = _add_articles(session, conversions, metadata)
         session.flush()
         result.articles_added += _copy_articles_to_revisits(session)
+        result.requisite_links_added = restore_links(session, requisites)
         for capture in new_captures:
             if (_fetched_ok(capture) and "html" in (capture.content_type or "")
                     and queries.article_for_capture(session, capture.id) is None):

@@ -1,7 +1,8 @@
 """Check that the catalogue and the WARC files agree, in both directions.
 
 - rows → records (:func:`verify_catalogue`): every capture and article that points at a WARC
-  record finds, at that file and offset, a whole record of the right type, id and target URI;
+  record finds, at that file and offset, a whole record of the right type, id and target URI,
+  and each page requisite a page capture lists as archived is a capture with a WARC record;
 - records → rows (:func:`verify_files`): every closed WARC (or ARC) file reads to its end, every
   record catalogued as a capture (``response``, ``revisit``, ``resource`` of a URL; see
   :func:`storage.reindex.is_capture`) has its catalogue row, and (deep) every block and
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from storage.catalogue import queries
 from storage.errors import StorageError
 from storage.reindex import is_capture
+from storage.requisites import requisite_problems
 from storage.warc.digests import digest_problems
 from storage.warc.naming import WARC_SUFFIX
 from storage.warc.reader import ScanProblem, read_raw, read_record, resolve_warc_path, scan_file
@@ -68,6 +70,8 @@ def verify_catalogue(session: Session, warc_dir: Path) -> Iterator[tuple[int, li
             message = _check(warc_dir, filename, offset, length, record_type, record_id, urls)
             if message:
                 problems.append(Problem(capture.id, capture.url, filename, offset, message))
+        problems += [Problem(capture.id, capture.url, capture.warc_file, capture.warc_offset, message)
+                     for message in requisite_problems(session, capture.id)]
         yield capture.id, problems
 
 

@@ -34,10 +34,16 @@ def archive_command(
         "--max-size", help="Keep at most this much of each body (e.g. 50MB, 2GiB); the rest is cut, "
         "marked WARC-Truncated: length. Default 50MB (ARCHIVER_MAX_BODY_SIZE).", show_default=False)] = None,
     obey_robots: Annotated[bool, typer.Option("--obey-robots", help="Skip URLs that robots.txt disallows.")] = False,
+    no_requisites: Annotated[bool, typer.Option(
+        "--no-requisites", help="Archive the pages only, not their images, stylesheets, fonts and scripts.")] = False,
     setting: Annotated[list[str], typer.Option("-s", "--set", help="Scrapy or archiver setting NAME=VALUE.")] = [],  # noqa: B006
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show the crawler's log.")] = False,
 ) -> None:
     """Archive URLs now: keep every exchange in WARC, extract the article, catalogue it.
+
+    Each HTML page's requisites (images, stylesheets and their fonts, scripts, posters) are
+    archived with it and linked to it, unless --no-requisites (ARCHIVER_REQUISITES_MAX per page,
+    each cut at ARCHIVER_REQUISITE_MAX_BYTES).
 
     Example: archiver archive https://www.example.org/news/2024/story --json
 
@@ -63,6 +69,7 @@ def archive_command(
             err_console.print(f"error: {escape(message)}", soft_wrap=True)
         raise typer.Exit(2)
     config = current_config({
+        "ARCHIVER_REQUISITES_ENABLED": not no_requisites,
         **({"ARCHIVER_MAX_BODY_SIZE": max_size} if max_size is not None else {}),
         **parse_setting_overrides(setting),
     })

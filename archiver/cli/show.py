@@ -11,6 +11,7 @@ import typer
 
 from archiver.cli.common import capture_record, fail, find_capture, open_archive, print_json
 from archiver.services.render import to_markdown, to_text
+from archiver.services.requisites import requisites_record, requisites_text
 from storage.warc import decode_payload
 
 __all__ = ["get_command", "show_command"]
@@ -30,7 +31,7 @@ def show_command(
     json_output: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text, markdown, json or html.")] = Format.text,
 ) -> None:
-    """Show the latest capture of a URL (or a capture by id) with its article.
+    """Show the latest capture of a URL (or a capture by id) with its article and its page requisites.
 
     Example: archiver show https://www.example.org/news/2024/story --format markdown
     """
@@ -43,12 +44,15 @@ def show_command(
             sys.stdout.buffer.write(decode_payload(record))
             return
         article = _article(archive, capture)
+        requisites = archive.catalogue.requisites_of(capture.id)
         if fmt is Format.json:
-            print_json(capture_record(capture, article, with_text=True))
+            print_json({**capture_record(capture, article, with_text=True),
+                        "requisites": requisites_record(requisites),
+                        "requisite_of": archive.catalogue.pages_needing(capture.id)})
         elif fmt is Format.markdown:
             sys.stdout.write(to_markdown(capture, article))
         else:
-            sys.stdout.write(to_text(capture, article))
+            sys.stdout.write(to_text(capture, article) + requisites_text(requisites))
 
 
 def get_command(

@@ -83,6 +83,7 @@ class JobRunner:
             return await self._run(targets)
 
     def _command(self, targets: list[str]) -> list[str]:
+        # `archiver archive` keeps each page's requisites too (ARCHIVER_REQUISITES_ENABLED), guarded alike.
         return [sys.executable, "-m", "archiver", "archive", "--json",
                 "-s", "ARCHIVER_TARGET_GUARD_ENABLED=true",
                 "-s", f"ARCHIVER_ALLOW_PRIVATE_TARGETS={self.config.allow_private_targets}",

@@ -8,6 +8,7 @@ from storage.catalogue.catalogue import Catalogue
 from storage.catalogue.database import Database
 from storage.catalogue.extraction import SiteHealth
 from storage.catalogue.facade.reports import Verification
+from storage.catalogue.facade.requisites import PageRequisite
 from storage.catalogue.facade.watch import DetectedChange
 from storage.catalogue.models import (
     Article,
@@ -33,6 +34,7 @@ __all__ = [
     "DetectedChange",
     "DuplicateSchedule",
     "ReplayCapture",
+    "PageRequisite",
     "Revisit",
     "RunSummary",
     "Schedule",

@@ -12,6 +12,7 @@ The methods are grouped by concern, one module each under :mod:`storage.catalogu
 - crawl runs (:class:`~storage.catalogue.facade.runs.RunFacade`);
 - schedules and their leases (:class:`~storage.catalogue.facade.schedules.ScheduleFacade`);
 - the watch: revisits, changes, webhooks (:class:`~storage.catalogue.facade.watch.WatchFacade`);
+- page requisites (:class:`~storage.catalogue.facade.requisites.RequisiteFacade`);
 - statistics, verification, export (:class:`~storage.catalogue.facade.reports.ReportFacade`).
 
 Results are ORM objects detached from their session (their columns readable, and the
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 from storage.catalogue.facade.captures import CaptureFacade
 from storage.catalogue.facade.reports import ReportFacade
+from storage.catalogue.facade.requisites import RequisiteFacade
 from storage.catalogue.facade.runs import RunFacade
 from storage.catalogue.facade.schedules import ScheduleFacade
 from storage.catalogue.facade.watch import WatchFacade
@@ -35,5 +37,5 @@ from storage.catalogue.facade.watch import WatchFacade
 __all__ = ["Catalogue"]
 
 
-class Catalogue(CaptureFacade, RunFacade, ScheduleFacade, WatchFacade, ReportFacade):
+class Catalogue(CaptureFacade, RunFacade, ScheduleFacade, WatchFacade, RequisiteFacade, ReportFacade):
     """The catalogue as the application sees it, built on an opened :class:`Database`."""

@@ -8,6 +8,8 @@ Full-text search tables (FTS5 on SQLite) are created by the migrations, not decl
   points at its WARC record by file name + offset + length.
 - ``articles``: what extraction found in a capture (at most one per capture).
 - ``schedules``: persistent crawl schedules (cron + crawl arguments + the scheduler's lease).
+- ``requisite_links``: which captures (images, stylesheets, fonts, ...) a page capture needed
+  to render, and the ones it could not get; see :mod:`storage.requisites`.
 - ``revisits``, ``changes``, ``webhook_outbox``: silent-edit watch (revisit plan per URL, detected
   edits, webhook deliveries to make); see :mod:`storage.catalogue.changes`.
 """
@@ -36,7 +38,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from storage.catalogue.hosts import host_key
 
 __all__ = [
-    "Article", "Base", "Capture", "ChangeRecord", "CrawlRun", "Revisit", "Schedule", "UTCDateTime", "WebhookDelivery",
+    "Article", "Base", "Capture", "ChangeRecord", "CrawlRun", "RequisiteLink", "Revisit",
+    "Schedule", "UTCDateTime", "WebhookDelivery",
     "utcnow",
 ]
 
@@ -209,6 +212,34 @@ class Article(Base):
     __table_args__ = (
         Index("ix_articles_published_at", "published_at"),
         Index("ix_articles_language", "language"),
+    )
+
+
+class RequisiteLink(Base):
+    """One page requisite of a page capture: the capture that holds it, or why it is missing.
+
+    A shared logo is one capture linked from many pages. ``requisite_capture_id`` is None when
+    nothing was fetched (over ``ARCHIVER_REQUISITES_MAX``, refused by robots.txt); a failed
+    fetch links its failure row and says why in ``missing``. ``record_id`` names the WARC
+    ``metadata`` record (``urn:requisites:<page url>``) that states the link, so a reindex
+    rebuilds it from the WARC alone.
+    """
+
+    __tablename__ = "requisite_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page_capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(String(32))
+    requisite_capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id", ondelete="SET NULL"))
+    missing: Mapped[str | None] = mapped_column(Text)
+    record_id: Mapped[str | None] = mapped_column(String(64))
+
+    requisite: Mapped[Capture | None] = relationship(foreign_keys=[requisite_capture_id])
+
+    __table_args__ = (
+        Index("ix_requisite_links_page_capture_id", "page_capture_id"),
+        Index("ix_requisite_links_requisite_capture_id", "requisite_capture_id"),
     )
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, selectinload
 
-from storage.catalogue.models import Article, Capture, CrawlRun
+from storage.catalogue.models import Article, Capture, CrawlRun, RequisiteLink
 from storage.catalogue.search import articles_by_ids, is_sqlite, search_articles, search_ids, url_host
 from storage.catalogue.search_model import SearchFilters
 
@@ -170,6 +170,7 @@ def clear_captures(session: Session) -> int:
     """Delete every capture and article (crawl runs and schedules stay); return how many captures went."""
     count = count_captures(session)
     session.execute(delete(Article))
+    session.execute(delete(RequisiteLink))
     session.execute(update(Capture).values(revisit_of_id=None))
     session.execute(delete(Capture))
     return count

@@ -2,7 +2,8 @@
 
 For each capture: its ``response`` (or ``revisit``) record and the ``request`` record written
 with it; for a revisit, also the response it refers to (and that one's request), so the
-export replays on its own; the article's ``conversion`` record and the ``metadata`` record
+export replays on its own; the captures of the page's requisites (images, stylesheets, fonts:
+see :mod:`storage.requisites`) and theirs; the article's ``conversion`` record and the ``metadata`` record
 written beside it; and the ``warcinfo`` record of every source file a record comes from (the
 records name it in ``WARC-Warcinfo-ID``). Records are copied in archive order (source file,
 then offset). Our records are one gzip member each; each member is checked to end exactly
@@ -27,6 +28,7 @@ from storage.catalogue import queries
 from storage.catalogue.models import Capture
 from storage.errors import CorruptRecord, RecordNotFound, WarcError
 from storage.warc.arc import arc_record_as_warc
+from storage.requisites import requisite_capture_ids
 from storage.warc.reader import ArchivedRecord, iter_records, read_record, resolve_warc_path
 
 __all__ = ["RecordSpan", "WarcExport", "export_warc", "plan_records"]
@@ -87,7 +89,9 @@ def export_warc(session: Session, warc_dir: Path, capture_ids: Iterable[int], ou
 def plan_records(session: Session, warc_dir: Path, capture_ids: Iterable[int]) -> tuple[list[RecordSpan], WarcExport]:
     """The records to copy for these captures, in archive order, and a summary to fill in."""
     summary = WarcExport()
-    captures = queries.captures_by_ids(session, list(capture_ids))
+    pages = list(capture_ids)
+    # A page goes with its requisites (images, stylesheets, fonts), so it replays complete.
+    captures = queries.captures_by_ids(session, sorted(set(pages) | requisite_capture_ids(session, pages)))
     summary.captures = sum(1 for c in captures.values() if c.warc_file)
     originals = {c.revisit_of_id for c in captures.values() if c.record_type == "revisit" and c.revisit_of_id}
     captures.update(queries.captures_by_ids(session, sorted(originals - set(captures))))

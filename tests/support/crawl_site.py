@@ -1,6 +1,6 @@
 """A local news site for crawl tests and the crawl benchmark (standard library only).
 
-Run ``python -m support.crawl_site [--articles N] [--padding BYTES]`` (with ``tests/`` on the
+Run ``python -m support.crawl_site [--articles N] [--padding BYTES] [--requisites]`` (with ``tests/`` on the
 path): it binds 127.0.0.1 on a free port, prints ``http://127.0.0.1:PORT/`` and serves until
 SIGTERM/SIGINT. From tests, use ``running_crawl_site()``, which does that in a subprocess
 (through :func:`support.launcher.launch_server`).
@@ -31,6 +31,11 @@ HTML is gzip-encoded when the client accepts gzip.
     A query-string loop: each page links to itself with one more query argument.
 ``/private/secret``
     Disallowed by robots.txt; an article all the same.
+``/static/site.css``, ``/static/logo.png``, ``/static/font.woff2``, ``/static/bg.png``, ``/favicon.ico``,
+``/media/I/K.jpg``
+    With ``--requisites`` only: every article links the shared stylesheet (a web font and a
+    background image in it), the logo and the favicon, and has 10-30 photos of its own
+    (:func:`article_images`; the first with a 2x ``srcset``).
 ``/_hits``
     JSON: how many times each request target (path and query) was requested.
 ``/_reset``
@@ -100,9 +105,10 @@ def _paragraphs(i: int, count: int) -> list[str]:
 class Site:
     """What the site serves, built from its size."""
 
-    def __init__(self, articles: int, padding: int) -> None:
+    def __init__(self, articles: int, padding: int, requisites: bool = False) -> None:
         self.articles = articles
         self.padding = padding
+        self.requisites = requisites
         self.hits: Counter[str] = Counter()
         self.lock = threading.Lock()
         self.paths = {article_path(i): i for i in range(articles)}
@@ -130,15 +136,16 @@ class Site:
         })
         paragraphs = "".join(f"<p>{p}</p>\n" for p in _paragraphs(i, 8))
         filler = _filler(i, self.padding // 2 + (i * 7919) % (self.padding // 2 + 1)) if self.padding else ""
+        head, figures = _requisites_markup(i) if self.requisites else ("", "")
         return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{article_title(i)} | Crawl Gazette</title>
 <meta property="og:type" content="article"><meta property="og:title" content="{article_title(i)}">
 <meta name="author" content="Reporter {i % 3}">
 <link rel="canonical" href="{article_path(i)}">
-<script type="application/ld+json">{jsonld}</script></head>
+<script type="application/ld+json">{jsonld}</script>{head}</head>
 <body><nav><a href="/">Home</a> <a href="/section/world">World</a> <a href="/section/business">Business</a></nav>
 <main><article><h1>{article_title(i)}</h1><p class="byline">By Reporter {i % 3}, {when[:10]}</p>
-{paragraphs}</article>
+{paragraphs}{figures}</article>
 <aside><h2>More news</h2><a href="{article_path((i + 1) % self.articles)}">Next story</a></aside></main>
 {filler}<footer>Crawl Gazette. All rights reserved.</footer></body></html>""".encode()
 
@@ -233,6 +240,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._html(site.article_html(0).replace(b"Council budget", b"Secret"))
         if path in site.paths:
             return self._article(site.paths[path])
+        if site.requisites and path in _ASSETS:
+            return self._send(200, _asset_body(path), _ASSETS[path])
+        if site.requisites and path.startswith("/media/") and path.endswith(".jpg"):
+            return self._send(200, _asset_body(path), "image/jpeg")
         return self._send(404, b"<html><body>not found</body></html>", "text/html")
 
     def _article(self, i: int) -> None:
@@ -282,6 +293,43 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if status != 304:
             self.wfile.write(body)
+
+
+#: With ``--requisites``: what every article shares (content types by path).
+_ASSETS = {"/static/site.css": "text/css", "/static/logo.png": "image/png", "/favicon.ico": "image/x-icon",
+           "/static/font.woff2": "font/woff2", "/static/bg.png": "image/png"}
+_SITE_CSS = b"""@font-face { font-family: Gazette; src: url(/static/font.woff2) format("woff2"); }
+body { font-family: Gazette, serif; background: url(/static/bg.png); }
+figure { margin: 0 0 1em; }
+"""
+
+
+def article_images(i: int) -> int:
+    """How many photos article ``i`` has (10 to 30)."""
+    return 10 + (i * 7) % 21
+
+
+def _requisites_markup(i: int) -> tuple[str, str]:
+    """The head links and the figures of article ``i`` (``--requisites``)."""
+    head = '\n<link rel="stylesheet" href="/static/site.css"><link rel="icon" href="/favicon.ico">'
+    figures = ['<img src="/static/logo.png" alt="Crawl Gazette">']
+    for k in range(article_images(i)):
+        src = f"/media/{i}/{k}.jpg"
+        if k == 0:
+            figures.append(f'<figure><img src="{src}" srcset="{src} 1x, /media/{i}/{k}-2x.jpg 2x" alt="">'
+                           f"<figcaption>Photo {k} of story {i}</figcaption></figure>")
+        else:
+            figures.append(f'<figure><img src="{src}" alt=""><figcaption>Photo {k}</figcaption></figure>')
+    return head, "\n".join(figures)
+
+
+def _asset_body(path: str) -> bytes:
+    """A body for an asset: the stylesheet, or 2-60 KB of bytes particular to the path (photos, fonts)."""
+    if path == "/static/site.css":
+        return _SITE_CSS
+    seed = hashlib.sha256(path.encode()).digest()
+    size = 2_000 + int.from_bytes(seed[:4], "big") % 58_000
+    return hashlib.shake_256(seed).digest(size)  # incompressible, as photos and fonts are
 
 
 def _etag(body: bytes) -> str:
@@ -361,8 +409,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="article i gets between padding/2 and padding bytes of extra markup")
     parser.add_argument("--prebuild", action="store_true",
                         help="build and gzip every article before serving (benchmarks: serving costs no CPU)")
+    parser.add_argument("--requisites", action="store_true",
+                        help="articles need a shared stylesheet (with a web font and a background), a logo, a "
+                             "favicon and 10-30 photos each")
     args = parser.parse_args(argv)
-    Handler.site = Site(args.articles, args.padding)
+    Handler.site = Site(args.articles, args.padding, args.requisites)
     if args.prebuild:
         Handler.site.prebuild()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

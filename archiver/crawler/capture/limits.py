@@ -11,7 +11,9 @@ Enable it next to the capture middleware, on the downloader's side of it::
   than that have arrived, the download is stopped from the ``bytes_received`` signal
   (``StopDownload(fail=False)``) and the response goes on with exactly the first
   ``ARCHIVER_MAX_BODY_SIZE`` bytes, archived with ``WARC-Truncated: length``. Scrapy's own
-  ``DOWNLOAD_MAXSIZE`` drops the whole response instead, so keep it above this limit.
+  ``DOWNLOAD_MAXSIZE`` drops the whole response instead, so keep it above this limit. A request
+  may carry a lower limit of its own in ``meta["archiver_max_body_size"]`` (bytes; page
+  requisites use ``ARCHIVER_REQUISITE_MAX_BYTES``); the lower of the two limits applies.
 - **Download time** (``ARCHIVER_MAX_DOWNLOAD_TIME`` seconds, counted from when the request
   was sent; default 90% of the request's ``DOWNLOAD_TIMEOUT``; 0 for none): when body bytes
   arrive after the deadline, the download is stopped and what came is kept, archived with
@@ -42,12 +44,14 @@ from scrapy.settings import BaseSettings
 from archiver.crawler.capture.exchange import TRUNCATED_KEY
 from storage.config import parse_size
 
-__all__ = ["ERROR_KEY", "TRUNCATED_KEY", "DownloadLimits", "DownloadLimitsMiddleware"]
+__all__ = ["ERROR_KEY", "MAX_BODY_SIZE_KEY", "TRUNCATED_KEY", "DownloadLimits", "DownloadLimitsMiddleware"]
 
 log = logging.getLogger(__name__)
 
 #: ``request.meta`` key whose text the capture middleware records as the capture's error.
 ERROR_KEY = "archiver_error"
+#: ``request.meta`` key: this request's own body size limit in bytes (instead of ARCHIVER_MAX_BODY_SIZE).
+MAX_BODY_SIZE_KEY = "archiver_max_body_size"
 
 DEFAULT_MAX_BODY_SIZE = 50 * 10**6
 #: Without ARCHIVER_MAX_DOWNLOAD_TIME, stop at this share of the request's download timeout.
@@ -130,7 +134,8 @@ class DownloadLimitsMiddleware:
         if download is None:
             download = self._downloads[request] = self._start(request, None)
         download.received += len(data)
-        if self.limits.max_body_size and download.received > self.limits.max_body_size:
+        limit = self._body_limit(request)
+        if limit and download.received > limit:
             request.meta[TRUNCATED_KEY] = "length"
             raise StopDownload(fail=False)
         complete = download.expected is not None and download.received >= download.expected
@@ -167,10 +172,11 @@ class DownloadLimitsMiddleware:
 
     def _stopped(self, request: Request, response: Response) -> Response:
         reason = request.meta.get(TRUNCATED_KEY)
-        limit = self.limits.max_body_size
+        limit = self._body_limit(request)
         if reason == "length" and limit:
             self._count("archiver/limits/body_size")
-            log.info("stopped downloading %s after %d bytes (ARCHIVER_MAX_BODY_SIZE)", response.url, limit)
+            log.info("stopped downloading %s after %d bytes (%s)", response.url, limit,
+                     "its own limit" if MAX_BODY_SIZE_KEY in request.meta else "ARCHIVER_MAX_BODY_SIZE")
             if len(response.body) > limit:  # the last chunk went past the limit: keep exactly the limit
                 response = response.replace(body=response.body[:limit])
         elif reason == "time":
@@ -178,6 +184,12 @@ class DownloadLimitsMiddleware:
             log.info("stopped downloading %s after %.1f s with %d bytes (ARCHIVER_MAX_DOWNLOAD_TIME)",
                      response.url, self.limits.time_limit(request) or 0.0, len(response.body))
         return response
+
+    def _body_limit(self, request: Request) -> int:
+        """The body size limit of ``request``: the lower of its own (meta) and ARCHIVER_MAX_BODY_SIZE; 0 for none."""
+        own = int(request.meta.get(MAX_BODY_SIZE_KEY) or 0)
+        limits = [limit for limit in (own, self.limits.max_body_size) if limit]
+        return min(limits, default=0)
 
     def _one_redirect_too_many(self, request: Request, response: Response) -> bool:
         """Whether RedirectMiddleware would drop this response for exceeding REDIRECT_MAX_TIMES."""

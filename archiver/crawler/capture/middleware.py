@@ -13,7 +13,8 @@ Settings: ``ARCHIVER_WARC_ENABLED`` (default True), ``ARCHIVER_HOME``, ``ARCHIVE
 ``ARCHIVER_DATABASE_URL``, ``ARCHIVER_WARC_PREFIX``, ``ARCHIVER_WARC_MAX_SIZE``. A request with
 ``meta["archiver_skip"] = True`` is not archived. After a response is archived, its capture id
 is in ``request.meta["archiver_capture_id"]`` (and so in ``response.meta`` downstream), and
-its record type (``response`` or ``revisit``) in ``request.meta["archiver_record_type"]``.
+its record type (``response`` or ``revisit``) in ``request.meta["archiver_record_type"]``; a
+request that got no response has the id of its failure row in ``request.meta["archiver_failure_id"]``.
 A conditional request made against an earlier capture carries that capture's id in
 ``request.meta["archiver_not_modified_of"]``; a 304 answer is then archived as a revisit of it.
 
@@ -59,6 +60,10 @@ log = logging.getLogger(__name__)
 CAPTURE_ID_KEY = "archiver_capture_id"
 NOT_MODIFIED_KEY = "archiver_not_modified_of"
 RECORD_TYPE_KEY = "archiver_record_type"
+#: ``request.meta`` key: the WARC-Record-ID of the response (or revisit) record just written.
+RECORD_ID_KEY = "archiver_record_id"
+#: ``request.meta`` key: the id of the failure row of a request that got no response.
+FAILURE_ID_KEY = "archiver_failure_id"
 
 
 class WarcCaptureMiddleware:
@@ -98,6 +103,7 @@ class WarcCaptureMiddleware:
         capture = await self.session.call(self._record, response.url, http_request, http_response, details)
         request.meta[CAPTURE_ID_KEY] = capture.id
         request.meta[RECORD_TYPE_KEY] = capture.record_type
+        request.meta[RECORD_ID_KEY] = capture.record_id
         self.session.remember(capture)
         self._count(f"archiver/{capture.record_type}")
         if capture.truncated:
@@ -113,7 +119,8 @@ class WarcCaptureMiddleware:
         if request.meta.get("archiver_skip") or isinstance(exception, IgnoreRequest):
             return None
         error = _describe(exception)
-        await self.session.call(self._record_failure, request, error)
+        failure = await self.session.call(self._record_failure, request, error)
+        request.meta[FAILURE_ID_KEY] = failure.id
         self._count("archiver/failure")
         return None  # let RetryMiddleware and the spider's errback decide what happens next
 
@@ -130,8 +137,8 @@ class WarcCaptureMiddleware:
             log.exception("could not archive %s", url)
             raise
 
-    def _record_failure(self, request: Request, error: str) -> None:
-        self.session.archive.record_failure(request.url, error, requested_url=requested_url(request),
+    def _record_failure(self, request: Request, error: str) -> Capture:
+        return self.session.archive.record_failure(request.url, error, requested_url=requested_url(request),
                                             crawl_run_id=self.session.run_id)
 
     def _rebuilt_head(self, response: Response) -> None:

@@ -1,9 +1,11 @@
 """Downloader middleware: stop a crawl cleanly after ``ARCHIVER_MAX_PAGES`` pages.
 
 A page is one page request sent to a site (its redirect hops and retries included), not
-robots.txt, sitemaps or feeds, and not a page skipped as already archived. Once the budget is
+robots.txt, sitemaps or feeds, not a page requisite (an image, a stylesheet: see
+:mod:`archiver.crawler.requisites`), and not a page skipped as already archived. Once the budget is
 spent, further page requests are dropped; when the last page sent has come back, the spider
-closes with the reason ``max_pages`` (pages in flight are archived and extracted first).
+closes with the reason ``max_pages`` (pages in flight are archived and extracted first, and their
+requisites fetched, when :mod:`archiver.crawler.requisites` is on).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
+from archiver.crawler.requisites.middleware import after_requisites, is_requisite
 from spiders.pages import is_discovery
 
 __all__ = ["CLOSE_REASON", "PageBudgetMiddleware"]
@@ -45,7 +48,7 @@ class PageBudgetMiddleware:
         return cls(crawler, max_pages)
 
     def process_request(self, request: Request) -> None:
-        if is_discovery(request) or request.meta.get(_SENT_KEY):
+        if is_discovery(request) or is_requisite(request) or request.meta.get(_SENT_KEY):
             return None
         if self.sent >= self.max_pages:
             raise IgnoreRequest(f"--max-pages {self.max_pages} reached: {request.url}")
@@ -68,7 +71,10 @@ class PageBudgetMiddleware:
         self.done += 1
         if self.sent >= self.max_pages and self.done >= self.sent and not self._closing:
             self._closing = True
-            log.info("%d pages archived (--max-pages): closing the crawl", self.done)
-            if self.crawler.stats is not None:
-                self.crawler.stats.set_value("archiver/crawl/max_pages_reached", self.max_pages)
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason=CLOSE_REASON))
+            after_requisites(self.crawler, self._close)  # the last pages' images and stylesheets first
+
+    def _close(self) -> None:
+        log.info("%d pages archived (--max-pages): closing the crawl", self.done)
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("archiver/crawl/max_pages_reached", self.max_pages)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=CLOSE_REASON))

@@ -34,6 +34,9 @@ _OWN: list[tuple[str, Any, Any]] = [
                                             "name without fetching what it archived.")], False),
     ("refresh", Annotated[bool, typer.Option("--refresh", help="Fetch pages archived recently too "
                                              "(ARCHIVER_RECRAWL_AFTER, default 1d).")], False),
+    ("requisites", Annotated[bool, typer.Option("--requisites", help="Also archive each page's requisites: "
+                                                "images, stylesheets and their fonts, scripts, posters "
+                                                "(ARCHIVER_REQUISITES_MAX per page).")], False),
     ("json_output", Annotated[bool, typer.Option("--json", help="JSON lines: each page, each article, then "
                                                  "the run.")], False),
     ("setting", Annotated[list[str], typer.Option("-s", "--set", help="Scrapy or archiver setting NAME=VALUE.")],
@@ -90,7 +93,7 @@ def options_from_values(values: Mapping[str, Any]) -> CrawlOptions:
     spider_values = {param.name: values.get(param.name) for param in spider_params()}
     return CrawlOptions(discovery=discovery, target=target, max_pages=values.get("max_pages"),
                         name=values.get("name"), resume=bool(values.get("resume")),
-                        refresh=bool(values.get("refresh")),
+                        refresh=bool(values.get("refresh")), requisites=bool(values.get("requisites")),
                         **{key: value for key, value in spider_values.items() if key in fields},
                         params={key: value for key, value in spider_values.items()
                                 if key not in fields and value is not None})

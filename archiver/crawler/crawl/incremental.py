@@ -1,6 +1,7 @@
 """Downloader middleware: don't fetch again what the archive already has; ask "changed?" for the rest.
 
-For each page request (not robots.txt, sitemaps or feeds, which are always fetched):
+For each page request (not robots.txt, sitemaps or feeds, which are always fetched, nor page
+requisites, which :mod:`archiver.crawler.requisites` deduplicates itself):
 
 1. A URL captured in the run being resumed (``ARCHIVER_RESUME_RUNS``) is not fetched again.
 2. Unless ``ARCHIVER_REFRESH``, a URL whose latest capture is younger than
@@ -35,6 +36,7 @@ from scrapy.responsetypes import responsetypes
 from archiver.core.durations import parse_duration
 from archiver.crawler.capture.middleware import CAPTURE_ID_KEY, NOT_MODIFIED_KEY
 from archiver.crawler.capture.session import archive_session
+from archiver.crawler.requisites.middleware import is_requisite
 from spiders.pages import NEED_BODY_KEY, REPLAYED_KEY, is_discovery
 from storage import StorageError
 from storage.catalogue import Capture
@@ -70,7 +72,7 @@ class IncrementalMiddleware:
 
     async def process_request(self, request: Request) -> Response | None:
         meta = request.meta
-        if is_discovery(request) or meta.get(_CHECKED_KEY) or "redirect_urls" in meta:
+        if is_discovery(request) or is_requisite(request) or meta.get(_CHECKED_KEY) or "redirect_urls" in meta:
             return None
         meta[_CHECKED_KEY] = True
         session = archive_session(self.crawler)

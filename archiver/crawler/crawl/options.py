@@ -65,6 +65,8 @@ class CrawlOptions:
     name: str | None = None
     resume: bool = False
     refresh: bool = False
+    #: Fetch each page's requisites (images, stylesheets, fonts): ``--requisites``.
+    requisites: bool = False
     #: Arguments of spiders other than the built-in ones (whose arguments are the fields above), by name.
     params: dict[str, Any] = field(default_factory=dict)
 

@@ -112,6 +112,7 @@ def crawl_settings(options: CrawlOptions, overrides: Mapping[str, Any], *,
         "ARCHIVER_RUN_NAME": options.run_name,
         **({"ARCHIVER_MAX_PAGES": options.max_pages} if options.max_pages else {}),
         **({"ARCHIVER_REFRESH": True} if options.refresh else {}),
+        **({"ARCHIVER_REQUISITES_ENABLED": True} if options.requisites else {}),
         **{name: value for name, value in overrides.items() if not _is_option(config, name)},
     }
     settings.update(own, priority=OPTIONS_PRIORITY)

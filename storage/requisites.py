@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from storage.catalogue import queries
 from storage.catalogue.models import Capture, RequisiteLink
+from storage.warc.uris import REQUISITES, record_uri
 
 if TYPE_CHECKING:
     from storage.catalogue.database import Database
@@ -40,7 +41,7 @@ __all__ = ["REQUISITES_URN", "PageRef", "RequisiteEntry", "is_requisites_record"
 log = logging.getLogger(__name__)
 
 #: Prefix of the target URI of the record that lists a page's requisites.
-REQUISITES_URN = "urn:requisites:"
+REQUISITES_URN = f"urn:{REQUISITES}:"
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def record_requisites(writer: WarcWriter, db: Database, page: PageRef, entries: 
                        for e in entries],
     }
     location = writer.write_record(
-        "metadata", REQUISITES_URN + page.url, json.dumps(body, ensure_ascii=False).encode("utf-8"),
+        "metadata", record_uri(REQUISITES, page.url), json.dumps(body, ensure_ascii=False).encode("utf-8"),
         content_type="application/json", refers_to=page.record_id,
     )
     with db.session() as session:

@@ -14,6 +14,7 @@ record                 kind            example
 ``metadata`` (JSON)    ``metadata``    ``urn:metadata:https://example.org/story``
 screenshot             ``fullPage``    ``urn:fullPage:https://example.org/story``
 rendered DOM           ``dom``         ``urn:dom:https://example.org/story``
+page requisites (JSON) ``requisites``  ``urn:requisites:https://example.org/story``
 =====================  ==============  ==========================================
 
 The link to the response record stays in ``WARC-Refers-To`` (and ``WARC-Concurrent-To``).
@@ -25,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["DOM", "FULL_PAGE", "METADATA", "TEXT", "RecordUri", "page_url", "parse_record_uri", "record_uri"]
+__all__ = ["DOM", "FULL_PAGE", "METADATA", "REQUISITES", "TEXT", "RecordUri", "page_url", "parse_record_uri", "record_uri"]
 
 #: The article text (our ``conversion`` record; Browsertrix's text records use the same kind).
 TEXT = "text"
@@ -35,6 +36,8 @@ METADATA = "metadata"
 FULL_PAGE = "fullPage"
 #: The DOM as the browser rendered it.
 DOM = "dom"
+#: The list of a page's requisites and their record ids (a ``metadata`` record; see storage.requisites).
+REQUISITES = "requisites"
 
 # A kind is a URN namespace identifier (RFC 8141: letters, digits, hyphens); the page URL is absolute.
 _RECORD_URI = re.compile(r"urn:(?P<kind>[A-Za-z0-9][A-Za-z0-9-]{0,31}):(?P<url>[A-Za-z][A-Za-z0-9+.-]*://.+)\Z",

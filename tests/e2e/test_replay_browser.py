@@ -1,8 +1,8 @@
 """Replay of an archived page with its requisites, in real headless Chromium (Debian's).
 
 An article on a page server, with images, stylesheets and a web font on that server and on a
-"CDN" server (:mod:`support.replay_site`), is archived with ``archiver archive`` (the page and
-every asset URL). A screenshot of the live page is taken with scripts disabled; then both fixture
+"CDN" server (:mod:`support.replay_site`), is archived with ``archiver archive URL`` of the page
+alone: its requisites are found and fetched at capture time. A screenshot of the live page is taken with scripts disabled; then both fixture
 servers are stopped and the archive is served by ``archiver serve``. The replayed page must show
 every image, apply the archived CSS and font, fetch nothing from any origin but the app's, never
 run a script, and look like the live page (fewer than 1% of pixels differ, compared with Pillow
@@ -22,6 +22,7 @@ import pytest
 from PIL import Image, ImageChops
 from support.cdp import CHROMIUM, Browser
 from support.replay_site import FONT, FONT_FAMILY, HEADLINE_COLOR, ReplaySite, running_replay_site
+from support.cli import run_archiver
 from support.web import archive_urls, served_app
 
 pytestmark = [
@@ -58,8 +59,13 @@ def replay(tmp_path_factory: pytest.TempPathFactory, browser: Browser):
     home = tmp_path_factory.mktemp("replay") / "archive"
     shots = tmp_path_factory.mktemp("shots")
     with running_replay_site() as site:
-        archived = archive_urls(home, site.article_url, *site.asset_urls)
-        assert [r["status"] for r in archived] == [200] * len(archived), archived
+        archived = archive_urls(home, site.article_url)
+        assert [r["status"] for r in archived] == [200], archived
+        shown = run_archiver(home, "show", "--json", str(archived[0]["id"]), timeout=60)
+        requisites = json.loads(shown.stdout)["requisites"]
+        assert not requisites["missing"], requisites["missing"]
+        found = {item["url"] for item in requisites["items"]}
+        assert set(site.asset_urls) <= found, sorted(set(site.asset_urls) - found)
         browser.send("Emulation.setScriptExecutionDisabled", {"value": True})
         browser.navigate(site.article_url)
         settle(browser)
@@ -140,7 +146,7 @@ def test_a_requisite_that_was_not_archived_is_a_gap_not_a_live_fetch(replay: Rep
     with urllib.request.urlopen(request, timeout=10) as response:
         frame_page = response.url
     stamp = frame_page.split("/replay/", 1)[1].split("/", 1)[0]
-    missing = f"{replay.app}replay/{stamp}mp_/{replay.site.cdn.url}js/app.js"
+    missing = f"{replay.app}replay/{stamp}mp_/{replay.site.cdn.url}img/never-archived.png"
     with pytest.raises(urllib.error.HTTPError) as failed:
         urllib.request.urlopen(missing, timeout=10)
     assert failed.value.code == 404 and "location" not in failed.value.headers

@@ -86,7 +86,7 @@ body, .note {{ font-family: "{FONT_FAMILY}", monospace; font-size: 18px; }}
 
 @dataclass
 class ReplaySite:
-    """The running page server and CDN: the article's URL and every asset URL to archive."""
+    """The running page server and CDN: the article's URL and the URL of every requisite it names."""
 
     site: SideServer
     cdn: SideServer

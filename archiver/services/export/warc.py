@@ -16,7 +16,7 @@ class WarcExporter:
 
     name = "warc"
     help = ("the captures' records (request, response or revisit with the response it repeats, "
-            "conversion, metadata, warcinfo) copied byte for byte.")
+            "conversion, metadata, warcinfo) and those of each page's requisites, copied byte for byte.")
     needs_output = True
     writes_directory = False
     suffix = ".warc.gz"

@@ -17,6 +17,7 @@ from archiver.cli.common import (
     print_json,
 )
 from archiver.crawler.runner import run_spider
+from archiver.services.requisites import requisites_record
 from spiders.urls import UrlsSpider, validate_url
 from storage import Archive, ConfigError
 from storage.catalogue import Capture
@@ -97,10 +98,12 @@ def _report(archive: Archive, run_id: int, targets: list[str], *, json_output: b
         capture = final.get(url)
         ok = capture is not None and capture.status is not None and not capture.truncated and not capture.error
         failed = failed or not ok
+        requisites = requisites_record(archive.catalogue.requisites_of(capture.id)) if capture else None
         if json_output:
-            print_json(capture_record(capture, capture.article) if capture else _not_fetched(url))
+            print_json({**capture_record(capture, capture.article), "requisites": _counts(requisites)}
+                       if capture else _not_fetched(url))
         else:
-            _print_line(url, capture)
+            _print_line(url, capture, requisites)
     if failed:
         raise typer.Exit(1)
 
@@ -109,7 +112,15 @@ def _not_fetched(url: str) -> dict:
     return {"id": None, "url": url, "final_url": None, "status": None, "error": "not fetched (see the log with -v)"}
 
 
-def _print_line(url: str, capture: Capture | None) -> None:
+def _counts(requisites: dict | None) -> dict | None:
+    """The requisites' summary without the item list (``archiver show --json ID`` has every item)."""
+    if not requisites or not requisites["count"]:
+        return None
+    return {"count": requisites["count"], "archived": requisites["archived"], "bytes": requisites["bytes"],
+            "missing": len(requisites["missing"])}
+
+
+def _print_line(url: str, capture: Capture | None, requisites: dict | None = None) -> None:
     if capture is None:
         console.print(f"[red]✗[/red] {escape(url)}  not fetched (run with -v to see why)", soft_wrap=True)
         return
@@ -134,5 +145,10 @@ def _print_line(url: str, capture: Capture | None) -> None:
         line += f"  [red]{escape(capture.error)}[/red]"
     if capture.record_type == "revisit":
         line += f"  (unchanged since capture {capture.revisit_of_id})"
+    if requisites and requisites["count"]:
+        missing = len(requisites["missing"])
+        line += f"  + {requisites['archived']} requisites"
+        if missing:
+            line += f" [yellow]({missing} missing, see show {capture.id})[/yellow]"
     line += f"  [dim]#{capture.id}[/dim]"
     console.print(line, soft_wrap=True)

@@ -51,16 +51,18 @@ def _show(home: Path, url: str) -> dict:
     return json.loads(result.stdout)
 
 
-def _archive(home: Path, *args: str) -> None:
+def _archive(home: Path, *args: str) -> str:
     result = run_archiver(home, "archive", *args)
     assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
 
 
 def test_archive_keeps_every_requisite_once_and_a_second_article_reuses_them(site: RequisitesSite,
                                                                              tmp_path: Path) -> None:
     home = tmp_path / "archive"
     site.reset()
-    _archive(home, site.url("/articles/one"))
+    said = _archive(home, site.url("/articles/one"))
+    assert f"+ {len(ONE_REQUISITES)} requisites" in said, said
     hits = site.hits()
     wanted = {site.url(path) for path in ONE_REQUISITES}
     assert all(hits[path] == 1 for path in ONE_REQUISITES), hits
@@ -82,7 +84,9 @@ def test_archive_keeps_every_requisite_once_and_a_second_article_reuses_them(sit
 
     # The second article shares logo, stylesheets, fonts, favicon: none is fetched again.
     site.reset()
-    _archive(home, site.url("/articles/two"))
+    said = json.loads(_archive(home, "--json", site.url("/articles/two")))
+    assert said["requisites"] == {"count": len(TWO_REQUISITES), "archived": len(TWO_REQUISITES),
+                                  "bytes": said["requisites"]["bytes"], "missing": 0}, said
     hits = site.hits()
     assert hits == Counter({"/articles/two": 1, "/img/photo-two.jpg": 1}), hits
     two = _show(home, site.url("/articles/two"))["requisites"]

@@ -114,12 +114,15 @@ def _exit(signum: int, frame: Any) -> None:
     raise SystemExit(0)
 
 
-def serve_until_signalled(server: HTTPServer) -> None:
-    """The child's side: print ``server``'s base URL (bound to port 0 already), serve until SIGTERM/SIGINT."""
+def serve_until_signalled(server: HTTPServer, scheme: str = "http") -> None:
+    """The child's side: print ``server``'s base URL (bound to port 0 already), serve until SIGTERM/SIGINT.
+
+    ``scheme`` is what the URL says: ``https`` for a server whose sockets are wrapped in TLS.
+    """
     signal.signal(signal.SIGTERM, _exit)
     signal.signal(signal.SIGINT, _exit)
     try:
-        print(f"{LOCAL_URL}{server.server_address[1]}/", flush=True)
+        print(f"{scheme}://127.0.0.1:{server.server_address[1]}/", flush=True)
         server.serve_forever()
     finally:
         server.server_close()

@@ -227,22 +227,7 @@ def main() -> None:
         tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls.load_cert_chain(sys.argv[2], sys.argv[3])
     server = _Server(tls)
-    if tls is None:
-        serve_until_signalled(server)
-        return
-    # serve_until_signalled prints http://; this one is https.
-    import signal
-
-    def _exit(signum: int, frame: object) -> None:
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, _exit)
-    signal.signal(signal.SIGINT, _exit)
-    try:
-        print(f"https://127.0.0.1:{server.server_address[1]}/", flush=True)
-        server.serve_forever()
-    finally:
-        server.server_close()
+    serve_until_signalled(server, "http" if tls is None else "https")
 
 
 if __name__ == "__main__":

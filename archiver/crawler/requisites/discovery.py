@@ -25,6 +25,8 @@ import lxml.html
 import tinycss2
 from lxml import etree
 
+from archiver.core.srcset import srcset_candidates
+
 __all__ = ["Requisite", "css_requisites", "html_requisites", "srcset_urls", "style_attribute_requisites"]
 
 #: Kinds of requisite. A ``stylesheet`` is fetched and its own requisites followed.
@@ -72,36 +74,8 @@ def style_attribute_requisites(style: str, base_url: str) -> list[Requisite]:
 
 
 def srcset_urls(value: str) -> list[str]:
-    """The URLs of a ``srcset`` value (``a.jpg 1x, b.jpg 2x`` or ``a.jpg 480w, ...``), as written.
-
-    Follows the HTML standard's parsing: a candidate's URL runs to the next whitespace; a comma
-    ending it is a separator; the descriptors run to the next comma outside parentheses.
-    """
-    urls: list[str] = []
-    position, length = 0, len(value)
-    while position < length:
-        while position < length and (value[position].isspace() or value[position] == ","):
-            position += 1
-        start = position
-        while position < length and not value[position].isspace():
-            position += 1
-        url = value[start:position]
-        if url.endswith(","):
-            url = url.rstrip(",")
-        else:
-            depth = 0
-            while position < length:  # skip the descriptors
-                char = value[position]
-                if char == "(":
-                    depth += 1
-                elif char == ")":
-                    depth = max(depth - 1, 0)
-                elif char == "," and depth == 0:
-                    break
-                position += 1
-        if url:
-            urls.append(url)
-    return urls
+    """The URLs of a ``srcset`` value (``a.jpg 1x, b.jpg 2x`` or ``a.jpg 480w, ...``), as written."""
+    return [url for url, _ in srcset_candidates(value)]
 
 
 # ---------------------------------------------------------------------------------- HTML

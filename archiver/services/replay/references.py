@@ -14,6 +14,8 @@ from urllib.parse import urljoin, urlsplit
 
 from w3lib.url import safe_url_string
 
+from archiver.core.srcset import srcset_candidates
+
 __all__ = ["Resolver", "resolver", "rewrite_srcset"]
 
 #: Turns a reference as written into what to write instead.
@@ -54,24 +56,4 @@ def resolver(base: str, to_archive: Callable[[str], str]) -> Resolver:
 
 def rewrite_srcset(value: str, resolve: Resolver) -> str:
     """A ``srcset`` with each candidate's URL passed through ``resolve`` and its descriptor kept."""
-    out: list[str] = []
-    pos, end = 0, len(value)
-    while pos < end:
-        while pos < end and (value[pos].isspace() or value[pos] == ","):
-            pos += 1
-        start = pos
-        while pos < end and not value[pos].isspace():
-            pos += 1
-        url, descriptor = value[start:pos], ""
-        if url.endswith(","):
-            url = url.rstrip(",")
-        else:
-            depth, begin = 0, pos
-            while pos < end and not (value[pos] == "," and depth == 0):
-                depth += {"(": 1, ")": -1}.get(value[pos], 0)
-                depth = max(depth, 0)
-                pos += 1
-            descriptor = value[begin:pos].strip()
-        if url:
-            out.append(f"{resolve(url)} {descriptor}".rstrip())
-    return ", ".join(out)
+    return ", ".join(f"{resolve(url)} {descriptor}".rstrip() for url, descriptor in srcset_candidates(value))

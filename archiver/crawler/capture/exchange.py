@@ -81,12 +81,14 @@ def to_http_response(response: Response, raw_head: bytes | None = None) -> HttpR
     ``raw_head`` is used only if its status line gives the response's status; else (and
     without it) the writer rebuilds the head from the parsed headers.
     """
+    headers = header_list(response.headers)
     status_line = split_status_line(raw_head) if raw_head else None
     if status_line is None or status_line[1] != response.status:
-        raw_head = None
-    return HttpResponse(status=response.status, headers=header_list(response.headers), body=response.body,
-                        protocol=status_line[0] if raw_head and status_line else response.protocol or "HTTP/1.1",
-                        reason=status_line[2] if raw_head and status_line else None, raw_head=raw_head)
+        return HttpResponse(status=response.status, headers=headers, body=response.body,
+                            protocol=response.protocol or "HTTP/1.1")
+    protocol, _, reason = status_line
+    return HttpResponse(status=response.status, headers=headers, body=response.body, protocol=protocol,
+                        reason=reason, raw_head=raw_head)
 
 
 def take_raw_head(request: Request) -> bytes | None:

@@ -23,7 +23,7 @@ from storage.errors import StorageError
 from storage.reindex import is_capture
 from storage.requisites import requisite_problems
 from storage.warc.digests import digest_problems
-from storage.warc.naming import WARC_SUFFIX
+from storage.warc.naming import ARCHIVE_SUFFIXES
 from storage.warc.reader import ScanProblem, read_raw, read_record, resolve_warc_path, scan_file
 from storage.warc.uris import page_url
 
@@ -93,7 +93,7 @@ def _check(warc_dir: Path, filename: str, offset: int, length: int | None, recor
 
 def verify_files(session: Session, warc_dir: Path, *, deep: bool = False) -> Iterator[tuple[str, list[Problem]]]:
     """For every closed WARC file in ``warc_dir``: its name and the problems found in it."""
-    files = sorted(p for p in warc_dir.glob("*") if p.name.endswith((WARC_SUFFIX, ".warc", ".arc", ".arc.gz")))
+    files = sorted(p for p in warc_dir.glob("*") if p.name.endswith(ARCHIVE_SUFFIXES))
     for path in files:
         catalogued = queries.catalogued_record_ids(session, path.name)
         problems = []

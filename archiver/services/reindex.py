@@ -23,13 +23,13 @@ from storage.errors import UnreadableFormat
 from storage.reindex import IndexResult, copy_articles_to_revisits, index_warc_file
 from storage.warc import decode_payload
 from storage.warc.formats import ArchiveFormat, sniff
+from storage.warc.naming import ARCHIVE_SUFFIXES
 from storage.warc.repack import copy_into, repack_per_record
 
 __all__ = ["archive_name", "reindex"]
 
 log = logging.getLogger(__name__)
 
-_ARCHIVE_SUFFIXES = (".warc.gz", ".warc", ".arc.gz", ".arc")
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -88,7 +88,7 @@ def _archive_files(archive: Archive) -> list[Path]:
     warc_dir = archive.config.warc_dir
     if not warc_dir.is_dir():
         return []
-    return sorted(p for p in warc_dir.glob("*") if p.name.endswith(_ARCHIVE_SUFFIXES) and p.is_file())
+    return sorted(p for p in warc_dir.glob("*") if p.name.endswith(ARCHIVE_SUFFIXES) and p.is_file())
 
 
 def reindex(archive: Archive, files: Iterable[Path] = (), *, from_scratch: bool = False,

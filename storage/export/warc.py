@@ -27,8 +27,9 @@ from sqlalchemy.orm import Session
 from storage.catalogue import queries
 from storage.catalogue.models import Capture
 from storage.errors import CorruptRecord, RecordNotFound, WarcError
-from storage.warc.arc import arc_record_as_warc
 from storage.requisites import requisite_capture_ids
+from storage.warc.arc import arc_record_as_warc
+from storage.warc.naming import ARC_SUFFIXES
 from storage.warc.reader import ArchivedRecord, iter_records, read_record, resolve_warc_path
 
 __all__ = ["RecordSpan", "WarcExport", "export_warc", "plan_records"]
@@ -178,7 +179,7 @@ def _open_source(warc_dir: Path, filename: str) -> BinaryIO:
 
 def _copy(handle: BinaryIO, span: RecordSpan, out: BinaryIO) -> int:
     """Copy one record; check that its gzip member ends exactly at the span's end."""
-    if _is_arc(handle, span):
+    if _is_arc(span):
         return _copy_arc(handle, span, out)
     handle.seek(span.offset)
     if handle.read(2) != b"\x1f\x8b":
@@ -209,16 +210,9 @@ def _copy(handle: BinaryIO, span: RecordSpan, out: BinaryIO) -> int:
     return span.length
 
 
-def _is_arc(handle: BinaryIO, span: RecordSpan) -> bool:
-    """Whether the record at ``span`` is an ARC record (plain or one gzip member), not a WARC one."""
-    handle.seek(span.offset)
-    head = handle.read(min(span.length, 1024))
-    if head[:2] == b"\x1f\x8b":
-        try:
-            head = zlib.decompressobj(wbits=31).decompress(head, 16)
-        except zlib.error:
-            return False  # not for us to judge here: the copy below names the damage
-    return bool(head) and not head.startswith(b"WARC/")
+def _is_arc(span: RecordSpan) -> bool:
+    """Whether the record at ``span`` is an ARC record: ARC files are catalogued under ARC names (reindex)."""
+    return span.filename.endswith(ARC_SUFFIXES)
 
 
 def _copy_arc(handle: BinaryIO, span: RecordSpan, out: BinaryIO) -> int:

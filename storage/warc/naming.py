@@ -10,10 +10,16 @@ import re
 import socket
 from datetime import UTC, datetime
 
-__all__ = ["OPEN_SUFFIX", "WARC_SUFFIX", "final_name", "is_open_name", "warc_filename"]
+__all__ = [
+    "ARCHIVE_SUFFIXES", "ARC_SUFFIXES", "OPEN_SUFFIX", "WARC_SUFFIX", "final_name", "is_open_name", "warc_filename",
+]
 
 WARC_SUFFIX = ".warc.gz"
 OPEN_SUFFIX = ".open"
+#: Names of ARC files (catalogued where they are, by reindex).
+ARC_SUFFIXES = (".arc.gz", ".arc")
+#: Names of every file the archive reads records from: ours, other tools' WARCs, ARCs.
+ARCHIVE_SUFFIXES = (WARC_SUFFIX, ".warc", *ARC_SUFFIXES)
 _UNSAFE = re.compile(r"[^A-Za-z0-9.]+")
 
 

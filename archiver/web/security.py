@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from fastapi import HTTPException, Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from archiver.web.replay.policy import frame_csp, is_frame_page, resource_csp
+from archiver.web.replay.policy import PAGE_CSP, frame_csp, is_frame_page, resource_csp
 
 __all__ = [
     "CSRF_COOKIE",
@@ -35,9 +35,6 @@ __all__ = [
 ]
 
 CSRF_COOKIE = "archiver_csrf"
-#: The app's own pages: its stylesheet, no script at all, forms only to itself, never framed.
-PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'")
 _HOST = re.compile(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 _DOCS_PREFIXES = ("/api/openapi.json",)
 

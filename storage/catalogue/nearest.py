@@ -53,6 +53,8 @@ def nearest_capture(session: Session, url: str, when: datetime) -> Capture | Non
     second_ends = when + timedelta(seconds=1)
     before = session.scalars(select(Capture).where(archived, Capture.fetched_at < second_ends)
                              .order_by(Capture.fetched_at.desc(), Capture.id.desc()).limit(1)).first()
+    if before is not None and before.fetched_at >= when:  # within the second asked for: nothing later is nearer
+        return before
     after = session.scalars(select(Capture).where(archived, Capture.fetched_at >= second_ends)
                             .order_by(Capture.fetched_at, Capture.id).limit(1)).first()
     if before is None or after is None:

@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["frame_csp", "is_frame_page", "resource_csp"]
+__all__ = ["PAGE_CSP", "frame_csp", "is_frame_page", "resource_csp"]
+
+#: The app's own pages: its stylesheet, no script at all, forms only to itself, never framed.
+PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'")
 
 _FRAME_PAGE = re.compile(r"/replay/\d{4,14}/.+")
 
@@ -34,5 +38,4 @@ def resource_csp(origin: str) -> str:
 
 def frame_csp(origin: str) -> str:
     """The policy of a frame page: the app's own pages' policy, and framing of the replay path."""
-    return ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-            f"frame-src {origin}/replay/; frame-ancestors 'none'; base-uri 'none'")
+    return f"{PAGE_CSP}; frame-src {origin}/replay/"

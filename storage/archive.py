@@ -137,9 +137,9 @@ class Archive:
         with self._lock, digest_lock(self.db, digest):
             original = None
             if not_modified_of is not None and response.status == 304:
-                found = self._not_modified_target(not_modified_of)
-                if found is not None:
-                    original, digest = found[:2], found[2] or digest
+                original = self._not_modified_target(not_modified_of)
+                if original is not None:
+                    digest = original[1].payload_digest or digest
             elif response.body and not truncated:
                 original = self._find_original(digest)
             location = self.writer.write_exchange(
@@ -174,7 +174,7 @@ class Archive:
                 self._seen_digests[digest] = (capture.id, _revisit_target(capture))
         return capture
 
-    def _not_modified_target(self, capture_id: int) -> tuple[int, RevisitTarget, str | None] | None:
+    def _not_modified_target(self, capture_id: int) -> tuple[int, RevisitTarget] | None:
         with self.db.session() as session:
             earlier = session.get(Capture, capture_id)
             if earlier is not None and earlier.record_type == "revisit" and earlier.revisit_of_id is not None:
@@ -183,7 +183,7 @@ class Archive:
             return None
         target = RevisitTarget(target_uri=earlier.url, date=earlier.fetched_at, record_id=earlier.record_id,
                                not_modified=True, payload_digest=earlier.payload_digest)
-        return (earlier.id, target, earlier.payload_digest)
+        return (earlier.id, target)
 
     def record_failure(self, url: str, error: str, *, requested_url: str | None = None,
                        crawl_run_id: int | None = None, fetched_at: datetime | None = None) -> Capture:

@@ -44,15 +44,14 @@ def show_command(
             sys.stdout.buffer.write(decode_payload(record))
             return
         article = _article(archive, capture)
-        requisites = archive.catalogue.requisites_of(capture.id)
         if fmt is Format.json:
             print_json({**capture_record(capture, article, with_text=True),
-                        "requisites": requisites_record(requisites),
+                        "requisites": requisites_record(archive.catalogue.requisites_of(capture.id)),
                         "requisite_of": archive.catalogue.pages_needing(capture.id)})
         elif fmt is Format.markdown:
             sys.stdout.write(to_markdown(capture, article))
         else:
-            sys.stdout.write(to_text(capture, article) + requisites_text(requisites))
+            sys.stdout.write(to_text(capture, article) + requisites_text(archive.catalogue.requisites_of(capture.id)))
 
 
 def get_command(
@@ -78,10 +77,17 @@ def get_command(
         output.write_bytes(data)
 
 
+def _original(archive, capture):  # noqa: ANN001, ANN202
+    """The capture a revisit repeats (None when it is gone); the capture itself otherwise."""
+    if capture.record_type == "revisit" and capture.revisit_of_id:
+        return archive.catalogue.get_capture(capture.revisit_of_id)
+    return capture
+
+
 def _article(archive, capture):  # noqa: ANN001, ANN202
     """The capture's article; for a revisit without one, the article of the capture it repeats."""
-    if capture.article is None and capture.record_type == "revisit" and capture.revisit_of_id:
-        original = archive.catalogue.get_capture(capture.revisit_of_id)
+    if capture.article is None:
+        original = _original(archive, capture)
         if original is not None:
             return original.article
     return capture.article
@@ -89,9 +95,7 @@ def _article(archive, capture):  # noqa: ANN001, ANN202
 
 def _payload_record(archive, capture):  # noqa: ANN001, ANN202
     """The record holding the capture's payload: its own, or the original a revisit points at."""
-    if capture.record_type == "revisit" and capture.revisit_of_id:
-        original = archive.catalogue.get_capture(capture.revisit_of_id)
-        if original is None:
-            raise fail(f"capture {capture.id} is a revisit of capture {capture.revisit_of_id}, which is gone")
-        capture = original
-    return archive.read(capture)
+    original = _original(archive, capture)
+    if original is None:
+        raise fail(f"capture {capture.id} is a revisit of capture {capture.revisit_of_id}, which is gone")
+    return archive.read(original)

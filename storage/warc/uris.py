@@ -26,7 +26,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["DOM", "FULL_PAGE", "METADATA", "REQUISITES", "TEXT", "RecordUri", "page_url", "parse_record_uri", "record_uri"]
+__all__ = [
+    "DOM", "FULL_PAGE", "METADATA", "REQUISITES", "TEXT", "RecordUri", "page_url", "parse_record_uri", "record_uri",
+]
 
 #: The article text (our ``conversion`` record; Browsertrix's text records use the same kind).
 TEXT = "text"

@@ -2,11 +2,12 @@
 
 An article on a page server, with images, stylesheets and a web font on that server and on a
 "CDN" server (:mod:`support.replay_site`), is archived with ``archiver archive URL`` of the page
-alone: its requisites are found and fetched at capture time. A screenshot of the live page is taken with scripts disabled; then both fixture
-servers are stopped and the archive is served by ``archiver serve``. The replayed page must show
-every image, apply the archived CSS and font, fetch nothing from any origin but the app's, never
-run a script, and look like the live page (fewer than 1% of pixels differ, compared with Pillow
-on the page's own frame, without the app's banner).
+alone: its requisites are found and fetched at capture time. A screenshot of the live page is
+taken with scripts disabled; then both fixture servers are stopped and the archive is served by
+``archiver serve``. The replayed page must show every image, apply the archived CSS and font,
+fetch nothing from any origin but the app's, never run a script, and look like the live page
+(fewer than 1% of pixels differ, compared with Pillow on the page's own frame, without the
+app's banner).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 from support.cdp import CHROMIUM, Browser
-from support.replay_site import FONT, FONT_FAMILY, HEADLINE_COLOR, ReplaySite, running_replay_site
 from support.cli import run_archiver
+from support.replay_site import FONT, FONT_FAMILY, HEADLINE_COLOR, ReplaySite, running_replay_site
 from support.web import archive_urls, served_app
 
 pytestmark = [

@@ -52,6 +52,7 @@ def capture_record(capture: Capture, article: Article | None, *, with_text: bool
         "payload_digest": capture.payload_digest,
         "revisit_of": capture.revisit_of_id,
         "truncated": capture.truncated,
+        "flags": list(capture.flags or []),
         "redirect_location": capture.redirect_location,
         "error": capture.error,
     })
@@ -83,6 +84,7 @@ def entry_record(entry: HistoryEntry) -> dict[str, Any]:
         "payload_digest": capture.payload_digest,
         "revisit_of": capture.revisit_of_id,
         "truncated": capture.truncated,
+        "flags": list(capture.flags or []),
         "error": capture.error,
         "title": article.title if article else None,
         "word_count": article.word_count if article else None,

@@ -148,6 +148,8 @@ class Capture(Base):
     truncated: Mapped[str | None] = mapped_column(String(16))  # WARC-Truncated reason
     revisit_of_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id", ondelete="SET NULL"))
     error: Mapped[str | None] = mapped_column(Text)
+    # Short names of what is wrong with an archived exchange (``blocked``, ``decoded-limit``); None: none.
+    flags: Mapped[list[str] | None] = mapped_column(JSON)
     # The URL's host, labels reversed (org.example.www): site filters by index (storage/catalogue/hosts.py).
     host_key: Mapped[str | None] = mapped_column(String(255), default=_host_key_default)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from storage.catalogue import queries
@@ -38,6 +38,17 @@ class CaptureFacade(FacadeBase):
         a revisit's payload found (see :mod:`storage.catalogue.nearest`); None if never archived."""
         with self._session() as session:
             return resolve_for_replay(session, url, when)
+
+    def add_capture_flags(self, capture_id: int, flags: Iterable[str]) -> list[str]:
+        """Mark the capture with ``flags`` (kept once each, in the order first given); its flags after."""
+        with self._session() as session:
+            capture = session.get(Capture, capture_id)
+            if capture is None:
+                raise LookupError(f"no capture {capture_id}")
+            merged = list(capture.flags or [])
+            merged.extend(flag for flag in dict.fromkeys(flags) if flag not in merged)
+            capture.flags = merged
+            return merged
 
     def captures_of_page(self, url: str) -> list[Capture]:
         """Every capture of ``url`` (as final or requested URL), oldest first."""

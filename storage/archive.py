@@ -28,7 +28,7 @@ from storage.catalogue.catalogue import Catalogue
 from storage.catalogue.database import Database
 from storage.catalogue.digest_lock import digest_lock
 from storage.catalogue.inserts import insert_row
-from storage.catalogue.models import Article, Capture, CrawlRun, utcnow
+from storage.catalogue.models import Article, Capture, CrawlRun, Rendering, utcnow
 from storage.config import StorageConfig
 from storage.errors import CatalogueError
 from storage.recovery import recover_archive
@@ -239,6 +239,11 @@ class Archive:
             raise CatalogueError(f"capture {capture.id} has no WARC record ({capture.error or 'not archived'})")
         path = resolve_warc_path(self.config.warc_dir, capture.warc_file)
         return read_record(path, capture.warc_offset, expected_length=capture.warc_length)
+
+    def read_rendering(self, rendering: Rendering) -> ArchivedRecord:
+        """The WARC ``resource`` record a rendering points at (one seek); its ``payload`` is the DOM or PNG."""
+        path = resolve_warc_path(self.config.warc_dir, rendering.warc_file)
+        return read_record(path, rendering.warc_offset, expected_length=rendering.warc_length)
 
     def close(self) -> None:
         """Close the open WARC file under its final name and release the database."""

@@ -10,7 +10,8 @@ page rather than capture one and are left out. ARC records read as
 Records already catalogued (same WARC-Record-ID) are skipped, so indexing is idempotent; a
 later ``conversion`` record of an already catalogued response (``archiver reextract``) replaces
 the article made from an earlier one. ``urn:requisites:`` metadata records become the links from
-a page capture to its requisites (:mod:`storage.requisites`).
+a page capture to its requisites (:mod:`storage.requisites`); ``urn:dom:`` and ``urn:fullPage:``
+resource records become the page's renderings (:mod:`storage.renderings`).
 Extracting text from responses that have no conversion record is the caller's job (this
 package does not extract); :class:`IndexResult` lists those captures.
 """
@@ -32,6 +33,7 @@ from storage.articles import ARTICLE_FIELDS, ArticleData, article_row, copy_arti
 from storage.catalogue import queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import Article, Capture
+from storage.renderings import is_rendering_record, restore_renderings
 from storage.requisites import is_requisites_record, restore_links
 from storage.timefmt import parse_iso_or_none
 from storage.warc.reader import ArchivedRecord, ScanProblem, scan_file
@@ -60,6 +62,7 @@ class IndexResult:
     captures_added: int = 0
     articles_added: int = 0
     requisite_links_added: int = 0
+    renderings_added: int = 0
     problems: list[str] = field(default_factory=list)
     without_article: list[int] = field(default_factory=list)  # 2xx HTML captures with no article
 
@@ -69,6 +72,7 @@ class IndexResult:
         self.captures_added += other.captures_added
         self.articles_added += other.articles_added
         self.requisite_links_added += other.requisite_links_added
+        self.renderings_added += other.renderings_added
         self.problems += other.problems
         self.without_article += other.without_article
 
@@ -83,6 +87,7 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
     conversions: dict[str, ArchivedRecord] = {}
     metadata: dict[str, dict[str, Any]] = {}
     requisites: list[ArchivedRecord] = []
+    renderings: list[ArchivedRecord] = []
     new_captures: list[Capture] = []
     with db.session() as session:
         for item in scan_file(path):
@@ -108,6 +113,8 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
                 conversions[item.header("WARC-Refers-To") or ""] = item
             elif is_requisites_record(item):
                 requisites.append(item)
+            elif is_rendering_record(item):
+                renderings.append(item)
             elif kind == "metadata" and "json" in (item.header("Content-Type") or ""):
                 refers_to = item.header("WARC-Refers-To")
                 try:
@@ -123,6 +130,7 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
         session.flush()
         result.articles_added += _copy_articles_to_revisits(session)
         result.requisite_links_added = restore_links(session, requisites)
+        result.renderings_added = restore_renderings(session, renderings)
         for capture in new_captures:
             if (_fetched_ok(capture) and "html" in (capture.content_type or "")
                     and queries.article_for_capture(session, capture.id) is None):

@@ -13,6 +13,7 @@ The methods are grouped by concern, one module each under :mod:`storage.catalogu
 - schedules and their leases (:class:`~storage.catalogue.facade.schedules.ScheduleFacade`);
 - the watch: revisits, changes, webhooks (:class:`~storage.catalogue.facade.watch.WatchFacade`);
 - page requisites (:class:`~storage.catalogue.facade.requisites.RequisiteFacade`);
+- renderings: rendered DOM, screenshots (:class:`~storage.catalogue.facade.renderings.RenderingFacade`);
 - statistics, verification, export (:class:`~storage.catalogue.facade.reports.ReportFacade`).
 
 Results are ORM objects detached from their session (their columns readable, and the
@@ -28,6 +29,7 @@ before.
 from __future__ import annotations
 
 from storage.catalogue.facade.captures import CaptureFacade
+from storage.catalogue.facade.renderings import RenderingFacade
 from storage.catalogue.facade.reports import ReportFacade
 from storage.catalogue.facade.requisites import RequisiteFacade
 from storage.catalogue.facade.runs import RunFacade
@@ -37,5 +39,6 @@ from storage.catalogue.facade.watch import WatchFacade
 __all__ = ["Catalogue"]
 
 
-class Catalogue(CaptureFacade, RunFacade, ScheduleFacade, WatchFacade, RequisiteFacade, ReportFacade):
+class Catalogue(CaptureFacade, RunFacade, ScheduleFacade, WatchFacade, RequisiteFacade, RenderingFacade,
+                ReportFacade):
     """The catalogue as the application sees it, built on an opened :class:`Database`."""

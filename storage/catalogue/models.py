@@ -38,7 +38,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from storage.catalogue.hosts import host_key
 
 __all__ = [
-    "Article", "Base", "Capture", "ChangeRecord", "CrawlRun", "RequisiteLink", "Revisit",
+    "Article", "Base", "Capture", "ChangeRecord", "CrawlRun", "Rendering", "RequisiteLink", "Revisit",
     "Schedule", "UTCDateTime", "WebhookDelivery",
     "utcnow",
 ]
@@ -243,6 +243,31 @@ class RequisiteLink(Base):
         Index("ix_requisite_links_page_capture_id", "page_capture_id"),
         Index("ix_requisite_links_requisite_capture_id", "requisite_capture_id"),
     )
+
+
+class Rendering(Base):
+    """What a browser made of a page capture: the DOM after scripts or a full-page screenshot.
+
+    ``kind`` is the record's URN kind (``dom``, ``fullPage``: see storage.warc.uris); ``source`` is
+    ``browser`` (the live page rendered in the browser lane) or ``replay`` (the archived page
+    rendered from the archive alone). The row points at the WARC ``resource`` record holding it.
+    """
+
+    __tablename__ = "renderings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page_capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))
+    content_type: Mapped[str] = mapped_column(String(255))
+    warc_file: Mapped[str] = mapped_column(String(255))
+    warc_offset: Mapped[int] = mapped_column(BigInteger)
+    warc_length: Mapped[int] = mapped_column(BigInteger)
+    record_id: Mapped[str] = mapped_column(String(64), unique=True)
+    payload_length: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_renderings_page_capture_id", "page_capture_id"),)
 
 
 class Schedule(Base):

@@ -17,6 +17,7 @@ class Page:
     middleware put in ``response.meta["archiver_capture_id"]``, if one ran.
     ``discovered_via`` says how a crawl found the page (``sitemap``, ``feed``, ``link``,
     ``list``) and ``listing`` what the sitemap or feed said about it (title, dates).
+    ``headers`` are the response's headers (one string each) for HTML responses, else empty.
     """
 
     url: str
@@ -28,3 +29,4 @@ class Page:
     article_id: int | None = None
     discovered_via: str | None = None
     listing: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)

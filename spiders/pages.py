@@ -55,15 +55,17 @@ def wants_item(response: Response) -> bool:
 def page_from_response(response: Response, *, discovered_via: str | None = None) -> Page:
     """The Page item for a fetched response (``html`` only for HTML)."""
     chain = response.meta.get("redirect_urls")
+    html = is_html(response)
     return Page(
         url=response.url,
         requested_url=chain[0] if chain else response.url,
         status=response.status,
         content_type=content_type_of(response),
-        html=response.text if is_html(response) else None,
+        html=response.text if html else None,
         capture_id=response.meta.get("archiver_capture_id"),
         discovered_via=discovered_via,
         listing=dict(response.meta.get(LISTING_KEY) or {}),
+        headers=dict(response.headers.to_unicode_dict()) if html else {},
     )
 
 

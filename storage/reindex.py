@@ -11,7 +11,9 @@ Records already catalogued (same WARC-Record-ID) are skipped, so indexing is ide
 later ``conversion`` record of an already catalogued response (``archiver reextract``) replaces
 the article made from an earlier one. ``urn:requisites:`` metadata records become the links from
 a page capture to its requisites (:mod:`storage.requisites`); ``urn:dom:`` and ``urn:fullPage:``
-resource records become the page's renderings (:mod:`storage.renderings`).
+resource records become the page's renderings (:mod:`storage.renderings`); ``urn:flags:`` metadata
+records put a capture's flags back (:mod:`storage.flags`), and a capture flagged ``blocked`` is
+never listed as one without an article.
 Extracting text from responses that have no conversion record is the caller's job (this
 package does not extract); :class:`IndexResult` lists those captures.
 """
@@ -33,6 +35,7 @@ from storage.articles import ARTICLE_FIELDS, ArticleData, article_row, copy_arti
 from storage.catalogue import queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import Article, Capture
+from storage.flags import is_flags_record, not_an_article, restore_flags
 from storage.renderings import is_rendering_record, restore_renderings
 from storage.requisites import is_requisites_record, restore_links
 from storage.timefmt import parse_iso_or_none
@@ -63,6 +66,7 @@ class IndexResult:
     articles_added: int = 0
     requisite_links_added: int = 0
     renderings_added: int = 0
+    flags_restored: int = 0
     problems: list[str] = field(default_factory=list)
     without_article: list[int] = field(default_factory=list)  # 2xx HTML captures with no article
 
@@ -73,6 +77,7 @@ class IndexResult:
         self.articles_added += other.articles_added
         self.requisite_links_added += other.requisite_links_added
         self.renderings_added += other.renderings_added
+        self.flags_restored += other.flags_restored
         self.problems += other.problems
         self.without_article += other.without_article
 
@@ -88,6 +93,7 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
     metadata: dict[str, dict[str, Any]] = {}
     requisites: list[ArchivedRecord] = []
     renderings: list[ArchivedRecord] = []
+    flags: list[ArchivedRecord] = []
     new_captures: list[Capture] = []
     with db.session() as session:
         for item in scan_file(path):
@@ -115,6 +121,8 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
                 requisites.append(item)
             elif is_rendering_record(item):
                 renderings.append(item)
+            elif is_flags_record(item):
+                flags.append(item)
             elif kind == "metadata" and "json" in (item.header("Content-Type") or ""):
                 refers_to = item.header("WARC-Refers-To")
                 try:
@@ -131,8 +139,9 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
         result.articles_added += _copy_articles_to_revisits(session)
         result.requisite_links_added = restore_links(session, requisites)
         result.renderings_added = restore_renderings(session, renderings)
+        result.flags_restored = restore_flags(session, flags)
         for capture in new_captures:
-            if (_fetched_ok(capture) and "html" in (capture.content_type or "")
+            if (_fetched_ok(capture) and "html" in (capture.content_type or "") and not not_an_article(capture.flags)
                     and queries.article_for_capture(session, capture.id) is None):
                 result.without_article.append(capture.id)
     log.info("indexed %s: %d records, %d new captures, %d new articles", path.name, result.records,

@@ -5,7 +5,10 @@ to WARC as a ``conversion`` record (the text) and a ``metadata`` record (the fie
 referring to the response record, and then to the catalogue's ``articles`` table, with what the
 sitemap or feed said about the page (the item's ``listing``), which also fills the fields the page
 does not give. A revisit (identical payload) gets a copy of the original's article without
-extracting again, waiting for it when the original is still being extracted.
+extracting again, waiting for it when the original is still being extracted. A page that is a
+bot wall or challenge page (:mod:`archiver.extraction.blocking`, any status but a redirect) is
+not an article: the capture is flagged ``blocked`` through a ``urn:flags:`` WARC record
+(:func:`storage.flags.record_capture_flags`), and the stat ``archiver/blocked`` counts it.
 
 Settings: ``ARCHIVER_EXTRACT_ENABLED`` (default True), ``ARCHIVER_EXTRACT_WORKERS`` (processes;
 0 extracts in a thread instead), ``ARCHIVER_EXTRACT_TIMEOUT`` (seconds one page may take,
@@ -28,8 +31,11 @@ from scrapy.exceptions import NotConfigured
 from archiver.crawler.capture.session import archive_session
 from archiver.crawler.extraction_pool import WORKER_PRELOAD
 from archiver.crawler.workers import WorkerPool, WorkTimeout
-from archiver.extraction import ExtractionResult, extract
+from archiver.extraction import ExtractionResult
+from archiver.extraction.blocking import BLOCKED
+from archiver.extraction.reading import read_page
 from storage import ArticleData
+from storage.flags import record_capture_flags
 
 __all__ = ["RESULT_TO_ARTICLE", "ExtractionPipeline", "article_data"]
 
@@ -106,16 +112,16 @@ class ExtractionPipeline:
             article = await self.session.call(archive.copy_article, capture.revisit_of_id, capture)
             if article is not None:
                 return self._done(adapter, article.id)
-        if not html or not 200 <= (capture.status or 0) < 300:
-            return item  # error pages and redirects are archived, but they are not articles
+        if not html or 300 <= (capture.status or 0) < 400:
+            return item  # redirects are archived, but they are neither articles nor bot walls
         return await self._extract(adapter, capture, html)
 
     async def _extract(self, adapter: ItemAdapter, capture: Any, html: str) -> Any:
-        """Extract the article of ``capture`` from ``html`` and catalogue it."""
+        """Flag ``capture`` if ``html`` is a bot wall; else extract its article (2xx pages) and catalogue it."""
         item = adapter.item
         archive = self.session.archive
         try:
-            result = await self._pool.run(extract, html, capture.url)
+            reading = await self._pool.run(read_page, html, capture.url, capture.status or 0, adapter.get("headers"))
         except WorkTimeout:
             log.warning("gave up extracting %s after %g s (ARCHIVER_EXTRACT_TIMEOUT): the capture keeps no "
                         "article; extraction workers restarted", capture.url, self.timeout)
@@ -125,6 +131,15 @@ class ExtractionPipeline:
             log.exception("extraction failed for %s", capture.url)
             self._count("archiver/extract_error")
             return item
+        if reading.blocked is not None:
+            log.warning("%s is a bot wall or challenge page (%s): flagged blocked, not an article", capture.url,
+                        reading.blocked.reason)
+            await self.session.call(record_capture_flags, archive, capture, [BLOCKED], reading.blocked.reason)
+            self._count("archiver/blocked")
+            return item
+        result = reading.result
+        if result is None:
+            return item  # error pages are archived, but they are not articles
         data = article_data(result, adapter.get("listing"))
         article = await self.session.call(archive.record_article, capture, data)
         self._count("archiver/articles")

@@ -19,6 +19,7 @@ from archiver.extraction import extract
 from storage import Archive, StorageError
 from storage.article_update import article_changes, replace_article
 from storage.catalogue import Capture
+from storage.flags import not_an_article
 from storage.warc import decode_payload
 
 __all__ = ["Change", "ReextractResult", "reextract", "select_captures"]
@@ -54,8 +55,9 @@ class ReextractResult:
 
 def select_captures(archive: Archive, *, host: str | None = None, since: datetime | None = None,
                     url: str | None = None) -> list[Capture]:
-    """The captures a run would go over (2xx HTML responses with a WARC record), oldest first."""
-    return archive.catalogue.extractable_captures(host=host, since=since, url=url)
+    """The captures a run would go over (2xx HTML responses with a WARC record, none flagged ``blocked``)."""
+    return [capture for capture in archive.catalogue.extractable_captures(host=host, since=since, url=url)
+            if not not_an_article(capture.flags)]
 
 
 def reextract(archive: Archive, captures: list[Capture], *,

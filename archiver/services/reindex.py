@@ -20,6 +20,7 @@ from archiver.crawler.pipelines import article_data
 from archiver.extraction import extract
 from storage import Archive, StorageError
 from storage.errors import UnreadableFormat
+from storage.flags import not_an_article
 from storage.reindex import IndexResult, copy_articles_to_revisits, index_warc_file
 from storage.warc import decode_payload
 from storage.warc.formats import ArchiveFormat, sniff
@@ -141,7 +142,7 @@ def _extract_missing(archive: Archive, capture_ids: list[int]) -> int:
     made = 0
     for capture_id in capture_ids:
         capture = archive.catalogue.get_capture(capture_id)
-        if capture is None:
+        if capture is None or not_an_article(capture.flags):  # a bot wall, flagged in a later file
             continue
         try:
             record = archive.read(capture)

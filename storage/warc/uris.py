@@ -15,6 +15,7 @@ record                 kind            example
 screenshot             ``fullPage``    ``urn:fullPage:https://example.org/story``
 rendered DOM           ``dom``         ``urn:dom:https://example.org/story``
 page requisites (JSON) ``requisites``  ``urn:requisites:https://example.org/story``
+capture flags (JSON)   ``flags``       ``urn:flags:https://example.org/story``
 =====================  ==============  ==========================================
 
 The link to the response record stays in ``WARC-Refers-To`` (and ``WARC-Concurrent-To``).
@@ -27,7 +28,8 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
-    "DOM", "FULL_PAGE", "METADATA", "REQUISITES", "TEXT", "RecordUri", "page_url", "parse_record_uri", "record_uri",
+    "DOM", "FLAGS", "FULL_PAGE", "METADATA", "REQUISITES", "TEXT", "RecordUri", "page_url", "parse_record_uri",
+    "record_uri",
 ]
 
 #: The article text (our ``conversion`` record; Browsertrix's text records use the same kind).
@@ -40,6 +42,8 @@ FULL_PAGE = "fullPage"
 DOM = "dom"
 #: The list of a page's requisites and their record ids (a ``metadata`` record; see storage.requisites).
 REQUISITES = "requisites"
+#: A capture's flags and why (``blocked``: a bot wall; a ``metadata`` record; see storage.flags).
+FLAGS = "flags"
 
 # A kind is a URN namespace identifier (RFC 8141: letters, digits, hyphens); the page URL is absolute.
 _RECORD_URI = re.compile(r"urn:(?P<kind>[A-Za-z0-9][A-Za-z0-9-]{0,31}):(?P<url>[A-Za-z][A-Za-z0-9+.-]*://.+)\Z",

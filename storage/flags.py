@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy.orm import Session
 
 from storage.catalogue import queries
+from storage.catalogue.capture_flags import BLOCKED, NOT_ARTICLE_FLAGS, not_an_article
 from storage.warc.uris import FLAGS, record_uri
 
 if TYPE_CHECKING:
@@ -33,15 +34,13 @@ if TYPE_CHECKING:
     from storage.warc.reader import ArchivedRecord
     from storage.warc.writer import WarcWriter
 
-__all__ = ["FLAGS_URN", "NOT_ARTICLE_FLAGS", "flags_reason", "is_flags_record", "not_an_article",
+__all__ = ["BLOCKED", "FLAGS_URN", "NOT_ARTICLE_FLAGS", "flags_reason", "is_flags_record", "not_an_article",
            "record_capture_flags", "restore_flags"]
 
 log = logging.getLogger(__name__)
 
 #: Prefix of the target URI of the record that states a capture's flags.
 FLAGS_URN = f"urn:{FLAGS}:"
-#: Flags that say the payload is not the page: such a capture is never an article.
-NOT_ARTICLE_FLAGS = frozenset({"blocked"})
 
 
 class FlagTarget(Protocol):
@@ -72,11 +71,6 @@ def record_capture_flags(archive: FlagTarget, capture: Capture, flags: Sequence[
     merged = archive.catalogue.add_capture_flags(capture.id, names)
     capture.flags = merged
     return merged
-
-
-def not_an_article(flags: Iterable[str] | None) -> bool:
-    """Whether a capture with these flags must not be catalogued as an article."""
-    return any(flag in NOT_ARTICLE_FLAGS for flag in flags or ())
 
 
 def is_flags_record(record: ArchivedRecord) -> bool:

@@ -17,6 +17,7 @@ from archiver.cli.common import (
     print_json,
 )
 from archiver.crawler.runner import run_spider
+from archiver.services.blocked import blocked_reason, is_blocked
 from archiver.services.requisites import requisites_record
 from spiders.urls import UrlsSpider, validate_url
 from storage import Archive, ConfigError
@@ -49,9 +50,10 @@ def archive_command(
     Example: archiver archive https://www.example.org/news/2024/story --json
 
     Exit status: 0 when every URL got an HTTP response (a 404 is a response), 1 when any
-    failed at the network level, came in cut short (a limit included) or was archived with an
-    error (too many redirects, a body that cannot be decoded), 2 for bad input (nothing is
-    written).
+    failed at the network level, came in cut short (a limit included), was archived with an
+    error (too many redirects, a body that cannot be decoded) or was a bot wall or challenge
+    page instead of the page (flagged blocked, see docs/blocked.md), 2 for bad input (nothing
+    is written).
     """
     bad = []
     targets = []
@@ -97,13 +99,15 @@ def _report(archive: Archive, run_id: int, targets: list[str], *, json_output: b
     for url in targets:
         capture = final.get(url)
         ok = capture is not None and capture.status is not None and not capture.truncated and not capture.error
-        failed = failed or not ok
+        blocked = is_blocked(capture)  # the reader's page was not archived: a bot wall was
+        failed = failed or not ok or blocked
         requisites = requisites_record(archive.catalogue.requisites_of(capture.id)) if capture else None
+        reason = blocked_reason(archive, capture) if capture is not None and blocked else None
         if json_output:
-            print_json({**capture_record(capture, capture.article), "requisites": _counts(requisites)}
-                       if capture else _not_fetched(url))
+            print_json({**capture_record(capture, capture.article), "requisites": _counts(requisites),
+                        "blocked": blocked, "blocked_reason": reason} if capture else _not_fetched(url))
         else:
-            _print_line(url, capture, requisites)
+            _print_line(url, capture, requisites, blocked=(reason or "bot wall") if blocked else None)
     if failed:
         raise typer.Exit(1)
 
@@ -120,14 +124,15 @@ def _counts(requisites: dict | None) -> dict | None:
             "missing": len(requisites["missing"])}
 
 
-def _print_line(url: str, capture: Capture | None, requisites: dict | None = None) -> None:
+def _print_line(url: str, capture: Capture | None, requisites: dict | None = None, *,
+                blocked: str | None = None) -> None:
     if capture is None:
         console.print(f"[red]✗[/red] {escape(url)}  not fetched (run with -v to see why)", soft_wrap=True)
         return
     if capture.status is None:
         console.print(f"[red]✗[/red] {escape(url)}  {escape(capture.error or 'failed')}", soft_wrap=True)
         return
-    fine = capture.status < 400 and not capture.truncated and not capture.error
+    fine = capture.status < 400 and not capture.truncated and not capture.error and not blocked
     mark = "[green]✓[/green]" if fine else "[yellow]![/yellow]"
     line = f"{mark} {capture.status} {escape(url)}"
     if capture.url != url:
@@ -143,6 +148,8 @@ def _print_line(url: str, capture: Capture | None, requisites: dict | None = Non
         line += f"  [yellow]truncated ({capture.truncated})[/yellow]"
     if capture.error:
         line += f"  [red]{escape(capture.error)}[/red]"
+    if blocked:
+        line += f"  [red]blocked ({escape(blocked)})[/red]"
     if capture.record_type == "revisit":
         line += f"  (unchanged since capture {capture.revisit_of_id})"
     if requisites and requisites["count"]:

@@ -1,8 +1,9 @@
 """The ``extraction`` section of ``archiver stats``: per-site extraction health.
 
 For each site, over its captures with a 2xx HTML response: how many have an empty body or
-miss a title, an author or a date, and the median word count. A site whose layout changed
-shows up as a jump in those shares; ``archiver reextract --site HOST`` then reruns it.
+miss a title, an author or a date, and the median word count; and how many of its captures (of
+any status) were bot walls or challenge pages, flagged ``blocked`` and never articles. A site whose
+layout changed shows up as a jump in those shares; ``archiver reextract --site HOST`` then reruns it.
 """
 
 from __future__ import annotations
@@ -42,12 +43,16 @@ def render_extraction(section: list[dict[str, Any]], top: int) -> None:
     table = Table(title=f"Extraction health ({len(section)} sites, 2xx HTML captures)", title_justify="left",
                   title_style="bold", box=None, pad_edge=False, header_style="dim")
     table.add_column("host", no_wrap=True)  # a cut host name is no use
-    for heading in ("captures", "empty body", "no title", "no author", "no date", "median words"):
+    for heading in ("captures", "empty body", "no title", "no author", "no date", "median words", "blocked"):
         table.add_column(heading, justify="right")
     for row in section[:top]:
         total = row["captures"]
         table.add_row(row["host"] or "(none)", str(total), _percent(row["empty_body"], total),
                       _percent(row["no_title"], total), _percent(row["no_author"], total),
-                      _percent(row["no_date"], total), f"{row['median_words']:g}")
+                      _percent(row["no_date"], total), f"{row['median_words']:g}", str(row.get("blocked", 0)))
     console.print(table)
+    blocked = sum(row.get("blocked", 0) for row in section)
+    if blocked:
+        console.print(f"{blocked} blocked page(s): bot walls or challenge pages, archived but not articles "
+                      "(archiver show --json ID lists the flag).", markup=False)
     console.print()

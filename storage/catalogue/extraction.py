@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import ColumnElement, Select, String, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from storage.catalogue.capture_flags import BLOCKED
 from storage.catalogue.hosts import host_key_condition
 from storage.catalogue.models import Article, Capture
 
@@ -29,6 +30,8 @@ class SiteHealth:
 
     ``empty_body`` counts captures whose article has no text (or that have no article at
     all); ``median_words`` is the median word count over those captures (0 for empty ones).
+    ``blocked`` counts the site's captures (of any status) flagged ``blocked``: bot walls or
+    challenge pages archived in place of the page, which are never articles.
     """
 
     host: str
@@ -39,6 +42,7 @@ class SiteHealth:
     no_author: int
     no_date: int
     median_words: float
+    blocked: int = 0
 
     def share(self, count: int) -> float:
         """``count`` as a share of the site's captures (0 when there are none)."""
@@ -121,7 +125,10 @@ def extraction_health(session: Session, *, host: str | None = None) -> list[Site
     rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
     for row in session.execute(statement):
         rows[row[0] or ""].append(tuple(row[1:]))
+    blocked = _blocked_by_site(session, host_column, host)
     report = []
+    for site in blocked.keys() - rows.keys():  # a site that only ever answered with a bot wall
+        rows[site] = []
     for site, items in rows.items():
         with_article = [i for i in items if i[0] is not None]
         words = [(i[4] or 0) if i[0] is not None and not i[5] else 0 for i in items]
@@ -134,5 +141,18 @@ def extraction_health(session: Session, *, host: str | None = None) -> list[Site
             no_author=sum(1 for i in items if not i[2]),
             no_date=sum(1 for i in items if not i[3]),
             median_words=float(statistics.median(words)) if words else 0.0,
+            blocked=blocked.get(site, 0),
         ))
-    return sorted(report, key=lambda s: (-s.captures, s.host))
+    return sorted(report, key=lambda s: (-s.captures, -s.blocked, s.host))
+
+
+def _blocked_by_site(session: Session, host_column: ColumnElement[str], host: str | None) -> dict[str, int]:
+    """How many captures of each site are flagged ``blocked`` (flags are few: they are read and counted here)."""
+    statement = select(host_column, Capture.flags).where(Capture.flags.is_not(None))
+    if host:
+        statement = statement.where(host_matches(session, host))
+    counts: dict[str, int] = defaultdict(int)
+    for site, flags in session.execute(statement):
+        if isinstance(flags, list) and BLOCKED in flags:
+            counts[site or ""] += 1
+    return dict(counts)

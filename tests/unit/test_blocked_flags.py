@@ -6,6 +6,7 @@ what was written (the WARC record, the catalogue row).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -13,10 +14,12 @@ import pytest
 from support.catalogue_samples import page
 from support.cli import run_cli
 from support.services import BACKENDS
+from support.web import asgi_client
 
 from archiver.extraction import blocking
 from archiver.services.blocked import blocked_reason
 from archiver.services.reindex import reindex
+from archiver.web import WebConfig
 from storage import Archive, StorageConfig
 from storage import flags as storage_flags
 from storage.catalogue import queries
@@ -114,3 +117,19 @@ def test_stats_extraction_counts_blocked_pages_per_site(config: StorageConfig) -
     assert [row["host"] for row in json.loads(out)["extraction"]] == ["walled.example"]
     code, out, _ = run_cli(config.home, "stats", "--extraction", env=env)
     assert code == 0 and "blocked" in out and "3 blocked page(s)" in out
+
+
+def test_the_capture_page_shows_the_flag(tmp_path: Path) -> None:
+    config = StorageConfig.from_env({}, home=tmp_path / "archive", fsync_interval=0.0)
+    with Archive(config) as archive:
+        blocked = wall(archive, status=200)
+        good = archive_html(archive, ARTICLE_URL, ARTICLE)
+
+    async def get(capture_id: int) -> str:
+        async with asgi_client(WebConfig(storage=config)) as client:
+            return (await client.get(f"/captures/{capture_id}")).text
+
+    page = asyncio.run(get(blocked.id))
+    assert '<dt>Flags</dt><dd class="error flags"><span class="flag">blocked</span>' in page
+    assert "bot wall or challenge page" in page
+    assert "<dt>Flags</dt>" not in asyncio.run(get(good.id))

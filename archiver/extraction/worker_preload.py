@@ -9,5 +9,6 @@ worker after a timeout.
 
 from archiver.extraction import extract  # noqa: F401 - imported for its side effect: the extractor loaded
 from archiver.extraction.language import load_language_model
+from archiver.extraction.reading import read_page  # noqa: F401 - what the pipeline calls in each worker
 
 load_language_model()

@@ -15,7 +15,8 @@ from support.warc_samples import request as http_request
 from support.web import asgi_client
 
 from archiver.services.screenshots import BrowserUnavailable, needs_screenshot, take_screenshots
-from archiver.web import WebConfig
+from archiver.web import WebConfig, create_app
+from archiver.web.jobs import ArchiveResult, JobRunner
 from storage import Archive, StorageConfig
 from storage.renderings import record_rendering
 from storage.requisites import PageRef
@@ -114,3 +115,26 @@ def test_no_chromium_raises_before_anything_is_written(made: dict) -> None:
         assert archive.catalogue.renderings_of(made["bare"]) == []
         page = archive.catalogue.get_capture(made["page"])  # nothing to do: no browser needed at all
         assert take_screenshots(archive, [page], executable="/nonexistent/chromium").skipped == [page]
+
+
+def test_api_archive_passes_the_screenshot_choice_to_the_job(made: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = JobRunner(WebConfig(storage=made["config"]))
+    assert "--no-screenshot" not in runner._command(["https://news.example/a"])
+    assert "--no-screenshot" in runner._command(["https://news.example/a"], screenshot=False)
+    asked = []
+
+    async def archive(self: JobRunner, urls: list[str], *, screenshot: bool = True) -> ArchiveResult:
+        asked.append(screenshot)
+        return ArchiveResult([])
+
+    monkeypatch.setattr(JobRunner, "archive", archive)
+
+    async def post(body: dict) -> int:
+        app = create_app(WebConfig(storage=made["config"], api_token="t0ken"))
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+            answer = await client.post("/api/archive", json=body, headers={"Authorization": "Bearer t0ken"})
+            return answer.status_code
+
+    assert asyncio.run(post({"urls": ["https://news.example/a"]})) == 200
+    assert asyncio.run(post({"urls": ["https://news.example/a"], "screenshot": False})) == 200
+    assert asked == [True, False]

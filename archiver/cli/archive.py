@@ -116,6 +116,8 @@ def _screenshots(archive: Archive, captures: list[Capture], timeout: float) -> d
     except BrowserUnavailable as exc:
         err_console.print(f"warning: no screenshot: {exc}", markup=False, soft_wrap=True)
         return {}
+    if batch.error:
+        err_console.print(f"warning: {batch.error}", markup=False, soft_wrap=True)
     for capture_id, why in batch.failed.items():
         err_console.print(f"warning: capture {capture_id}: {why}", markup=False, soft_wrap=True)
     return batch.kept

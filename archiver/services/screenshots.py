@@ -53,11 +53,13 @@ _GAP = {"status": 404, "content_type": "text/plain", "body": b"not archived"}
 
 @dataclass
 class ScreenshotBatch:
-    """What one batch did: the renderings kept (by capture id) and the pages that failed (id -> why)."""
+    """What one batch did: the renderings kept (by capture id), the captures that needed none, the
+    pages that failed (id -> why), and ``error`` when the browser itself could not be driven."""
 
     kept: dict[int, Any] = field(default_factory=dict)
-    skipped: list[int] = field(default_factory=list)
+    skipped: list[Capture] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
+    error: str | None = None
 
 
 def needs_screenshot(archive: Archive, capture: Capture) -> bool:
@@ -75,7 +77,8 @@ def take_screenshots(archive: Archive, captures: Sequence[Capture], *, executabl
     """Screenshot each of ``captures`` that :func:`needs_screenshot`, replayed from ``archive``.
 
     One Chromium for the batch, ``page_timeout`` seconds per page. Raises
-    :class:`BrowserUnavailable` when there is no Chromium (nothing is written then).
+    :class:`BrowserUnavailable` when there is no Chromium (nothing is written then); when it
+    cannot be driven, ``error`` of the batch says why (the screenshots kept until then stay).
     """
     batch = ScreenshotBatch()
     todo = []
@@ -91,12 +94,15 @@ def take_screenshots(archive: Archive, captures: Sequence[Capture], *, executabl
     def run() -> None:
         try:
             asyncio.run(_batch(archive, todo, found, page_timeout, batch))
-        except BaseException as error:  # noqa: BLE001 - handed to the calling thread
+        except BrowserUnavailable as error:
             outcome.append(error)
+        except Exception as error:  # noqa: BLE001 - Playwright's own errors: the batch says what happened
+            batch.error = f"the screenshot browser failed: {error}"
 
     # Chromium dies with the thread that started it (PR_SET_PDEATHSIG): it is started and
-    # stopped in this one thread, which the caller waits for.
-    worker = threading.Thread(target=run, name="archiver-screenshots")
+    # stopped in this one thread, which the caller waits for (a daemon: an interrupted command
+    # does not wait for it, and Chromium is killed at exit).
+    worker = threading.Thread(target=run, name="archiver-screenshots", daemon=True)
     worker.start()
     worker.join()
     if outcome:
@@ -128,8 +134,6 @@ async def _batch(archive: Archive, captures: Sequence[Capture], executable: str,
             await browser.close()
     finally:
         chromium.stop()
-    for capture_id, why in batch.failed.items():
-        log.warning("capture %d: %s", capture_id, why)
 
 
 async def _shoot(browser: Browser, archive: Archive, capture: Capture) -> bytes:

@@ -138,3 +138,16 @@ def test_api_archive_passes_the_screenshot_choice_to_the_job(made: dict, monkeyp
     assert asyncio.run(post({"urls": ["https://news.example/a"]})) == 200
     assert asyncio.run(post({"urls": ["https://news.example/a"], "screenshot": False})) == 200
     assert asked == [True, False]
+
+
+def test_a_browser_that_cannot_be_driven_is_the_batch_error_not_a_crash(made: dict, tmp_path: Path) -> None:
+    """A "Chromium" that announces a DevTools port nobody listens on: the batch says so, nothing is kept."""
+    fake = tmp_path / "fake-chromium"
+    fake.write_text('#!/bin/sh\nfor a in "$@"; do case "$a" in --user-data-dir=*) d="${a#*=}";; esac; done\n'
+                    'printf "9\\n/devtools/browser/x\\n" > "$d/DevToolsActivePort"\nexec sleep 60\n')
+    fake.chmod(0o755)
+    with Archive(made["config"]) as archive:
+        bare = archive.catalogue.get_capture(made["bare"])
+        batch = take_screenshots(archive, [bare], executable=str(fake))
+        assert batch.kept == {} and batch.error and batch.error.startswith("the screenshot browser failed: ")
+        assert archive.catalogue.renderings_of(made["bare"]) == []

@@ -139,7 +139,7 @@ def _capture_spans(capture: Capture, finder: _RecordFinder, summary: WarcExport)
 
 def _rendering_spans(session: Session, pages: list[int]) -> list[RecordSpan]:
     """The ``resource`` records of the pages' renderings (what a browser made of each page)."""
-    spans = []
+    spans: list[RecordSpan] = []
     for start in range(0, len(pages), 500):
         rows = session.scalars(select(Rendering).where(Rendering.page_capture_id.in_(pages[start:start + 500])))
         spans.extend(RecordSpan(r.warc_file, r.warc_offset, r.warc_length, "resource", r.record_id) for r in rows)

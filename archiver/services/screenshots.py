@@ -32,7 +32,7 @@ from archiver.core.errors import NotFoundError
 from archiver.crawler.browser.chromium import BrowserUnavailable, ChromiumProcess, find_chromium
 from archiver.services.replay import replay_resource
 from storage import Archive
-from storage.catalogue import Capture
+from storage.catalogue import Capture, Rendering
 from storage.renderings import record_rendering
 from storage.requisites import PageRef
 
@@ -56,7 +56,7 @@ class ScreenshotBatch:
     """What one batch did: the renderings kept (by capture id), the captures that needed none, the
     pages that failed (id -> why), and ``error`` when the browser itself could not be driven."""
 
-    kept: dict[int, Any] = field(default_factory=dict)
+    kept: dict[int, Rendering] = field(default_factory=dict)
     skipped: list[Capture] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
     error: str | None = None
@@ -143,7 +143,9 @@ async def _shoot(browser: Browser, archive: Archive, capture: Capture) -> bytes:
         when = capture.fetched_at
 
         async def answer(route: Route) -> None:
-            await route.fulfill(**_from_archive(archive, route.request.url, when))
+            request = route.request  # the archive holds GETs: anything else (a POST, a beacon) is a gap
+            await route.fulfill(**(_from_archive(archive, request.url, when) if request.method in ("GET", "HEAD")
+                                   else _GAP))
 
         await context.route("**/*", answer)
         page = await context.new_page()

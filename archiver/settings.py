@@ -99,6 +99,12 @@ ARCHIVER_REQUISITE_MAX_BYTES = "25MB"     # a requisite's body is cut here (WARC
 # does; False fetches them whatever robots.txt says.
 ARCHIVER_REQUISITES_OBEY_ROBOTS = True
 
+# --- Screenshots of archived pages (archiver.services.screenshots) -------------------------------
+# archiver archive (and the API's archive-now) screenshots each archived HTML page as replayed
+# from the archive alone, with Chromium (no live traffic); --no-screenshot or false turns it off.
+ARCHIVER_SCREENSHOT = True
+ARCHIVER_SCREENSHOT_TIMEOUT = 30.0        # seconds one page's screenshot may take
+
 # --- Target guard (archiver.crawler.capture.targets) --------------------------------------------
 # archiver serve turns it on for the crawls it starts: every request (each redirect hop too) and
 # every response must be on a public address, unless ARCHIVER_ALLOW_PRIVATE_TARGETS allows it

@@ -2,10 +2,12 @@
 
 - rows → records (:func:`verify_catalogue`): every capture and article that points at a WARC
   record finds, at that file and offset, a whole record of the right type, id and target URI,
-  and each page requisite a page capture lists as archived is a capture with a WARC record;
+  and each page requisite a page capture lists as archived is a capture with a WARC record, and
+  each of a page's renderings (screenshot, rendered DOM) is the ``resource`` record it names,
+  about that page (``urn:<kind>:<page url>``);
 - records → rows (:func:`verify_files`): every closed WARC (or ARC) file reads to its end, every
   record catalogued as a capture (``response``, ``revisit``, ``resource`` of a URL; see
-  :func:`storage.reindex.is_capture`) has its catalogue row, and (deep) every block and
+  :func:`storage.reindex.is_capture`) or as a rendering has its catalogue row, and (deep) every block and
   payload digest matches the stored bytes (ARC records carry none).
 """
 
@@ -16,11 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.catalogue import queries
+from storage.catalogue.models import Rendering
 from storage.errors import StorageError
 from storage.reindex import is_capture
+from storage.renderings import is_rendering_record
 from storage.requisites import requisite_problems
 from storage.warc.digests import digest_problems
 from storage.warc.naming import ARCHIVE_SUFFIXES
@@ -70,6 +75,12 @@ def verify_catalogue(session: Session, warc_dir: Path) -> Iterator[tuple[int, li
             message = _check(warc_dir, filename, offset, length, record_type, record_id, urls)
             if message:
                 problems.append(Problem(capture.id, capture.url, filename, offset, message))
+        for rendering in session.scalars(select(Rendering).where(Rendering.page_capture_id == capture.id)):
+            message = _check(warc_dir, rendering.warc_file, rendering.warc_offset, rendering.warc_length, "resource",
+                             rendering.record_id, {capture.url})
+            if message:
+                problems.append(Problem(capture.id, capture.url, rendering.warc_file, rendering.warc_offset,
+                                        f"{rendering.kind} rendering {rendering.id}: {message}", rendering.record_id))
         problems += [Problem(capture.id, capture.url, capture.warc_file, capture.warc_offset, message)
                      for message in requisite_problems(session, capture.id)]
         yield capture.id, problems
@@ -96,6 +107,7 @@ def verify_files(session: Session, warc_dir: Path, *, deep: bool = False) -> Ite
     files = sorted(p for p in warc_dir.glob("*") if p.name.endswith(ARCHIVE_SUFFIXES))
     for path in files:
         catalogued = queries.catalogued_record_ids(session, path.name)
+        catalogued |= set(session.scalars(select(Rendering.record_id).where(Rendering.warc_file == path.name)))
         problems = []
         for item in scan_file(path):
             if isinstance(item, ScanProblem):
@@ -103,7 +115,7 @@ def verify_files(session: Session, warc_dir: Path, *, deep: bool = False) -> Ite
                                         f"unreadable bytes up to {item.resume_at if item.resume_at else 'the end'}: "
                                         f"{item.message}"))
                 continue
-            if is_capture(item) and item.record_id not in catalogued:
+            if (is_capture(item) or is_rendering_record(item)) and item.record_id not in catalogued:
                 problems.append(Problem(None, item.target_uri, path.name, item.offset,
                                         f"{item.record_type} record has no catalogue row", item.record_id))
             if deep:

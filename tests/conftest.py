@@ -6,16 +6,21 @@ Helpers live in the ``support`` package (``tests/`` is on sys.path through pypro
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
 import pytest
-from support.cli import CliResult, run_cli
+from support.cli import DEFAULT_ENV, CliResult, run_cli
 
 from storage import Archive, StorageConfig
 
 pytest_plugins = ["support.services"]  # postgres_url, redis_url
+
+# Archive jobs the web app starts in this process (archive-now) inherit os.environ: no screenshots there either.
+for _name, _value in DEFAULT_ENV.items():
+    os.environ.setdefault(_name, _value)
 
 
 @pytest.fixture

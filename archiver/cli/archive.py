@@ -19,9 +19,10 @@ from archiver.cli.common import (
 from archiver.crawler.runner import run_spider
 from archiver.services.blocked import blocked_reason, is_blocked
 from archiver.services.requisites import requisites_record
+from archiver.services.screenshots import BrowserUnavailable, take_screenshots
 from spiders.urls import UrlsSpider, validate_url
 from storage import Archive, ConfigError
-from storage.catalogue import Capture
+from storage.catalogue import Capture, Rendering
 from storage.config import parse_size
 
 __all__ = ["archive_command"]
@@ -38,6 +39,8 @@ def archive_command(
     obey_robots: Annotated[bool, typer.Option("--obey-robots", help="Skip URLs that robots.txt disallows.")] = False,
     no_requisites: Annotated[bool, typer.Option(
         "--no-requisites", help="Archive the pages only, not their images, stylesheets, fonts and scripts.")] = False,
+    no_screenshot: Annotated[bool, typer.Option(
+        "--no-screenshot", help="Take no screenshot of the archived pages (ARCHIVER_SCREENSHOT=false).")] = False,
     setting: Annotated[list[str], typer.Option("-s", "--set", help="Scrapy or archiver setting NAME=VALUE.")] = [],  # noqa: B006
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show the crawler's log.")] = False,
 ) -> None:
@@ -46,6 +49,10 @@ def archive_command(
     Each HTML page's requisites (images, stylesheets and their fonts, scripts, posters) are
     archived with it and linked to it, unless --no-requisites (ARCHIVER_REQUISITES_MAX per page,
     each cut at ARCHIVER_REQUISITE_MAX_BYTES).
+
+    Then each archived HTML page is opened in Chromium as replayed from the archive alone (no
+    live traffic) and a full-page screenshot is kept with it, unless --no-screenshot
+    (ARCHIVER_SCREENSHOT=false). Without Chromium: one warning line, no screenshot.
 
     Example: archiver archive https://www.example.org/news/2024/story --json
 
@@ -74,6 +81,7 @@ def archive_command(
     config = current_config({
         "ARCHIVER_REQUISITES_ENABLED": not no_requisites,
         **({"ARCHIVER_MAX_BODY_SIZE": max_size} if max_size is not None else {}),
+        **({"ARCHIVER_SCREENSHOT": False} if no_screenshot else {}),
         **parse_setting_overrides(setting),
     })
     settings = config.scrapy_settings({
@@ -87,14 +95,38 @@ def archive_command(
     with open_archive(config.storage) as archive:
         run_id = run_spider(UrlsSpider, settings, kind="archive", run_settings={"urls": targets}, urls=targets,
                             archive=archive)
-        _report(archive, run_id, targets, json_output=json_output)
+        final = _final_captures(archive, run_id)
+        screenshots = {}
+        if config.crawl.screenshot:
+            screenshots = _screenshots(archive, [final[url] for url in targets if url in final],
+                                       config.crawl.screenshot_timeout)
+        _report(archive, final, targets, screenshots, json_output=json_output)
 
 
-def _report(archive: Archive, run_id: int, targets: list[str], *, json_output: bool) -> None:
-    captures = archive.catalogue.captures_in_run(run_id)
+def _final_captures(archive: Archive, run_id: int) -> dict[str, Capture]:
+    """The outcome of each requested URL: the last capture of its chain."""
     final: dict[str, Capture] = {}
-    for capture in captures:  # in order made: the last one of a chain is its outcome
+    for capture in archive.catalogue.captures_in_run(run_id):  # in order made
         final[capture.requested_url] = capture
+    return final
+
+
+def _screenshots(archive: Archive, captures: list[Capture], timeout: float) -> dict[int, Rendering]:
+    """Screenshot the archived pages as replayed; without Chromium, one warning line and none."""
+    try:
+        batch = take_screenshots(archive, captures, page_timeout=timeout)
+    except BrowserUnavailable as exc:
+        err_console.print(f"warning: no screenshot: {exc}", markup=False, soft_wrap=True)
+        return {}
+    if batch.error:
+        err_console.print(f"warning: {batch.error}", markup=False, soft_wrap=True)
+    for capture_id, why in batch.failed.items():
+        err_console.print(f"warning: capture {capture_id}: {why}", markup=False, soft_wrap=True)
+    return batch.kept
+
+
+def _report(archive: Archive, final: dict[str, Capture], targets: list[str], screenshots: dict[int, Rendering],
+            *, json_output: bool) -> None:
     failed = False
     for url in targets:
         capture = final.get(url)
@@ -103,11 +135,13 @@ def _report(archive: Archive, run_id: int, targets: list[str], *, json_output: b
         failed = failed or not ok or blocked
         requisites = requisites_record(archive.catalogue.requisites_of(capture.id)) if capture else None
         reason = blocked_reason(archive, capture) if capture is not None and blocked else None
+        shot = screenshots.get(capture.id) if capture else None
         if json_output:
             print_json({**capture_record(capture, capture.article), "requisites": _counts(requisites),
-                        "blocked": blocked, "blocked_reason": reason} if capture else _not_fetched(url))
+                        "blocked": blocked, "blocked_reason": reason, "screenshot": _shot(shot)}
+                       if capture else _not_fetched(url))
         else:
-            _print_line(url, capture, requisites, blocked=(reason or "bot wall") if blocked else None)
+            _print_line(url, capture, requisites, shot, blocked=(reason or "bot wall") if blocked else None)
     if failed:
         raise typer.Exit(1)
 
@@ -124,8 +158,16 @@ def _counts(requisites: dict | None) -> dict | None:
             "missing": len(requisites["missing"])}
 
 
-def _print_line(url: str, capture: Capture | None, requisites: dict | None = None, *,
-                blocked: str | None = None) -> None:
+def _shot(rendering: Rendering | None) -> dict | None:
+    """The screenshot kept for a capture, as ``archive --json`` names it."""
+    if rendering is None:
+        return None
+    return {"id": rendering.id, "record_id": rendering.record_id, "source": rendering.source,
+            "bytes": rendering.payload_length}
+
+
+def _print_line(url: str, capture: Capture | None, requisites: dict | None = None,
+                shot: Rendering | None = None, *, blocked: str | None = None) -> None:
     if capture is None:
         console.print(f"[red]✗[/red] {escape(url)}  not fetched (run with -v to see why)", soft_wrap=True)
         return
@@ -157,5 +199,7 @@ def _print_line(url: str, capture: Capture | None, requisites: dict | None = Non
         line += f"  + {requisites['archived']} requisites"
         if missing:
             line += f" [yellow]({missing} missing, see show {capture.id})[/yellow]"
+    if shot is not None:
+        line += "  + screenshot"
     line += f"  [dim]#{capture.id}[/dim]"
     console.print(line, soft_wrap=True)

@@ -11,6 +11,7 @@ import typer
 
 from archiver.cli.common import capture_record, fail, find_capture, open_archive, print_json
 from archiver.services.render import to_markdown, to_text
+from archiver.services.renderings import DOM, FULL_PAGE, latest, rendering_record, renderings_text
 from archiver.services.requisites import requisites_record, requisites_text
 from storage.warc import decode_payload
 
@@ -31,7 +32,8 @@ def show_command(
     json_output: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="text, markdown, json or html.")] = Format.text,
 ) -> None:
-    """Show the latest capture of a URL (or a capture by id) with its article and its page requisites.
+    """Show the latest capture of a URL (or a capture by id) with its article, its page requisites
+    and its renderings (screenshots, rendered DOM: kind, source, size, WARC record).
 
     Example: archiver show https://www.example.org/news/2024/story --format markdown
     """
@@ -44,14 +46,17 @@ def show_command(
             sys.stdout.buffer.write(decode_payload(record))
             return
         article = _article(archive, capture)
+        renderings = archive.catalogue.renderings_of(capture.id)
         if fmt is Format.json:
             print_json({**capture_record(capture, article, with_text=True),
                         "requisites": requisites_record(archive.catalogue.requisites_of(capture.id)),
-                        "requisite_of": archive.catalogue.pages_needing(capture.id)})
+                        "requisite_of": archive.catalogue.pages_needing(capture.id),
+                        "renderings": [rendering_record(r) for r in renderings]})
         elif fmt is Format.markdown:
             sys.stdout.write(to_markdown(capture, article))
         else:
-            sys.stdout.write(to_text(capture, article) + requisites_text(archive.catalogue.requisites_of(capture.id)))
+            sys.stdout.write(to_text(capture, article) + requisites_text(archive.catalogue.requisites_of(capture.id))
+                             + renderings_text(renderings))
 
 
 def get_command(
@@ -59,17 +64,47 @@ def get_command(
     headers: Annotated[bool, typer.Option("--headers", help="Write the HTTP status line and headers first.")] = False,
     decoded: Annotated[bool, typer.Option("--decoded", help="Undo Content-Encoding (gzip, deflate, br).")] = False,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE instead of stdout.")] = None,
+    screenshot: Annotated[bool, typer.Option(
+        "--screenshot", help="Write the page's full-page screenshot (PNG) instead of the payload.")] = False,
+    dom: Annotated[bool, typer.Option(
+        "--dom", help="Write the page's DOM as rendered by the browser (HTML) instead of the payload.")] = False,
 ) -> None:
-    """Write the archived payload bytes as stored (one seek at the catalogued offset).
+    """Write the archived payload bytes as stored (one seek at the catalogued offset), or a rendering.
 
-    Example: archiver get 42 --decoded -o page.html
+    --screenshot and --dom write the capture's screenshot or rendered DOM (the browser lane's
+    before one made from replay); a PNG is never written to a terminal: use -o FILE.
+
+    Example: archiver get 42 --decoded -o page.html; archiver get 42 --screenshot -o shot.png
     """
+    if screenshot and dom:
+        raise fail("--screenshot and --dom: choose one", 2)
+    if screenshot or dom:
+        _write_rendering(ref, FULL_PAGE if screenshot else DOM, output)
+        return
     with open_archive() as archive:
         capture = find_capture(archive, ref)
         head_record = archive.read(capture)
         body_record = _payload_record(archive, capture)
     body = decode_payload(body_record) if decoded else body_record.payload
     data = (head_record.http_head if headers else b"") + body
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        output.write_bytes(data)
+
+
+def _write_rendering(ref: str, kind: str, output: Path | None) -> None:
+    """Write the capture's rendering of ``kind`` to ``output`` (stdout when None)."""
+    if output is None and kind == FULL_PAGE and sys.stdout.isatty():
+        raise fail("a PNG is not written to a terminal: add -o FILE (e.g. -o shot.png)", 2)
+    with open_archive() as archive:
+        capture = find_capture(archive, ref)
+        rendering = latest(archive.catalogue.renderings_of(capture.id, kind), kind)
+        if rendering is None:
+            what = "screenshot" if kind == FULL_PAGE else "rendered DOM"
+            raise fail(f"capture {capture.id} has no {what}")
+        data = archive.read_rendering(rendering).payload
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

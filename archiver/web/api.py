@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from archiver.services.export import ExportSource, exporter, exporters
 from archiver.services.export.stream import stream_export
+from archiver.services.renderings import FULL_PAGE, latest, rendering_record
 from archiver.services.versions import history, pick_pair
 from archiver.web import records
 from archiver.web.deps import archive_of, catalogue, page_captures, search_filters
@@ -31,6 +32,8 @@ class ArchiveRequest(BaseModel):
     """The body of ``POST /api/archive``."""
 
     urls: list[str] = Field(description="http(s) URLs to archive now.", min_length=1)
+    screenshot: bool = Field(True, description="Keep a full-page screenshot of each page as replayed "
+                                               "from the archive (needs Chromium on the server).")
 
 
 @router.get("/search", summary="Search archived articles")
@@ -117,7 +120,30 @@ def api_capture(request: Request, capture_id: int) -> dict[str, Any]:
         raise HTTPException(404, f"no capture {capture_id}")
     record = records.capture_record(capture, capture.article, with_text=True)
     record["replay_url"] = str(request.url_for("replay", capture_id=capture_id).path)
+    renderings = store.renderings_of(capture_id)
+    record["renderings"] = [rendering_record(r) for r in renderings]
+    shot = latest(renderings, FULL_PAGE)
+    record["screenshot_url"] = (str(request.url_for("api_screenshot", capture_id=capture_id).path)
+                                if shot is not None else None)
     return record
+
+
+@router.get("/captures/{capture_id}/screenshot", summary="The full-page screenshot of a capture (PNG)",
+            response_class=Response, responses={200: {"content": {"image/png": {}}},
+                                                404: {"description": "no such capture, or no screenshot"}})
+def api_screenshot(request: Request, capture_id: int) -> Response:
+    """The capture's screenshot as archived (``archiver get ID --screenshot``): the browser lane's, else replay's.
+
+    Served as ``image/png`` with ``nosniff`` (:class:`~archiver.web.security.SecurityHeaders` adds it to every answer).
+    """
+    archive = archive_of(request)
+    shot = latest(archive.catalogue.renderings_of(capture_id, FULL_PAGE), FULL_PAGE)
+    if shot is None:
+        raise HTTPException(404, f"capture {capture_id} has no screenshot")
+    payload = archive.read_rendering(shot).payload
+    return Response(payload, media_type="image/png",
+                    headers={"Cache-Control": "private, max-age=86400",
+                             "Content-Disposition": f'inline; filename="capture-{capture_id}.png"'})
 
 
 @router.get("/history", summary="Every capture of a page")
@@ -175,7 +201,7 @@ async def api_archive(request: Request, body: ArchiveRequest,
     """
     check_bearer(request.app.state.config.api_token, authorization)
     try:
-        result = await request.app.state.jobs.archive(body.urls)
+        result = await request.app.state.jobs.archive(body.urls, screenshot=body.screenshot)
     except ArchiveJobError as exc:
         return JSONResponse({"detail": str(exc), "captures": exc.captures}, status_code=exc.status)
     return JSONResponse({"captures": result.captures})

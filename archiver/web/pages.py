@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from archiver.services.filters import FilterError
+from archiver.services.renderings import FULL_PAGE, latest
 from archiver.services.versions import VersionError, differ, history, pick_pair
 from archiver.web import records
 from archiver.web.deps import catalogue, page_captures, search_filters, templates
@@ -88,8 +89,9 @@ def article_page(request: Request, capture_id: int) -> Response:
         if entry.article is not None and capture.article is not None and differ(entry.article, capture.article):
             previous = entry.capture
     paragraphs = [p for p in (capture.article.text or "").splitlines() if p.strip()] if capture.article else []
+    screenshot = latest(store.renderings_of(capture.id, FULL_PAGE), FULL_PAGE)
     return render(request, "article.html", capture=capture, article=capture.article, paragraphs=paragraphs,
-                  entries=entries, previous=previous)
+                  entries=entries, previous=previous, screenshot=screenshot)
 
 
 @router.get("/diff", name="diff")

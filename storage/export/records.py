@@ -1,7 +1,8 @@
 """Articles as flat records for JSON Lines and CSV, and back.
 
 One record per article version: every column of the capture and of its article (so an export
-round-trips the catalogue), ``capture_id`` and ``article_id`` first, the text last. Datetimes
+round-trips the catalogue), ``capture_id`` and ``article_id`` first, then the page's screenshot
+(``screenshot_record_id`` and where that WARC record lies; empty without one), the text last. Datetimes
 are ISO 8601 in UTC with a ``Z``; in CSV, list and mapping fields are JSON and None is empty.
 """
 
@@ -15,29 +16,37 @@ from typing import IO, Any
 
 from sqlalchemy import JSON, Boolean, Integer
 
-from storage.catalogue.models import Article, Capture
+from storage.catalogue.models import Article, Capture, Rendering
 from storage.timefmt import format_iso
 
-__all__ = ["FIELDS", "article_record", "from_csv_row", "write_csv", "write_jsonl"]
+__all__ = ["FIELDS", "SCREENSHOT_FIELDS", "article_record", "from_csv_row", "write_csv", "write_jsonl"]
 
 _FIRST = ["capture_id", "article_id", "url", "requested_url", "title", "authors", "author", "published",
           "published_at", "modified", "sitename", "language", "description", "canonical_url", "image", "tags",
           "word_count", "status", "content_type", "fetched_at", "record_type", "payload_digest", "revisit_of_id"]
 _LAST = ["text"]
+#: The page's screenshot (a ``fullPage`` rendering, storage.renderings): its record and where it lies.
+SCREENSHOT_FIELDS = ["screenshot_record_id", "screenshot_warc_file", "screenshot_warc_offset"]
 _CAPTURE_COLUMNS = {c.key: c for c in Capture.__table__.columns if c.key != "id"}
 _ARTICLE_COLUMNS = {c.key: c for c in Article.__table__.columns if c.key not in ("id", "capture_id")}
 _ALL = {**_CAPTURE_COLUMNS, **_ARTICLE_COLUMNS}
 
 #: Every field of a record, in order (new catalogue columns join automatically before ``text``).
-FIELDS: list[str] = _FIRST + [name for name in _ALL if name not in _FIRST + _LAST] + _LAST
+FIELDS: list[str] = _FIRST + [name for name in _ALL if name not in _FIRST + _LAST] + SCREENSHOT_FIELDS + _LAST
 
 
-def article_record(capture: Capture, article: Article, *, with_text: bool = True) -> dict[str, Any]:
-    """The capture and its article as one flat, JSON-ready dict with the keys of :data:`FIELDS`."""
+def article_record(capture: Capture, article: Article, *, with_text: bool = True,
+                   screenshot: Rendering | None = None) -> dict[str, Any]:
+    """The capture and its article as one flat, JSON-ready dict with the keys of :data:`FIELDS`.
+
+    ``screenshot`` is the page's screenshot to name (None: the screenshot fields are empty).
+    """
     record: dict[str, Any] = {}
     for name in FIELDS:
-        if name == "capture_id":
-            value: Any = capture.id
+        if name in SCREENSHOT_FIELDS:
+            value: Any = getattr(screenshot, name.removeprefix("screenshot_"), None) if screenshot else None
+        elif name == "capture_id":
+            value = capture.id
         elif name == "article_id":
             value = article.id
         elif name in _ARTICLE_COLUMNS:

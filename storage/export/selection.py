@@ -6,10 +6,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.catalogue import queries
-from storage.catalogue.models import Article
+from storage.catalogue.models import Article, Rendering
 from storage.catalogue.search_model import SearchFilters
 from storage.export.wacz import WaczExport, export_wacz
 from storage.export.warc import WarcExport, export_warc
@@ -40,6 +41,19 @@ class ExportSelection:
         #: Every selected article (its capture loaded), in search order; raises
         #: :class:`~storage.errors.SearchQueryError` on the first ``next`` for a bad query.
         self.articles: Iterator[Article] = selected_articles(session, filters, limit=limit)
+
+    def screenshots(self, capture_ids: Iterable[int]) -> dict[int, Rendering]:
+        """The screenshot of each of these page captures that has one: the browser lane's, else the
+        newest made from replay (the one ``archiver get ID --screenshot`` writes)."""
+        rows = self._session.scalars(select(Rendering).where(
+            Rendering.page_capture_id.in_(list(capture_ids)), Rendering.kind == "fullPage",
+        ).order_by(Rendering.created_at.desc(), Rendering.id.desc()))
+        chosen: dict[int, Rendering] = {}
+        for row in rows:
+            held = chosen.get(row.page_capture_id)
+            if held is None or (row.source == "browser" and held.source != "browser"):
+                chosen[row.page_capture_id] = row
+        return chosen
 
     def write_warc(self, warc_dir: Path, capture_ids: Iterable[int], out: BinaryIO) -> WarcExport:
         """Copy these captures' records (and what they need) into one WARC on ``out``."""

@@ -4,7 +4,8 @@ For each capture: its ``response`` (or ``revisit``) record and the ``request`` r
 with it; for a revisit, also the response it refers to (and that one's request), so the
 export replays on its own; the captures of the page's requisites (images, stylesheets, fonts:
 see :mod:`storage.requisites`) and theirs; the article's ``conversion`` record and the ``metadata`` record
-written beside it; and the ``warcinfo`` record of every source file a record comes from (the
+written beside it; each page's renderings (screenshots, rendered DOM: ``resource`` records,
+:mod:`storage.renderings`); and the ``warcinfo`` record of every source file a record comes from (the
 records name it in ``WARC-Warcinfo-ID``). Records are copied in archive order (source file,
 then offset). Our records are one gzip member each; each member is checked to end exactly
 where the catalogue says while it is copied. A record from an uncompressed source file is
@@ -22,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.catalogue import queries
-from storage.catalogue.models import Capture
+from storage.catalogue.models import Capture, Rendering
 from storage.errors import CorruptRecord, RecordNotFound, WarcError
 from storage.requisites import requisite_capture_ids
 from storage.warc.arc import arc_record_as_warc
@@ -100,6 +102,7 @@ def plan_records(session: Session, warc_dir: Path, capture_ids: Iterable[int]) -
     spans: set[RecordSpan] = set()
     for capture in captures.values():
         spans.update(_capture_spans(capture, finder, summary))
+    spans.update(_rendering_spans(session, pages))
     for filename in sorted({span.filename for span in spans}):
         found = finder.at(filename, 0)
         if found is not None and found[1].record_type == "warcinfo":
@@ -131,6 +134,15 @@ def _capture_spans(capture: Capture, finder: _RecordFinder, summary: WarcExport)
         if beside is not None and beside[1].record_type == "metadata" and (
                 beside[1].header("WARC-Concurrent-To") == conversion.record_id):
             spans.append(beside[0])
+    return spans
+
+
+def _rendering_spans(session: Session, pages: list[int]) -> list[RecordSpan]:
+    """The ``resource`` records of the pages' renderings (what a browser made of each page)."""
+    spans: list[RecordSpan] = []
+    for start in range(0, len(pages), 500):
+        rows = session.scalars(select(Rendering).where(Rendering.page_capture_id.in_(pages[start:start + 500])))
+        spans.extend(RecordSpan(r.warc_file, r.warc_offset, r.warc_length, "resource", r.record_id) for r in rows)
     return spans
 
 

@@ -2,9 +2,11 @@
 
 One fixture crawl of the local crawl site, then a ``--refresh`` recrawl (conditional requests:
 304 answers, written as ``server-not-modified`` revisits) and ``archiver archive`` of some
-articles again (the same bytes: ``identical-payload-digest`` revisits). pywb, given every WARC
-file, must serve at each capture's timestamp the HTML the capture stands for, byte for byte,
-never the article's text or JSON records; the WACZ export, unpacked by pywb, must do the same.
+articles again (the same bytes: ``identical-payload-digest`` revisits). Each article's first
+capture also gets a screenshot and a rendered DOM (renderings, as the browser lane and the replay
+screenshot write them). pywb, given every WARC file, must serve at each capture's timestamp the
+HTML the capture stands for, byte for byte, never the article's text, JSON records, screenshot
+(PNG) or rendered DOM; the WACZ export, unpacked by pywb, must do the same.
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ from typing import NamedTuple
 import pytest
 from support.cli import json_lines, run_archiver, tool
 from support.crawl_site import article_title, running_crawl_site
+from support.images import png
 from support.pywb_replay import pywb_collection
 from support.tool_venvs import ToolUnavailable
 
-from storage import StorageConfig
+from storage import Archive, StorageConfig
+from storage.renderings import record_rendering
+from storage.requisites import PageRef
 from storage.timefmt import parse_iso
 from storage.warc import iter_records, read_record
 from storage.warc.writer import IDENTICAL_PAYLOAD_DIGEST, SERVER_NOT_MODIFIED
@@ -34,6 +39,8 @@ ARTICLES = 10
 AGAIN = 3  # articles archived a third time, without a conditional request
 FAST = ("-s", "AUTOTHROTTLE_START_DELAY=0")
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+SCREENSHOT = png(8, 6, (250, 0, 0))
+RENDERED_DOM = b"<html><body><h1>Rendered, not the page</h1></body></html>"
 
 
 class Capture(NamedTuple):
@@ -56,7 +63,20 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, li
             assert result.returncode == 0 and json_lines(result.stdout)[-1]["event"] == "run", result.stderr
         again = run_archiver(home, "archive", *(site.article_url(i) for i in range(AGAIN)), "--json")
         assert again.returncode == 0, again.stderr
+    _add_renderings(home)
     yield home, _article_captures(home)
+
+
+def _add_renderings(home: Path) -> None:
+    """A screenshot (from replay) and a rendered DOM (from the browser lane) of each article's first capture."""
+    ids = sqlite3.connect(home / "catalogue.sqlite").execute(
+        "SELECT id FROM captures WHERE url LIKE '%story-number%' AND record_type = 'response'").fetchall()
+    with Archive(StorageConfig.from_env({}, home=home)) as archive:
+        for (capture_id,) in ids:
+            capture = archive.catalogue.get_capture(capture_id)
+            page = PageRef(capture.id, capture.url, capture.record_id)
+            record_rendering(archive.writer, archive.db, page, "fullPage", SCREENSHOT, source="replay")
+            record_rendering(archive.writer, archive.db, page, "dom", RENDERED_DOM, source="browser")
 
 
 def _article_captures(home: Path) -> list[Capture]:
@@ -95,6 +115,10 @@ def test_the_fixture_has_responses_and_both_kinds_of_revisit(crawled) -> None:
     assert kinds.count(("revisit", 304, SERVER_NOT_MODIFIED)) == ARTICLES
     assert kinds.count(("revisit", 200, IDENTICAL_PAYLOAD_DIGEST)) == AGAIN
     assert all(c.html[:2] == b"\x1f\x8b" for c in captures)  # stored as received: gzip
+    warcs = sorted(StorageConfig.from_env({}, home=_home).warc_dir.glob("*.warc.gz"))
+    renderings = [r for path in warcs for r in iter_records(path) if r.record_type == "resource"]
+    assert sorted(r.target_uri.split(":", 2)[1] for r in renderings) == ["dom"] * ARTICLES + ["fullPage"] * ARTICLES
+    assert {r.payload for r in renderings} == {SCREENSHOT, RENDERED_DOM}
 
 
 def test_pywb_replays_the_html_of_every_capture_at_its_timestamp(crawled, tmp_path: Path) -> None:
@@ -166,5 +190,5 @@ def test_warcio_and_cdxj_indexer_list_every_record_and_index_no_text_under_the_p
     assert {c.url for c in captures} <= set(by_url)
     for capture in captures:  # under the page's own URL: the HTML, its revisits and its request, nothing else
         assert by_url[capture.url] <= {"text/html", "warc/revisit", "-"}, (capture.url, by_url[capture.url])
-    assert {"text/plain", "application/json"} <= {m for url, mimes in by_url.items() if url.startswith("urn:")
-                                                   for m in mimes}
+    assert {"text/plain", "application/json", "image/png"} <= {
+        m for url, mimes in by_url.items() if url.startswith("urn:") for m in mimes}

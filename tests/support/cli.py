@@ -19,10 +19,14 @@ from typing import Any, NamedTuple
 
 import pytest
 
-__all__ = ["HOME_ENV", "CliResult", "archiver_env", "json_lines", "run_archiver", "run_cli", "start_archiver",
-           "tool"]
+__all__ = ["DEFAULT_ENV", "HOME_ENV", "CliResult", "archiver_env", "json_lines", "run_archiver", "run_cli",
+           "start_archiver", "tool"]
 
 BIN = Path(sys.executable).parent
+
+#: What every archiver run by the tests gets unless the test says otherwise: no screenshot step, so
+#: the hundreds of ``archive`` runs start no Chromium (screenshot tests pass ARCHIVER_SCREENSHOT=true).
+DEFAULT_ENV = {"ARCHIVER_SCREENSHOT": "false"}
 
 #: Environment of an archive home whose catalogue is not its SQLite file (``ARCHIVER_DATABASE_URL``),
 #: registered by fixtures that build one catalogue per backend; both runners add it for that home.
@@ -66,8 +70,8 @@ def run_cli(home: Path | None, *args: str, env: Mapping[str, str] | None = None)
 
     from archiver.cli import app
 
-    result = CliRunner().invoke(app, list(args), env={**_home_env(home), "NO_COLOR": "1", "COLUMNS": "200",
-                                                      **(env or {})})
+    result = CliRunner().invoke(app, list(args), env={**DEFAULT_ENV, **_home_env(home), "NO_COLOR": "1",
+                                                      "COLUMNS": "200", **(env or {})})
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return CliResult(result.exit_code, result.stdout, result.stderr)
@@ -75,9 +79,10 @@ def run_cli(home: Path | None, *args: str, env: Mapping[str, str] | None = None)
 
 def archiver_env(home: Path | None, env: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of an archiver subprocess on ``home``: this process's, without its own
-    ``ARCHIVER_*`` settings, plus ARCHIVER_HOME, the home's :data:`HOME_ENV`, NO_COLOR and ``env``."""
+    ``ARCHIVER_*`` settings, plus :data:`DEFAULT_ENV`, ARCHIVER_HOME, the home's :data:`HOME_ENV`,
+    NO_COLOR and ``env``."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVER_")}
-    return {**inherited, **_home_env(home), "NO_COLOR": "1", **(env or {})}
+    return {**inherited, **DEFAULT_ENV, **_home_env(home), "NO_COLOR": "1", **(env or {})}
 
 
 def _cwd(home: Path | None, cwd: Path | None) -> Path | None:

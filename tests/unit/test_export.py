@@ -17,7 +17,7 @@ from support.services import BACKENDS
 
 from storage.catalogue import queries
 from storage.catalogue.models import Article, Capture
-from storage.export import FIELDS, export_warc, from_csv_row
+from storage.export import FIELDS, SCREENSHOT_FIELDS, export_warc, from_csv_row
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -37,7 +37,8 @@ def assert_matches_catalogue(home: Path, records: list[dict[str, Any]]) -> None:
     """Every field of every record equals the catalogue's column (datetimes as ISO 8601 UTC)."""
     capture_columns = [c.key for c in Capture.__table__.columns]
     article_columns = [c.key for c in Article.__table__.columns if c.key != "capture_id"]
-    assert set(FIELDS) == {"capture_id", "article_id"} | (set(capture_columns) | set(article_columns)) - {"id"}
+    assert set(FIELDS) == ({"capture_id", "article_id"} | (set(capture_columns) | set(article_columns)) - {"id"}
+                           | set(SCREENSHOT_FIELDS))
     with open_archive(home) as archive, archive.db.session() as session:
         for record in records:
             capture = session.get(Capture, record["capture_id"])

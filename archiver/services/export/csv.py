@@ -25,7 +25,7 @@ class CsvExporter:
 
     def export(self, source: ExportSource, selection: Iterable[Article], output: BinaryIO) -> int:  # type: ignore[override]
         """Write the header and one row per article to ``output``; return how many."""
-        return text_records(write_csv, selection, output)
+        return text_records(write_csv, selection, output, source)
 
 
 exporter = CsvExporter()

@@ -25,7 +25,7 @@ class JsonlExporter:
 
     def export(self, source: ExportSource, selection: Iterable[Article], output: BinaryIO) -> int:  # type: ignore[override]
         """Write one line per article to ``output``; return how many."""
-        return text_records(write_jsonl, selection, output)
+        return text_records(write_jsonl, selection, output, source)
 
 
 exporter = JsonlExporter()

@@ -11,7 +11,11 @@ Records already catalogued (same WARC-Record-ID) are skipped, so indexing is ide
 later ``conversion`` record of an already catalogued response (``archiver reextract``) replaces
 the article made from an earlier one. ``urn:requisites:`` metadata records become the links from
 a page capture to its requisites (:mod:`storage.requisites`); ``urn:dom:`` and ``urn:fullPage:``
-resource records become the page's renderings (:mod:`storage.renderings`).
+resource records become the page's renderings (:mod:`storage.renderings`). What a crawl decided
+and the pages cannot tell again is restored too: ``urn:pagekind:`` records name the pages a
+``--site`` crawl judged not to be articles (never listed for extraction; :mod:`storage.page_kind`),
+``urn:change:`` records give back the detected edits with their capture links
+(:mod:`storage.change_records`). Archives written before these records reindex as before.
 Extracting text from responses that have no conversion record is the caller's job (this
 package does not extract); :class:`IndexResult` lists those captures.
 """
@@ -33,6 +37,8 @@ from storage.articles import ARTICLE_FIELDS, ArticleData, article_row, copy_arti
 from storage.catalogue import queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import Article, Capture
+from storage.change_records import is_change_record, restore_changes
+from storage.page_kind import is_page_kind_record, not_article_record_ids
 from storage.renderings import is_rendering_record, restore_renderings
 from storage.requisites import is_requisites_record, restore_links
 from storage.timefmt import parse_iso_or_none
@@ -63,8 +69,11 @@ class IndexResult:
     articles_added: int = 0
     requisite_links_added: int = 0
     renderings_added: int = 0
+    changes_restored: int = 0
     problems: list[str] = field(default_factory=list)
     without_article: list[int] = field(default_factory=list)  # 2xx HTML captures with no article
+    #: Response record ids a crawl judged not to be articles (``urn:pagekind:`` records): never extracted.
+    not_articles: set[str] = field(default_factory=set)
 
     def add(self, other: IndexResult) -> None:
         """Fold another result into this one."""
@@ -73,8 +82,10 @@ class IndexResult:
         self.articles_added += other.articles_added
         self.requisite_links_added += other.requisite_links_added
         self.renderings_added += other.renderings_added
+        self.changes_restored += other.changes_restored
         self.problems += other.problems
         self.without_article += other.without_article
+        self.not_articles |= other.not_articles
 
 
 def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None) -> IndexResult:
@@ -88,6 +99,8 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
     metadata: dict[str, dict[str, Any]] = {}
     requisites: list[ArchivedRecord] = []
     renderings: list[ArchivedRecord] = []
+    page_kinds: list[ArchivedRecord] = []
+    changes: list[ArchivedRecord] = []
     new_captures: list[Capture] = []
     with db.session() as session:
         for item in scan_file(path):
@@ -115,6 +128,10 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
                 requisites.append(item)
             elif is_rendering_record(item):
                 renderings.append(item)
+            elif is_page_kind_record(item):
+                page_kinds.append(item)
+            elif is_change_record(item):
+                changes.append(item)
             elif kind == "metadata" and "json" in (item.header("Content-Type") or ""):
                 refers_to = item.header("WARC-Refers-To")
                 try:
@@ -131,7 +148,11 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
         result.articles_added += _copy_articles_to_revisits(session)
         result.requisite_links_added = restore_links(session, requisites)
         result.renderings_added = restore_renderings(session, renderings)
+        result.changes_restored = restore_changes(session, changes)
+        result.not_articles = not_article_record_ids(page_kinds)
         for capture in new_captures:
+            if capture.record_id in result.not_articles:
+                continue  # the crawl followed it for its links: not an article
             if (_fetched_ok(capture) and "html" in (capture.content_type or "")
                     and queries.article_for_capture(session, capture.id) is None):
                 result.without_article.append(capture.id)
@@ -163,6 +184,7 @@ def _capture_from_record(session: Session, record: ArchivedRecord, filename: str
     stated_digest = record.header("WARC-Payload-Digest")
     digest = stated_digest or payload_digest(record.payload)
     revisit_of = None
+    length = len(record.payload) if record.record_type in ("response", "resource") else None
     if record.record_type == "revisit":
         refers_to = record.header("WARC-Refers-To")
         original = queries.capture_by_record_id(session, refers_to) if refers_to else None
@@ -173,6 +195,12 @@ def _capture_from_record(session: Session, record: ArchivedRecord, filename: str
             # A 304 (profile server-not-modified) states no digest: it repeats its original's payload,
             # as the crawl that wrote it catalogued it, not the empty body of the 304.
             digest = original.payload_digest or digest
+        # What was received, as the crawl counted it: nothing for a 304, the original's bytes for a
+        # payload seen before.
+        if "server-not-modified" in (record.header("WARC-Profile") or ""):
+            length = 0
+        elif original is not None:
+            length = original.payload_length
     return Capture(
         url=url,
         requested_url=url,
@@ -187,7 +215,7 @@ def _capture_from_record(session: Session, record: ArchivedRecord, filename: str
         record_id=record.record_id,
         record_type=record.record_type,
         payload_digest=digest,
-        payload_length=len(record.payload) if record.record_type in ("response", "resource") else None,
+        payload_length=length,
         truncated=record.header("WARC-Truncated"),
         revisit_of_id=revisit_of,
         crawl_run_id=crawl_run_id,

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -142,6 +142,7 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
                     metadata[refers_to] = fields
         for capture in new_captures:
             capture.request_record_id = requests.get(capture.record_id or "")
+        _follow_redirect_chains(new_captures)
         result.captures_added = len(new_captures)
         result.articles_added = _add_articles(session, conversions, metadata)
         session.flush()
@@ -159,6 +160,25 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
     log.info("indexed %s: %d records, %d new captures, %d new articles", path.name, result.records,
              result.captures_added, result.articles_added)
     return result
+
+
+#: How long after a redirect hop the fetch of its target still counts as the next hop of the chain.
+_NEXT_HOP_WITHIN = timedelta(minutes=5)
+
+
+def _follow_redirect_chains(captures: list[Capture]) -> None:
+    """Give each later hop of a redirect chain the URL that started the chain, as the crawl recorded it.
+
+    A crawl writes the hops of a chain one after the other into one file; a capture of a URL a
+    hop redirected to, fetched shortly after that hop, is the chain's next hop.
+    """
+    pending: dict[str, tuple[str, datetime]] = {}  # redirect target -> (chain start, hop time)
+    for capture in captures:
+        hop = pending.pop(capture.url, None)
+        if hop is not None and timedelta(0) <= capture.fetched_at - hop[1] <= _NEXT_HOP_WITHIN:
+            capture.requested_url = hop[0]
+        if capture.redirect_location and capture.redirect_location != capture.url:
+            pending[capture.redirect_location] = (capture.requested_url, capture.fetched_at)
 
 
 def _fetched_ok(capture: Capture) -> bool:

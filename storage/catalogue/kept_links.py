@@ -37,16 +37,19 @@ def keep_links(session: Session) -> KeptLinks:
     for record_id, run_id in session.execute(
             select(Capture.record_id, Capture.crawl_run_id)
             .where(Capture.record_id.is_not(None), Capture.crawl_run_id.is_not(None))):
-        kept.runs[record_id] = run_id
-    for plan_id, record_id in session.execute(
+        if record_id is not None and run_id is not None:
+            kept.runs[record_id] = run_id
+    for plan_id, watermark in session.execute(
             select(Revisit.id, Capture.record_id).join(Capture, Capture.id == Revisit.last_capture_id)
             .where(Capture.record_id.is_not(None))):
-        kept.watermarks[plan_id] = record_id
+        if watermark is not None:
+            kept.watermarks[plan_id] = watermark
     return kept
 
 
 def restore_kept_links(session: Session, kept: KeptLinks) -> int:
-    """Put ``kept`` back on the captures with those record ids (runs that still exist); return captures moved."""
+    """Put ``kept`` back on the captures with those record ids (runs that still exist); return how many
+    record ids were given their run back."""""
     existing = set(session.scalars(select(CrawlRun.id)))
     by_run: dict[int, list[str]] = defaultdict(list)
     for record_id, run_id in kept.runs.items():
@@ -55,9 +58,10 @@ def restore_kept_links(session: Session, kept: KeptLinks) -> int:
     moved = 0
     for run_id, record_ids in by_run.items():
         for start in range(0, len(record_ids), _BATCH):
-            moved += session.execute(
-                update(Capture).where(Capture.record_id.in_(record_ids[start:start + _BATCH]))
-                .values(crawl_run_id=run_id).execution_options(synchronize_session=False)).rowcount or 0
+            batch = record_ids[start:start + _BATCH]
+            session.execute(update(Capture).where(Capture.record_id.in_(batch))
+                            .values(crawl_run_id=run_id).execution_options(synchronize_session=False))
+            moved += len(batch)
     for plan_id, record_id in kept.watermarks.items():
         capture_id = session.scalar(select(Capture.id).where(Capture.record_id == record_id).order_by(Capture.id)
                                     .limit(1))

@@ -56,6 +56,11 @@ DOWNLOADER_MIDDLEWARES = {
     # Below Retry (550) and Redirect (600): sees each page's final, archived answer (see Requisites below).
     "archiver.crawler.requisites.middleware.RequisitesMiddleware": 540,
 }
+# Writes a spider's "not an article" decision to the WARC, for reindex (archiver.crawler.page_kind).
+SPIDER_MIDDLEWARES = {
+    "archiver.crawler.page_kind.PageKindMiddleware": 100,
+}
+ARCHIVER_PAGE_KIND_ENABLED = True
 ITEM_PIPELINES = {
     "archiver.crawler.pipelines.ExtractionPipeline": 300,
     "archiver.crawler.changes.pipeline.WatchPipeline": 400,  # after extraction: revisit plans and change rows

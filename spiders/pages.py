@@ -9,6 +9,9 @@ Meta keys (read by ``archiver.crawler.crawl`` components, harmless without them)
 - ``archiver_listing``: what the sitemap or feed said about the page (title, dates).
 - ``archiver_replayed``: set on a response read back from the archive instead of fetched.
   With ``archiver_capture_id`` also set, that capture still needs its article extracted.
+- ``archiver_page_kind``: set by a spider's callback on a response it judged not to be an
+  article (``index``: a section or home page, followed for its links), so that the decision is
+  archived with the page (``archiver.crawler.page_kind``).
 """
 
 from __future__ import annotations
@@ -21,13 +24,16 @@ from scrapy.http import Response, TextResponse
 
 from spiders.items import Page
 
-__all__ = ["DISCOVERY_KEY", "LISTING_KEY", "NEED_BODY_KEY", "REPLAYED_KEY", "discovery_request", "is_discovery",
-           "is_html", "page_from_response", "page_request", "wants_item"]
+__all__ = ["DISCOVERY_KEY", "INDEX_PAGE", "LISTING_KEY", "NEED_BODY_KEY", "PAGE_KIND_KEY", "REPLAYED_KEY",
+           "discovery_request", "is_discovery", "is_html", "page_from_response", "page_request", "wants_item"]
 
 DISCOVERY_KEY = "archiver_discovery"
 NEED_BODY_KEY = "archiver_need_body"
 LISTING_KEY = "archiver_listing"
 REPLAYED_KEY = "archiver_replayed"
+PAGE_KIND_KEY = "archiver_page_kind"
+#: The ``archiver_page_kind`` of a page followed for its links that is not an article.
+INDEX_PAGE = "index"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 

@@ -26,7 +26,7 @@ from scrapy.linkextractors import LinkExtractor
 from spiders.base import DiscoverySpider
 from spiders.items import Page
 from spiders.pagekind import is_article_page
-from spiders.pages import is_html, page_from_response, page_request, wants_item
+from spiders.pages import INDEX_PAGE, PAGE_KIND_KEY, is_html, page_from_response, page_request, wants_item
 from spiders.params import ALLOW, DENY, Param, SpiderArgumentError, parse_non_negative_int
 from spiders.scope import LinkScope
 from spiders.urls import url_target
@@ -81,6 +81,7 @@ class SiteSpider(DiscoverySpider):
                 yield page_from_response(response, discovered_via=self.discovered_via)
             self._count("articles_found")
         else:
+            response.meta[PAGE_KIND_KEY] = INDEX_PAGE  # archived with the page: a reindex decides the same
             self.scope.note_index(response.url)
             self._count("index_pages")
         if response.meta.get("depth", 0) >= self.max_depth:

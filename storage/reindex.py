@@ -13,7 +13,11 @@ the article made from an earlier one. ``urn:requisites:`` metadata records becom
 a page capture to its requisites (:mod:`storage.requisites`); ``urn:dom:`` and ``urn:fullPage:``
 resource records become the page's renderings (:mod:`storage.renderings`); ``urn:flags:`` metadata
 records put a capture's flags back (:mod:`storage.flags`), and a capture flagged ``blocked`` is
-never listed as one without an article.
+never listed as one without an article. What a crawl decided
+and the pages cannot tell again is restored too: ``urn:pagekind:`` records name the pages a
+``--site`` crawl judged not to be articles (never listed for extraction; :mod:`storage.page_kind`),
+``urn:change:`` records give back the detected edits with their capture links
+(:mod:`storage.change_records`). Archives written before these records reindex as before.
 Extracting text from responses that have no conversion record is the caller's job (this
 package does not extract); :class:`IndexResult` lists those captures.
 """
@@ -23,7 +27,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -36,6 +40,8 @@ from storage.catalogue import queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import Article, Capture
 from storage.flags import is_flags_record, not_an_article, restore_flags
+from storage.change_records import is_change_record, restore_changes
+from storage.page_kind import is_page_kind_record, not_article_record_ids
 from storage.renderings import is_rendering_record, restore_renderings
 from storage.requisites import is_requisites_record, restore_links
 from storage.timefmt import parse_iso_or_none
@@ -67,8 +73,11 @@ class IndexResult:
     requisite_links_added: int = 0
     renderings_added: int = 0
     flags_restored: int = 0
+    changes_restored: int = 0
     problems: list[str] = field(default_factory=list)
     without_article: list[int] = field(default_factory=list)  # 2xx HTML captures with no article
+    #: Response record ids a crawl judged not to be articles (``urn:pagekind:`` records): never extracted.
+    not_articles: set[str] = field(default_factory=set)
 
     def add(self, other: IndexResult) -> None:
         """Fold another result into this one."""
@@ -78,8 +87,10 @@ class IndexResult:
         self.requisite_links_added += other.requisite_links_added
         self.renderings_added += other.renderings_added
         self.flags_restored += other.flags_restored
+        self.changes_restored += other.changes_restored
         self.problems += other.problems
         self.without_article += other.without_article
+        self.not_articles |= other.not_articles
 
 
 def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None) -> IndexResult:
@@ -94,6 +105,8 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
     requisites: list[ArchivedRecord] = []
     renderings: list[ArchivedRecord] = []
     flags: list[ArchivedRecord] = []
+    page_kinds: list[ArchivedRecord] = []
+    changes: list[ArchivedRecord] = []
     new_captures: list[Capture] = []
     with db.session() as session:
         for item in scan_file(path):
@@ -123,6 +136,10 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
                 renderings.append(item)
             elif is_flags_record(item):
                 flags.append(item)
+            elif is_page_kind_record(item):
+                page_kinds.append(item)
+            elif is_change_record(item):
+                changes.append(item)
             elif kind == "metadata" and "json" in (item.header("Content-Type") or ""):
                 refers_to = item.header("WARC-Refers-To")
                 try:
@@ -133,6 +150,7 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
                     metadata[refers_to] = fields
         for capture in new_captures:
             capture.request_record_id = requests.get(capture.record_id or "")
+        _follow_redirect_chains(new_captures)
         result.captures_added = len(new_captures)
         result.articles_added = _add_articles(session, conversions, metadata)
         session.flush()
@@ -140,13 +158,36 @@ def index_warc_file(db: Database, path: Path, *, crawl_run_id: int | None = None
         result.requisite_links_added = restore_links(session, requisites)
         result.renderings_added = restore_renderings(session, renderings)
         result.flags_restored = restore_flags(session, flags)
+        result.changes_restored = restore_changes(session, changes)
+        result.not_articles = not_article_record_ids(page_kinds)
         for capture in new_captures:
+            if capture.record_id in result.not_articles:
+                continue  # the crawl followed it for its links: not an article
             if (_fetched_ok(capture) and "html" in (capture.content_type or "") and not not_an_article(capture.flags)
                     and queries.article_for_capture(session, capture.id) is None):
                 result.without_article.append(capture.id)
     log.info("indexed %s: %d records, %d new captures, %d new articles", path.name, result.records,
              result.captures_added, result.articles_added)
     return result
+
+
+#: How long after a redirect hop the fetch of its target still counts as the next hop of the chain.
+_NEXT_HOP_WITHIN = timedelta(minutes=5)
+
+
+def _follow_redirect_chains(captures: list[Capture]) -> None:
+    """Give each later hop of a redirect chain the URL that started the chain, as the crawl recorded it.
+
+    A crawl writes the hops of a chain one after the other into one file; a capture of a URL a
+    hop redirected to, fetched shortly after that hop, is the chain's next hop.
+    """
+    pending: dict[str, tuple[str, datetime]] = {}  # redirect target -> (chain start, hop time)
+    for capture in captures:
+        hop = pending.pop(capture.url, None)
+        if hop is not None and timedelta(0) <= capture.fetched_at - hop[1] <= _NEXT_HOP_WITHIN:
+            capture.requested_url = hop[0]
+        if capture.redirect_location and capture.redirect_location != capture.url:
+            pending[capture.redirect_location] = (capture.requested_url, capture.fetched_at)
 
 
 def _fetched_ok(capture: Capture) -> bool:
@@ -172,6 +213,7 @@ def _capture_from_record(session: Session, record: ArchivedRecord, filename: str
     stated_digest = record.header("WARC-Payload-Digest")
     digest = stated_digest or payload_digest(record.payload)
     revisit_of = None
+    length = len(record.payload) if record.record_type in ("response", "resource") else None
     if record.record_type == "revisit":
         refers_to = record.header("WARC-Refers-To")
         original = queries.capture_by_record_id(session, refers_to) if refers_to else None
@@ -182,6 +224,12 @@ def _capture_from_record(session: Session, record: ArchivedRecord, filename: str
             # A 304 (profile server-not-modified) states no digest: it repeats its original's payload,
             # as the crawl that wrote it catalogued it, not the empty body of the 304.
             digest = original.payload_digest or digest
+        # What was received, as the crawl counted it: nothing for a 304, the original's bytes for a
+        # payload seen before.
+        if "server-not-modified" in (record.header("WARC-Profile") or ""):
+            length = 0
+        elif original is not None:
+            length = original.payload_length
     return Capture(
         url=url,
         requested_url=url,
@@ -196,7 +244,7 @@ def _capture_from_record(session: Session, record: ArchivedRecord, filename: str
         record_id=record.record_id,
         record_type=record.record_type,
         payload_digest=digest,
-        payload_length=len(record.payload) if record.record_type in ("response", "resource") else None,
+        payload_length=length,
         truncated=record.header("WARC-Truncated"),
         revisit_of_id=revisit_of,
         crawl_run_id=crawl_run_id,

@@ -6,6 +6,11 @@ format is checked before anything changes: WARC and ARC, plain or gzipped per re
 copied as they are; a file gzipped as one whole (``gzip x.warc``) is repacked with one gzip
 member per record (its records' bytes unchanged), since the catalogue reads a record by one
 seek; anything else (lz4, zstd, random bytes) stops the command with one line (exit 2).
+
+A reindex is lossless (docs/reindex.md): what a crawl decided comes back from the WARC's own
+records (storage.reindex), pages a crawl judged not to be articles are not extracted, and,
+from scratch, each capture goes back to its crawl run and each revisit plan to its watermark
+(kept by WARC record id while the captures are rebuilt).
 """
 
 from __future__ import annotations
@@ -113,7 +118,9 @@ def reindex(archive: Archive, files: Iterable[Path] = (), *, from_scratch: bool 
             except UnreadableFormat as exc:
                 total.problems.append(str(exc))
         paths = list(formats)
-    if from_scratch:
+    kept = None
+    if from_scratch:  # runs and revisit plans stay: their links to captures are kept by WARC record id
+        kept = archive.catalogue.keep_capture_links()
         removed = archive.catalogue.clear_captures()
         log.warning("reindex from scratch: removed %d captures and their articles", removed)
     run_id = archive.start_run("reindex", name="reindex", settings={"files": [p.name for p in paths],
@@ -127,7 +134,9 @@ def reindex(archive: Archive, files: Iterable[Path] = (), *, from_scratch: bool 
         total.add(result)
         if progress:
             progress(inside.name)
-    extracted = _extract_missing(archive, total.without_article)
+    if kept is not None:
+        archive.catalogue.restore_capture_links(kept)
+    extracted = _extract_missing(archive, total.without_article, total.not_articles)
     if extracted:  # revisits of captures whose article was only just extracted
         extracted += copy_articles_to_revisits(archive.db)
     archive.finish_run(run_id, status="finished", stats={
@@ -137,12 +146,16 @@ def reindex(archive: Archive, files: Iterable[Path] = (), *, from_scratch: bool 
     return total
 
 
-def _extract_missing(archive: Archive, capture_ids: list[int]) -> int:
-    """Extract articles from the payloads of captures that have none; return how many were made."""
+def _extract_missing(archive: Archive, capture_ids: list[int], not_articles: set[str]) -> int:
+    """Extract articles from the payloads of captures that have none; return how many were made.
+
+    A capture whose response record is in ``not_articles`` (a crawl judged it not to be an
+    article, and said so in a record that may lie in a later file) is left without one.
+    """
     made = 0
     for capture_id in capture_ids:
         capture = archive.catalogue.get_capture(capture_id)
-        if capture is None or not_an_article(capture.flags):  # a bot wall, flagged in a later file
+        if capture is None or not_an_article(capture.flags) or capture.record_id in not_articles:
             continue
         try:
             record = archive.read(capture)

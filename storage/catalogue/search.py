@@ -201,7 +201,8 @@ class _Search:
             statement = select(*columns, score).select_from(Article)
             order = [score.asc()] if self.by_relevance and self.rank is not None else []
         statement = statement.join(Capture, Capture.id == Article.capture_id).where(*self.conditions)
-        statement = statement.order_by(*order, self.date.desc(), Article.id.desc())
+        # Ties on the date go to the newest capture: an order a reindex keeps (it renumbers the articles).
+        statement = statement.order_by(*order, self.date.desc(), Capture.fetched_at.desc(), Article.id.desc())
         if fetch is not None:
             statement = statement.limit(fetch)
         return [_Row(*row) for row in self._execute(statement)]

@@ -16,6 +16,8 @@ screenshot             ``fullPage``    ``urn:fullPage:https://example.org/story`
 rendered DOM           ``dom``         ``urn:dom:https://example.org/story``
 page requisites (JSON) ``requisites``  ``urn:requisites:https://example.org/story``
 capture flags (JSON)   ``flags``       ``urn:flags:https://example.org/story``
+page kind (JSON)       ``pagekind``    ``urn:pagekind:https://example.org/section``
+detected edit (JSON)   ``change``      ``urn:change:https://example.org/story``
 =====================  ==============  ==========================================
 
 The link to the response record stays in ``WARC-Refers-To`` (and ``WARC-Concurrent-To``).
@@ -28,8 +30,8 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
-    "DOM", "FLAGS", "FULL_PAGE", "METADATA", "REQUISITES", "TEXT", "RecordUri", "page_url", "parse_record_uri",
-    "record_uri",
+    "CHANGE", "DOM", "FLAGS", "FULL_PAGE", "METADATA", "PAGE_KIND", "REQUISITES", "TEXT", "RecordUri", "page_url",
+    "parse_record_uri", "record_uri",
 ]
 
 #: The article text (our ``conversion`` record; Browsertrix's text records use the same kind).
@@ -44,6 +46,10 @@ DOM = "dom"
 REQUISITES = "requisites"
 #: A capture's flags and why (``blocked``: a bot wall; a ``metadata`` record; see storage.flags).
 FLAGS = "flags"
+#: What a crawl decided a page is (``index``: followed for its links, not an article; see storage.page_kind).
+PAGE_KIND = "pagekind"
+#: An edit detected between two captures of a page (a ``metadata`` record; see storage.change_records).
+CHANGE = "change"
 
 # A kind is a URN namespace identifier (RFC 8141: letters, digits, hyphens); the page URL is absolute.
 _RECORD_URI = re.compile(r"urn:(?P<kind>[A-Za-z0-9][A-Za-z0-9-]{0,31}):(?P<url>[A-Za-z][A-Za-z0-9+.-]*://.+)\Z",

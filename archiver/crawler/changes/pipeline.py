@@ -59,7 +59,7 @@ class WatchPipeline:
         session = archive_session(self.crawler)
         try:
             change = await session.call(partial(note_capture, session.archive.catalogue, capture_id, policy=self.policy,
-                                                webhook_url=self.webhook_url))
+                                                webhook_url=self.webhook_url, writer=session.archive.writer))
         except Exception:  # the capture is archived: a watch failure must not lose the item
             log.exception("change detection failed for capture %s", capture_id)
             self._count("archiver/watch/error")

@@ -22,6 +22,8 @@ from datetime import datetime
 
 from archiver.crawler.changes.compare import FieldChange, Version, compare, site_sentence_set
 from storage.catalogue import Article, Catalogue, ChangeRecord, DetectedChange, utcnow
+from storage.change_records import change_recorder
+from storage.warc.writer import WarcWriter
 
 __all__ = ["note_capture", "version_of"]
 
@@ -35,10 +37,14 @@ def version_of(article: Article) -> Version:
 
 
 def note_capture(catalogue: Catalogue, capture_id: int, *, policy: Sequence[float], webhook_url: str | None = None,
-                 now: datetime | None = None) -> ChangeRecord | None:
-    """Plan revisits for, or detect an edit in, capture ``capture_id``; return the change row written, if any."""
+                 now: datetime | None = None, writer: WarcWriter | None = None) -> ChangeRecord | None:
+    """Plan revisits for, or detect an edit in, capture ``capture_id``; return the change row written, if any.
+
+    With ``writer``, a change is also written to the WARC (a ``urn:change:`` record, before its row
+    is committed), so that ``archiver reindex`` gets it back (:mod:`storage.change_records`).
+    """
     row = catalogue.note_capture(capture_id, policy=policy, detect=_detect, now=now or utcnow(),
-                                 webhook_url=webhook_url)
+                                 webhook_url=webhook_url, record=change_recorder(writer) if writer else None)
     if row is not None:
         log.info("%s changed (%s) between captures %d and %d", row.url, ", ".join(row.fields),
                  row.before_capture_id, row.after_capture_id)

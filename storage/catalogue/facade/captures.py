@@ -8,6 +8,7 @@ from datetime import datetime
 from storage.catalogue import queries
 from storage.catalogue.extraction import extractable_captures
 from storage.catalogue.facade.base import FacadeBase
+from storage.catalogue.kept_links import KeptLinks, keep_links, restore_kept_links
 from storage.catalogue.models import Capture
 from storage.catalogue.nearest import ReplayCapture, resolve_for_replay
 from storage.catalogue.runs import captured_urls
@@ -90,3 +91,13 @@ class CaptureFacade(FacadeBase):
         """Delete every capture and article (runs and schedules stay); return how many captures went."""
         with self._session() as session:
             return queries.clear_captures(session)
+
+    def keep_capture_links(self) -> KeptLinks:
+        """Each capture's crawl run and each revisit plan's watermark, by WARC record id (before a rebuild)."""
+        with self._session() as session:
+            return keep_links(session)
+
+    def restore_capture_links(self, kept: KeptLinks) -> int:
+        """Put :meth:`keep_capture_links`' links back on the rebuilt captures; return how many captures moved."""
+        with self._session() as session:
+            return restore_kept_links(session, kept)

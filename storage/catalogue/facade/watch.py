@@ -15,9 +15,9 @@ from typing import Any
 
 from storage.catalogue import changes as queries
 from storage.catalogue.facade.base import FacadeBase
-from storage.catalogue.models import Article, ChangeRecord, Revisit, WebhookDelivery
+from storage.catalogue.models import Article, Capture, ChangeRecord, Revisit, WebhookDelivery
 
-__all__ = ["DetectedChange", "WatchFacade"]
+__all__ = ["ChangeRecorder", "DetectedChange", "WatchFacade"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ class DetectedChange:
 
 #: ``detect(before, after, site_texts)``: the change between two articles of a page, or None.
 Detect = Callable[[Article, Article, list[str | None]], DetectedChange | None]
+#: ``record(change, before, after)``: write down a change row (flushed: its id is known) and its two captures.
+ChangeRecorder = Callable[[ChangeRecord, Capture, Capture], None]
 
 
 class WatchFacade(FacadeBase):
@@ -42,14 +44,15 @@ class WatchFacade(FacadeBase):
 
     # ------------------------------------------------------------------ one capture
     def note_capture(self, capture_id: int, *, policy: Sequence[float], detect: Detect, now: datetime,
-                     webhook_url: str | None = None) -> ChangeRecord | None:
+                     webhook_url: str | None = None, record: ChangeRecorder | None = None) -> ChangeRecord | None:
         """Plan revisits for, or record an edit in, capture ``capture_id``; the change row written, if any.
 
         A URL archived for the first time gets a revisit plan (due at its capture time plus
         ``policy[0]`` seconds). A later capture of a planned URL moves the plan's watermark (a
         conditional update: one process compares each capture) and is compared, by ``detect``,
         with the capture the watermark pointed at; a change becomes a ``changes`` row, and a
-        webhook delivery when ``webhook_url`` is set.
+        webhook delivery when ``webhook_url`` is set. ``record`` (see :func:`storage.change_records.change_recorder`)
+        writes the change's WARC record before the row is committed: an error there adds no row.
         """
         with self._session() as session:
             found = queries.capture_with_article(session, capture_id)
@@ -86,6 +89,9 @@ class WatchFacade(FacadeBase):
                 fields=list(change.fields), words_added=change.words_added, words_removed=change.words_removed,
                 sentences_added=change.sentences_added, sentences_removed=change.sentences_removed,
                 sentences_edited=change.sentences_edited, details=change.details))
+            if row is not None and record is not None:
+                session.flush()
+                record(row, before_capture, capture)
             if row is not None and webhook_url:
                 session.flush()
                 queries.add_delivery(session, row.id, webhook_url, now=now)

@@ -4,7 +4,8 @@
 catalogue together:
 
 - a catalogue row is committed only after the WARC record it points at has been written
-  and flushed;
+  and flushed, and records whose row cannot be committed (a full disk) are cut back out of
+  the file, so there is no row without its record and no record without its row;
 - a payload whose digest was archived before (any URL) is written as a ``revisit``, never
   stored twice.
 """
@@ -30,7 +31,7 @@ from storage.catalogue.digest_lock import digest_lock
 from storage.catalogue.inserts import insert_row
 from storage.catalogue.models import Article, Capture, CrawlRun, Rendering, utcnow
 from storage.config import StorageConfig
-from storage.errors import CatalogueError
+from storage.errors import CatalogueError, DiskFullError
 from storage.recovery import recover_archive
 from storage.warc.http import HttpRequest, HttpResponse
 from storage.warc.reader import ArchivedRecord, read_record, resolve_warc_path
@@ -89,6 +90,13 @@ class Archive:
             )
         return self._writer
 
+    @property
+    def disk_full(self) -> DiskFullError | None:
+        """The first write (WARC or catalogue) that found no space left, if one did; what followed was not written."""
+        found = [error for error in (self._writer.disk_full if self._writer is not None else None, self.db.disk_full)
+                 if error is not None]
+        return min(found, key=lambda error: error.when) if found else None
+
     def start_run(self, kind: str, *, name: str | None = None, settings: Mapping[str, Any] | None = None) -> int:
         """Record the start of a crawl run; return its id."""
         with self.db.session() as session:
@@ -142,34 +150,36 @@ class Archive:
                     digest = original[1].payload_digest or digest
             elif response.body and not truncated:
                 original = self._find_original(digest)
-            location = self.writer.write_exchange(
-                url, request, response, fetched_at=fetched_at, ip_address=ip_address,
-                truncated=truncated, revisit_of=original[1] if original else None,
-            )
-            capture = Capture(
-                url=url,
-                requested_url=requested_url or url,
-                method=request.method,
-                status=response.status,
-                content_type=(response.content_type or None) and response.content_type[:255],
-                redirect_location=redirect_location,
-                fetched_at=fetched_at,
-                ip_address=ip_address,
-                warc_file=location.response.filename,
-                warc_offset=location.response.offset,
-                warc_length=location.response.length,
-                record_id=location.response.record_id,
-                record_type=location.response.record_type,
-                request_record_id=location.request.record_id,
-                payload_digest=digest,
-                payload_length=len(response.body),
-                truncated=truncated,
-                revisit_of_id=original[0] if original else None,
-                crawl_run_id=crawl_run_id,
-                error=error,
-            )
-            with self.db.session() as session:
-                insert_row(session, capture)
+            # Records and row together: a row that cannot be written takes its records back out.
+            with self.writer.atomic():
+                location = self.writer.write_exchange(
+                    url, request, response, fetched_at=fetched_at, ip_address=ip_address,
+                    truncated=truncated, revisit_of=original[1] if original else None,
+                )
+                capture = Capture(
+                    url=url,
+                    requested_url=requested_url or url,
+                    method=request.method,
+                    status=response.status,
+                    content_type=(response.content_type or None) and response.content_type[:255],
+                    redirect_location=redirect_location,
+                    fetched_at=fetched_at,
+                    ip_address=ip_address,
+                    warc_file=location.response.filename,
+                    warc_offset=location.response.offset,
+                    warc_length=location.response.length,
+                    record_id=location.response.record_id,
+                    record_type=location.response.record_type,
+                    request_record_id=location.request.record_id,
+                    payload_digest=digest,
+                    payload_length=len(response.body),
+                    truncated=truncated,
+                    revisit_of_id=original[0] if original else None,
+                    crawl_run_id=crawl_run_id,
+                    error=error,
+                )
+                with self.db.session() as session:
+                    insert_row(session, capture)
             if original is None and response.body and not truncated:
                 self._seen_digests[digest] = (capture.id, _revisit_target(capture))
         return capture
@@ -201,16 +211,16 @@ class Archive:
         """
         if capture.record_id is None or capture.id is None:
             raise CatalogueError(f"capture {capture.id} has no WARC record to attach an article to")
-        with self._lock:
+        with self._lock, self.writer.atomic():
             conversion = write_article_records(self.writer, capture.url, capture.record_id, data)
-        article = article_row(capture.id, data)
-        if conversion is not None:
-            article.conversion_file = conversion.filename
-            article.conversion_offset = conversion.offset
-            article.conversion_length = conversion.length
-            article.conversion_record_id = conversion.record_id
-        with self.db.session() as session:
-            insert_row(session, article)
+            article = article_row(capture.id, data)
+            if conversion is not None:
+                article.conversion_file = conversion.filename
+                article.conversion_offset = conversion.offset
+                article.conversion_length = conversion.length
+                article.conversion_record_id = conversion.record_id
+            with self.db.session() as session:
+                insert_row(session, article)
         return article
 
     def copy_article(self, source_capture_id: int, capture: Capture) -> Article | None:

@@ -29,7 +29,7 @@ from archiver.crawler.capture.session import archive_session
 from archiver.crawler.extraction_pool import WORKER_PRELOAD
 from archiver.crawler.workers import WorkerPool, WorkTimeout
 from archiver.extraction import ExtractionResult, extract
-from storage import ArticleData
+from storage import ArticleData, DiskFullError
 
 __all__ = ["RESULT_TO_ARTICLE", "ExtractionPipeline", "article_data"]
 
@@ -88,6 +88,8 @@ class ExtractionPipeline:
         done = self._in_flight[capture_id] = asyncio.get_running_loop().create_future()
         try:
             return await self._process(adapter, capture_id)
+        except DiskFullError:
+            return item  # the crawl is stopping (see ArchiveSession.call); the capture has no article
         finally:
             del self._in_flight[capture_id]
             done.set_result(None)

@@ -142,7 +142,8 @@ class Archive:
         digest = payload_digest(response.body)
         # The digest lock spans look-up, WARC write and insert: two processes storing the same
         # bytes at once would otherwise both write a full response record (PostgreSQL only).
-        with self._lock, digest_lock(self.db, digest):
+        # The writer's atomic block too: a row that cannot be written takes its records back out.
+        with self._lock, digest_lock(self.db, digest), self.writer.atomic():
             original = None
             if not_modified_of is not None and response.status == 304:
                 original = self._not_modified_target(not_modified_of)
@@ -150,36 +151,34 @@ class Archive:
                     digest = original[1].payload_digest or digest
             elif response.body and not truncated:
                 original = self._find_original(digest)
-            # Records and row together: a row that cannot be written takes its records back out.
-            with self.writer.atomic():
-                location = self.writer.write_exchange(
-                    url, request, response, fetched_at=fetched_at, ip_address=ip_address,
-                    truncated=truncated, revisit_of=original[1] if original else None,
-                )
-                capture = Capture(
-                    url=url,
-                    requested_url=requested_url or url,
-                    method=request.method,
-                    status=response.status,
-                    content_type=(response.content_type or None) and response.content_type[:255],
-                    redirect_location=redirect_location,
-                    fetched_at=fetched_at,
-                    ip_address=ip_address,
-                    warc_file=location.response.filename,
-                    warc_offset=location.response.offset,
-                    warc_length=location.response.length,
-                    record_id=location.response.record_id,
-                    record_type=location.response.record_type,
-                    request_record_id=location.request.record_id,
-                    payload_digest=digest,
-                    payload_length=len(response.body),
-                    truncated=truncated,
-                    revisit_of_id=original[0] if original else None,
-                    crawl_run_id=crawl_run_id,
-                    error=error,
-                )
-                with self.db.session() as session:
-                    insert_row(session, capture)
+            location = self.writer.write_exchange(
+                url, request, response, fetched_at=fetched_at, ip_address=ip_address,
+                truncated=truncated, revisit_of=original[1] if original else None,
+            )
+            capture = Capture(
+                url=url,
+                requested_url=requested_url or url,
+                method=request.method,
+                status=response.status,
+                content_type=(response.content_type or None) and response.content_type[:255],
+                redirect_location=redirect_location,
+                fetched_at=fetched_at,
+                ip_address=ip_address,
+                warc_file=location.response.filename,
+                warc_offset=location.response.offset,
+                warc_length=location.response.length,
+                record_id=location.response.record_id,
+                record_type=location.response.record_type,
+                request_record_id=location.request.record_id,
+                payload_digest=digest,
+                payload_length=len(response.body),
+                truncated=truncated,
+                revisit_of_id=original[0] if original else None,
+                crawl_run_id=crawl_run_id,
+                error=error,
+            )
+            with self.db.session() as session:
+                insert_row(session, capture)
             if original is None and response.body and not truncated:
                 self._seen_digests[digest] = (capture.id, _revisit_target(capture))
         return capture

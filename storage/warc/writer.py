@@ -9,6 +9,11 @@ location is returned, so a process killed at any moment leaves at most one incom
 record, at the end of an ``.open`` file; closed files only ever hold whole records.
 Locations always name the *final* file name: while a file is open the reader falls back to
 the ``.open`` name.
+
+A write that fails (a full disk: :class:`storage.errors.DiskFullError`, naming the file and the
+space left) is cut back out at once, so the open file still ends on a whole record. Callers
+that catalogue what they write put the catalogue rows inside :meth:`WarcWriter.atomic`: a row
+that cannot be committed takes its records back out of the file (:meth:`WarcWriter.discard`).
 """
 
 from __future__ import annotations

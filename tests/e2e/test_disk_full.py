@@ -1,6 +1,7 @@
 """A crawl into a 2 MB file system: it stops at the first failed write, says so in one line, loses nothing.
 
-The test mounts a tmpfs (root only; skipped otherwise), crawls the local crawl site into it with
+The free-space floor stops a crawl before that. The test of a full disk mounts a tmpfs (root
+only; skipped otherwise), crawls the local crawl site into it with
 the free-space floor off (``ARCHIVER_MIN_FREE=0``) until a write fails, then checks what is left:
 no traceback, exit status 1, one line naming the path and the free space; no ``.open`` file;
 every file passes ``warcio check``; ``verify`` works on the full disk and once space is back;
@@ -16,12 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.cli import run_archiver, tool
+from support.cli import json_lines, run_archiver, tool
 from support.crawl_site import running_crawl_site
 
 from storage.warc.reader import iter_records
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a 2 MB tmpfs needs root")
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a 2 MB tmpfs needs root")
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +74,18 @@ def _orphans(home: Path, catalogue: Path) -> list[str]:
     return problems
 
 
+def test_below_the_floor_a_crawl_stops_before_it_fetches_and_says_so(site, tmp_path: Path) -> None:
+    home = tmp_path / "archive"
+    result = run_archiver(home, "crawl", "--sitemap", site.url + "robots.txt", "--json",
+                          env={"ARCHIVER_MIN_FREE": "1000000TB"})
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "below ARCHIVER_MIN_FREE (1000000.0 TB)" in result.stderr
+    [run] = [line for line in json_lines(result.stdout) if line.get("event") == "run"]
+    assert run["status"] == "min-free" and run["counts"]["pages"] == 0
+    assert run_archiver(home, "verify").returncode == 0
+
+
+@needs_root
 @pytest.mark.parametrize("catalogue_on_small_disk", [True, False], ids=["all-on-small-disk", "warcs-on-small-disk"])
 def test_a_crawl_that_fills_the_disk_stops_cleanly_and_loses_nothing(site, small_disk: Path, tmp_path: Path,
                                                                      catalogue_on_small_disk: bool) -> None:

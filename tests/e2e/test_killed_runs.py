@@ -1,10 +1,10 @@
 """kill -9 at ten moments of one crawl (each kill resumed): every run shows ``killed`` with counts saved in time.
 
 The crawl's counts are written every ``ARCHIVER_CRAWL_FLUSH_INTERVAL`` seconds (5 by default;
-1 here, so ten kills fit in a minute and the bound is tighter). A killed run must keep the counts
-of its last save: its ``pages`` lie between the pages it had archived one interval (plus a
-little slack for the write itself) before the kill and all it archived, both read from the
-captures in the catalogue.
+1 here, so ten kills fit in about a minute and the bound is tighter). A killed run must keep the
+counts of its last save: its ``pages`` lie between the pages it had archived one interval (plus
+some slack for the write itself on a loaded machine: 3 s in all) before the kill and all it
+archived, both read from the captures in the catalogue.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from support.cli import json_lines, run_archiver, start_archiver
 from support.crawl_site import running_crawl_site
 
 FLUSH_INTERVAL = 1.0
-SLACK = 0.75  # seconds: a save that was under way when the process died, on a loaded machine
-MOMENTS = [0.0, 0.3, 0.6, 0.9, 1.2, 1.5, 1.8, 2.1, 2.5, 3.0]  # seconds after each run's first page
+# Seconds: a save under way when the process died, or held up on a loaded machine (one interval
+# plus this stays under the 5 s the README promises).
+SLACK = 2.0
+MOMENTS = [0.0, 0.6, 1.2, 1.8, 2.4, 3.2, 4.0, 4.8, 5.6, 6.5]  # seconds after each run's first page
 
 
 def _start(site_url: str, home: Path, resume: bool) -> subprocess.Popen[str]:
@@ -87,7 +89,7 @@ def _check_chain(home: Path, kills: list[datetime]) -> int:
 def test_every_killed_run_shows_killed_with_counts_of_its_last_save(tmp_path: Path) -> None:
     # Two chains of five kills side by side (two archives): ten moments in half the time.
     chains = {tmp_path / "even": MOMENTS[0::2], tmp_path / "odd": MOMENTS[1::2]}
-    with running_crawl_site("--articles", "400") as site, ThreadPoolExecutor(len(chains)) as pool:
+    with running_crawl_site("--articles", "600") as site, ThreadPoolExecutor(len(chains)) as pool:
         futures = {lane: pool.submit(_kill_chain, site.url, lane / "archive", moments)
                    for lane, moments in chains.items()}
         kills = {lane: future.result() for lane, future in futures.items()}

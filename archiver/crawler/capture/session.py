@@ -124,10 +124,12 @@ def _quiet_no_space(record: logging.LogRecord) -> bool:
     own attempts to save its queue in JOBDIR (on the same disk) fail the same way, and the command
     says it once, in one line. Any other record passes."""
     error = record.exc_info[1] if record.exc_info else None
-    while error is not None:
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
         if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
             log.debug("after the disk filled up: %s", record.getMessage())
             return False
+        seen.add(id(error))
         error = error.__cause__ or error.__context__
     return True
 

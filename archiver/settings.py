@@ -16,6 +16,7 @@ ARCHIVER_WARC_DIR = None               # None: <home>/warcs
 ARCHIVER_WARC_PREFIX = "ARCHIVER"
 ARCHIVER_WARC_MAX_SIZE = "1GB"         # rotate WARC files after this size
 ARCHIVER_WARC_FSYNC_INTERVAL = 5.0     # seconds between fsyncs of the open file (0: every record)
+ARCHIVER_MIN_FREE = "1GB"              # a crawl stops when less is free on the archive's disk (0: off)
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 
@@ -53,6 +54,8 @@ DOWNLOADER_MIDDLEWARES = {
     "archiver.crawler.capture.middleware.WarcCaptureMiddleware": 880,
     # Outside both: a refused target (archiver.crawler.capture.targets) is never fetched nor archived.
     "archiver.crawler.capture.targets.TargetGuardMiddleware": 895,
+    # Outermost: below ARCHIVER_MIN_FREE free on the archive's disk, nothing more is sent.
+    "archiver.crawler.capture.free_space.FreeSpaceMiddleware": 898,
     # Below Retry (550) and Redirect (600): sees each page's final, archived answer (see Requisites below).
     "archiver.crawler.requisites.middleware.RequisitesMiddleware": 540,
 }

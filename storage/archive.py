@@ -4,7 +4,8 @@
 catalogue together:
 
 - a catalogue row is committed only after the WARC record it points at has been written
-  and flushed;
+  and flushed, and records whose row cannot be committed (a full disk) are cut back out of
+  the file, so there is no row without its record and no record without its row;
 - a payload whose digest was archived before (any URL) is written as a ``revisit``, never
   stored twice.
 """
@@ -30,7 +31,7 @@ from storage.catalogue.digest_lock import digest_lock
 from storage.catalogue.inserts import insert_row
 from storage.catalogue.models import Article, Capture, CrawlRun, Rendering, utcnow
 from storage.config import StorageConfig
-from storage.errors import CatalogueError
+from storage.errors import CatalogueError, DiskFullError
 from storage.recovery import recover_archive
 from storage.warc.http import HttpRequest, HttpResponse
 from storage.warc.reader import ArchivedRecord, read_record, resolve_warc_path
@@ -89,6 +90,13 @@ class Archive:
             )
         return self._writer
 
+    @property
+    def disk_full(self) -> DiskFullError | None:
+        """The first write (WARC or catalogue) that found no space left, if one did; what followed was not written."""
+        found = [error for error in (self._writer.disk_full if self._writer is not None else None, self.db.disk_full)
+                 if error is not None]
+        return min(found, key=lambda error: error.when) if found else None
+
     def start_run(self, kind: str, *, name: str | None = None, settings: Mapping[str, Any] | None = None) -> int:
         """Record the start of a crawl run; return its id."""
         with self.db.session() as session:
@@ -134,7 +142,8 @@ class Archive:
         digest = payload_digest(response.body)
         # The digest lock spans look-up, WARC write and insert: two processes storing the same
         # bytes at once would otherwise both write a full response record (PostgreSQL only).
-        with self._lock, digest_lock(self.db, digest):
+        # The writer's atomic block too: a row that cannot be written takes its records back out.
+        with self._lock, digest_lock(self.db, digest), self.writer.atomic():
             original = None
             if not_modified_of is not None and response.status == 304:
                 original = self._not_modified_target(not_modified_of)
@@ -201,16 +210,16 @@ class Archive:
         """
         if capture.record_id is None or capture.id is None:
             raise CatalogueError(f"capture {capture.id} has no WARC record to attach an article to")
-        with self._lock:
+        with self._lock, self.writer.atomic():
             conversion = write_article_records(self.writer, capture.url, capture.record_id, data)
-        article = article_row(capture.id, data)
-        if conversion is not None:
-            article.conversion_file = conversion.filename
-            article.conversion_offset = conversion.offset
-            article.conversion_length = conversion.length
-            article.conversion_record_id = conversion.record_id
-        with self.db.session() as session:
-            insert_row(session, article)
+            article = article_row(capture.id, data)
+            if conversion is not None:
+                article.conversion_file = conversion.filename
+                article.conversion_offset = conversion.offset
+                article.conversion_length = conversion.length
+                article.conversion_record_id = conversion.record_id
+            with self.db.session() as session:
+                insert_row(session, article)
         return article
 
     def copy_article(self, source_capture_id: int, capture: Capture) -> Article | None:

@@ -27,8 +27,11 @@ _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE
 _UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 
 
-def parse_size(value: str | int) -> int:
-    """Parse a byte size such as ``1000000``, ``500MB``, ``2G`` or ``64KiB``."""
+def parse_size(value: str | int, *, allow_zero: bool = False) -> int:
+    """Parse a byte size such as ``1000000``, ``500MB``, ``2G``, ``64KiB`` or ``512B``.
+
+    Zero (``0``, ``0B``) is refused unless ``allow_zero`` (a setting where 0 switches a limit off).
+    """
     if isinstance(value, int):
         size = value
     else:
@@ -37,11 +40,11 @@ def parse_size(value: str | int) -> int:
             raise ConfigError(f"not a size: {value!r} (use e.g. 1000000, 500MB, 1G)")
         number, unit = match.groups()
         unit = (unit or "").lower()
-        prefix = unit[:1]
+        prefix = unit[:1] if unit[:1] in "kmgt" else ""  # "b" alone is bytes
         binary = prefix and unit[1:2] == "i"
         factor = 1024 ** ("kmgt".index(prefix) + 1) if binary else _UNITS[prefix]
         size = int(float(number) * factor)
-    if size <= 0:
+    if size < 0 or (size == 0 and not allow_zero):
         raise ConfigError(f"size must be positive, got {value!r}")
     return size
 

@@ -14,6 +14,8 @@ one place each::
     ├── StorageError                the archive itself: WARC files and the catalogue
     │   ├── WarcError               a WARC file or record problem (path, offset)
     │   │   ├── WarcWriteError      a record could not be built or written
+    │   │   │   └── DiskFullError   no space left: names the path and the free space (also raised
+    │   │   │                       for a catalogue on a full disk)
     │   │   ├── RecordNotFound      nothing readable at the given file and offset
     │   │   ├── CorruptRecord       bytes are there but are not a valid WARC record
     │   │   └── UnreadableFormat    exit 2: a file that is no WARC or ARC we read (lz4, random bytes)
@@ -25,11 +27,17 @@ one place each::
 
 from __future__ import annotations
 
+import os
+import time
+
+from storage.diskspace import format_size, free_bytes
+
 __all__ = [
     "ArchiverError",
     "CatalogueError",
     "ConfigError",
     "CorruptRecord",
+    "DiskFullError",
     "NotFoundError",
     "RecordNotFound",
     "SearchQueryError",
@@ -109,6 +117,22 @@ class WarcError(StorageError):
 
 class WarcWriteError(WarcError):
     """A record could not be built (bad input) or written to its file."""
+
+
+class DiskFullError(WarcWriteError):
+    """No space left on the device that holds ``path``: nothing more can be written there.
+
+    The message is one line naming the path and the space that is free, e.g.
+    ``disk full: cannot write archive/warcs/X.warc.gz.open (12.0 KB free)``.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, what: str = "write") -> None:
+        self.free = free_bytes(path)
+        free = "unknown space" if self.free is None else format_size(self.free)
+        Exception.__init__(self, f"disk full: cannot {what} {path} ({free} free)")
+        self.path = str(path)
+        self.offset = None
+        self.when = time.monotonic()  # which of several came first
 
 
 class RecordNotFound(WarcError):

@@ -39,8 +39,8 @@ from storage.articles import ARTICLE_FIELDS, ArticleData, article_row, copy_arti
 from storage.catalogue import queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import Article, Capture
-from storage.flags import is_flags_record, not_an_article, restore_flags
 from storage.change_records import is_change_record, restore_changes
+from storage.flags import is_flags_record, not_an_article, restore_flags
 from storage.page_kind import is_page_kind_record, not_article_record_ids
 from storage.renderings import is_rendering_record, restore_renderings
 from storage.requisites import is_requisites_record, restore_links

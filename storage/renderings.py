@@ -61,15 +61,16 @@ def record_rendering(writer: WarcWriter, db: Database, page: PageRef, kind: str,
     if source not in SOURCES:
         raise ValueError(f"not a rendering source: {source!r} (one of {', '.join(SOURCES)})")
     content_type = content_type or KINDS[kind]
-    location = writer.write_record(
-        "resource", record_uri(kind, page.url), payload, content_type=content_type, refers_to=page.record_id,
-        date=date, extra_headers={SOURCE_HEADER: source},
-    )
-    row = Rendering(page_capture_id=page.capture_id, kind=kind, source=source, content_type=content_type,
-                    warc_file=location.filename, warc_offset=location.offset, warc_length=location.length,
-                    record_id=location.record_id, payload_length=len(payload), created_at=location.date)
-    with db.session() as session:
-        session.add(row)
+    with writer.atomic():  # no record without its row
+        location = writer.write_record(
+            "resource", record_uri(kind, page.url), payload, content_type=content_type, refers_to=page.record_id,
+            date=date, extra_headers={SOURCE_HEADER: source},
+        )
+        row = Rendering(page_capture_id=page.capture_id, kind=kind, source=source, content_type=content_type,
+                        warc_file=location.filename, warc_offset=location.offset, warc_length=location.length,
+                        record_id=location.record_id, payload_length=len(payload), created_at=location.date)
+        with db.session() as session:
+            session.add(row)
     return row
 
 

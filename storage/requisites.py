@@ -82,12 +82,13 @@ def record_requisites(writer: WarcWriter, db: Database, page: PageRef, entries: 
         "requisites": [{"url": e.url, "kind": e.kind, "record_id": e.record_id, "missing": e.missing}
                        for e in entries],
     }
-    location = writer.write_record(
-        "metadata", record_uri(REQUISITES, page.url), json.dumps(body, ensure_ascii=False).encode("utf-8"),
-        content_type="application/json", refers_to=page.record_id,
-    )
-    with db.session() as session:
-        session.add_all(_link(page.capture_id, entry, location.record_id) for entry in entries)
+    with writer.atomic():  # no record without its rows
+        location = writer.write_record(
+            "metadata", record_uri(REQUISITES, page.url), json.dumps(body, ensure_ascii=False).encode("utf-8"),
+            content_type="application/json", refers_to=page.record_id,
+        )
+        with db.session() as session:
+            session.add_all(_link(page.capture_id, entry, location.record_id) for entry in entries)
     return location.record_id
 
 

@@ -98,8 +98,10 @@ ARCHIVER_RECRAWL_AFTER (default 1d) are not fetched again unless --refresh; olde
 are asked for with If-None-Match / If-Modified-Since. Ctrl-C stops cleanly; --resume
 continues. With --frontier, the queue and the seen URLs live in Redis under the crawl's
 name, and `archiver worker --frontier URL --name NAME` processes (on any machine, same
-ARCHIVER_DATABASE_URL) share the work. Exit status: 0 finished (or stopped at --max-pages),
-1 interrupted or failed, 2 bad options.
+ARCHIVER_DATABASE_URL) share the work. Below ARCHIVER_MIN_FREE (default 1GB) free on the
+archive's disk the crawl stops (run status min-free); a write that finds the disk full stops
+it with one line. Exit status: 0 finished (or stopped at --max-pages), 1 interrupted, failed
+or stopped by the disk, 2 bad options.
 """
 
 #: ``archiver crawl``: its options come from the spider registry when typer builds the command.

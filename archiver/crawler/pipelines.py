@@ -34,7 +34,7 @@ from archiver.crawler.workers import WorkerPool, WorkTimeout
 from archiver.extraction import ExtractionResult
 from archiver.extraction.blocking import BLOCKED
 from archiver.extraction.reading import read_page
-from storage import ArticleData
+from storage import ArticleData, DiskFullError
 from storage.flags import record_capture_flags
 
 __all__ = ["RESULT_TO_ARTICLE", "ExtractionPipeline", "article_data"]
@@ -94,6 +94,8 @@ class ExtractionPipeline:
         done = self._in_flight[capture_id] = asyncio.get_running_loop().create_future()
         try:
             return await self._process(adapter, capture_id)
+        except DiskFullError:
+            return item  # the crawl is stopping (see ArchiveSession.call); the capture has no article
         finally:
             del self._in_flight[capture_id]
             done.set_result(None)

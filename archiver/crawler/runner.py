@@ -36,6 +36,7 @@ def run_spider(spidercls: type, settings: Settings, *, kind: str, run_settings: 
 
     Blocks until the crawl ends; the Twisted reactor cannot be restarted, so call this once
     per process. Without ``archive``, one is opened from ``settings`` for the run and closed after.
+    Raises :class:`storage.DiskFullError` when a write found the disk full (the crawl stopped there).
     """
     start_extraction_workers(settings)
     own = archive is None
@@ -46,6 +47,8 @@ def run_spider(spidercls: type, settings: Settings, *, kind: str, run_settings: 
                                    settings=dict(run_settings))
         settings.set("ARCHIVER_RUN_ID", run_id, priority="cmdline")
         run_crawler_process(settings, spidercls, spider_args, archive=archive)
+        if archive.disk_full is not None:  # the crawl stopped at the first write that found no space
+            raise archive.disk_full
     finally:
         if own:
             archive.close()

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.errors import CatalogueError
+from storage.errors import CatalogueError, DiskFullError
 
 __all__ = ["Database", "make_engine", "upgrade"]
 
@@ -78,6 +78,17 @@ def upgrade(engine: Engine) -> list[str]:
     return [head] if head else []
 
 
+_SQLITE_FULL = 13  # "database or disk is full"
+_PG_DISK_FULL = "53100"
+
+
+def _disk_full(exc: SQLAlchemyError) -> bool:
+    """Whether the database refused a write for lack of space (SQLite's SQLITE_FULL, PostgreSQL's disk_full)."""
+    orig = getattr(exc, "orig", None)
+    return (getattr(orig, "sqlite_errorcode", None) == _SQLITE_FULL
+            or getattr(orig, "sqlstate", None) == _PG_DISK_FULL)
+
+
 class Database:
     """An opened, migrated catalogue database and its session factory."""
 
@@ -87,6 +98,8 @@ class Database:
         if migrate:
             upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        #: The first write refused for lack of space, if one was.
+        self.disk_full: DiskFullError | None = None
 
     @property
     def dialect(self) -> str:
@@ -102,12 +115,23 @@ class Database:
             session.commit()
         except SQLAlchemyError as exc:
             session.rollback()
+            if _disk_full(exc):
+                full = DiskFullError(self._where(), what="write the catalogue")
+                self.disk_full = self.disk_full or full
+                raise full from exc
             raise CatalogueError(f"catalogue error: {exc}") from exc
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
+
+    def _where(self) -> str:
+        """The catalogue's file (SQLite) or its URL without the password."""
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite" and url.database:
+            return url.database
+        return url.render_as_string(hide_password=True)
 
     def close(self) -> None:
         """Release every pooled connection."""

@@ -103,7 +103,7 @@ class CrawlRun(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(32), default="running")  # running|finished|failed|interrupted|timed_out
+    status: Mapped[str] = mapped_column(String(32), default="running")  # running, finished, killed, ... (README)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id", ondelete="SET NULL"))

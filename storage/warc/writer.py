@@ -9,18 +9,25 @@ location is returned, so a process killed at any moment leaves at most one incom
 record, at the end of an ``.open`` file; closed files only ever hold whole records.
 Locations always name the *final* file name: while a file is open the reader falls back to
 the ``.open`` name.
+
+A write that fails (a full disk: :class:`storage.errors.DiskFullError`, naming the file and the
+space left) is cut back out at once, so the open file still ends on a whole record. Callers
+that catalogue what they write put the catalogue rows inside :meth:`WarcWriter.atomic`: a row
+that cannot be committed takes its records back out of the file (:meth:`WarcWriter.discard`).
 """
 
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import io
 import logging
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +36,7 @@ from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter as _WarcioWriter
 
-from storage.errors import WarcWriteError
+from storage.errors import DiskFullError, WarcWriteError
 from storage.timefmt import format_iso, parse_iso
 from storage.warc.http import HOP_BY_HOP_FRAMING, Headers, HttpRequest, HttpResponse, reads_back, stored_head
 from storage.warc.naming import OPEN_SUFFIX, warc_filename
@@ -41,6 +48,7 @@ __all__ = [
     "RecordLocation",
     "RevisitTarget",
     "WarcWriter",
+    "WriterMark",
     "fsync_dir",
     "payload_digest",
     "warc_date",
@@ -52,6 +60,8 @@ WARC_VERSION = "WARC/1.1"
 TRUNCATED_REASONS = frozenset({"length", "time", "disconnect", "unspecified"})
 # Statuses (and HEAD requests) whose responses have no body whatever Content-Length says.
 _NO_BODY_STATUSES = frozenset({204, 304}) | frozenset(range(100, 200))
+#: errno values that mean the file system has no room left (space or quota).
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 def payload_digest(data: bytes) -> str:
@@ -85,6 +95,14 @@ class ExchangeLocation:
 
     response: RecordLocation
     request: RecordLocation
+
+
+@dataclass(frozen=True)
+class WriterMark:
+    """A place in a writer's output (:meth:`WarcWriter.mark`): the open file's name and offset."""
+
+    filename: str | None
+    offset: int
 
 
 #: WARC/1.1 revisit profiles: the payload's digest matched an earlier one; the server said 304.
@@ -142,12 +160,14 @@ class WarcWriter:
         }
         self._builder = RecordBuilder(warc_version=WARC_VERSION)
         self._lock = threading.RLock()
-        self._file: io.BufferedWriter | None = None
+        self._file: io.FileIO | None = None
         self._name: str | None = None
         self._warcinfo_id: str | None = None
         self._serial = 0
         self._last_fsync = 0.0
         self.closed_files: list[Path] = []
+        #: The first write that found no space left, if one did (the file was cut back to its last whole record).
+        self.disk_full: DiskFullError | None = None
 
     # ------------------------------------------------------------------ public API
     @property
@@ -228,8 +248,8 @@ class WarcWriter:
                 http_headers=StatusAndHeaders(request.request_line, _headers(request.headers), is_http_request=True),
                 warc_headers_dict=req_fields,
             )
-            response_loc = self._append(record)
-            request_loc = self._append(req_record)
+            # One write for both: a failure (a full disk) leaves neither behind.
+            response_loc, request_loc = self._append(record, req_record)
             self._maybe_fsync()
         return ExchangeLocation(response=response_loc, request=request_loc)
 
@@ -262,9 +282,51 @@ class WarcWriter:
                 url, record_type, payload=io.BytesIO(payload), length=len(payload),
                 warc_content_type=content_type, warc_headers_dict=fields,
             )
-            location = self._append(record)
+            [location] = self._append(record)
             self._maybe_fsync()
         return location
+
+    def mark(self) -> WriterMark:
+        """Where the next record would go now: give it to :meth:`discard` to take back what follows."""
+        with self._lock:
+            if self._file is None or self._name is None:
+                return WriterMark(None, 0)
+            return WriterMark(self._name, self._file.tell())
+
+    def discard(self, mark: WriterMark) -> None:
+        """Remove every record written since ``mark`` (the caller could not catalogue them).
+
+        The open file is cut back to ``mark`` (it then ends on the last whole record before
+        it); a file opened since ``mark`` holds nothing but what is discarded and its warcinfo,
+        and is removed. Hold the writer's place yourself (one thread writes, or a lock around
+        write and discard) so that no other caller's record lies after ``mark``.
+        """
+        with self._lock:
+            if self._file is None or self._name is None:
+                return
+            if self._name == mark.filename:
+                end = self._file.tell()
+                if end > mark.offset:
+                    self._cut(mark.offset)
+                    log.info("discarded %d bytes from %s: their catalogue rows could not be written",
+                                end - mark.offset, self._name + OPEN_SUFFIX)
+            else:
+                self._remove_current()
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """A block whose records are all kept, or all discarded when it raises (see :meth:`discard`).
+
+        The writer's lock is held for the whole block, so put the catalogue rows of the records
+        inside it too: a row that cannot be written then takes its records with it.
+        """
+        with self._lock:
+            mark = self.mark()
+            try:
+                yield
+            except BaseException:
+                self.discard(mark)
+                raise
 
     def rotate(self) -> None:
         """Close the current file (if any); the next record starts a new one."""
@@ -294,44 +356,83 @@ class WarcWriter:
         name = warc_filename(self.prefix, self._serial, pid=os.getpid())
         path = self.directory / (name + OPEN_SUFFIX)
         try:
-            self._file = open(path, "xb")  # noqa: SIM115 - lives until close()
+            # Unbuffered: each record is one write of bytes built in memory, and a failed write
+            # leaves nothing in a buffer to be written behind a later record.
+            self._file = open(path, "xb", buffering=0)  # noqa: SIM115 - lives until close()
         except OSError as exc:
+            if exc.errno in _NO_SPACE:
+                raise self._full(DiskFullError(path, what="create")) from exc
             raise WarcWriteError(f"cannot create WARC file: {exc.strerror}", path=str(path)) from exc
         self._name = name
         record = self._builder.create_warcinfo_record(name, self._warcinfo)
         self._warcinfo_id = record.rec_headers.get_header("WARC-Record-ID")
-        self._append(record)
+        try:
+            self._append(record)
+        except WarcWriteError:
+            self._remove_current()  # not even its warcinfo fits: leave no empty file behind
+            raise
         log.info("opened WARC file %s", path)
 
-    def _append(self, record: object) -> RecordLocation:
+    def _append(self, *records: object) -> list[RecordLocation]:
+        """Append ``records`` with one write; on failure the file is cut back to where it was."""
         assert self._file is not None and self._name is not None
-        buffer = io.BytesIO()
-        try:
-            _WarcioWriter(buffer, gzip=True).write_record(record)
-        except (ValueError, TypeError, UnicodeError) as exc:
-            raise WarcWriteError(f"cannot build WARC record: {exc}") from exc
-        data = buffer.getvalue()
+        blobs = []
+        for record in records:
+            buffer = io.BytesIO()
+            try:
+                _WarcioWriter(buffer, gzip=True).write_record(record)
+            except (ValueError, TypeError, UnicodeError) as exc:
+                raise WarcWriteError(f"cannot build WARC record: {exc}") from exc
+            blobs.append(buffer.getvalue())
         offset = self._file.tell()
         try:
-            self._file.write(data)
-            self._file.flush()
+            _write_all(self._file, b"".join(blobs))
         except OSError as exc:
-            # Cut the file back so no partial record stays behind a later good one.
-            self._file.seek(offset)
-            self._file.truncate()
-            raise WarcWriteError(f"cannot write WARC record: {exc.strerror}", path=self._name) from exc
-        headers = record.rec_headers  # type: ignore[attr-defined]
-        return RecordLocation(
-            filename=self._name,
-            offset=offset,
-            length=len(data),
-            record_id=headers.get_header("WARC-Record-ID"),
-            record_type=headers.get_header("WARC-Type"),
-            target_uri=headers.get_header("WARC-Target-URI") or "",
-            date=parse_iso(headers.get_header("WARC-Date")),
-            payload_digest=headers.get_header("WARC-Payload-Digest"),
-            block_digest=headers.get_header("WARC-Block-Digest"),
-        )
+            # Cut the file back so it ends on its last whole record, then say why.
+            self._cut(offset)
+            path = self.directory / (self._name + OPEN_SUFFIX)
+            if exc.errno in _NO_SPACE:
+                raise self._full(DiskFullError(path)) from exc
+            raise WarcWriteError(f"cannot write WARC record: {exc.strerror}", path=str(path)) from exc
+        locations = []
+        for record, blob in zip(records, blobs, strict=True):
+            headers = record.rec_headers  # type: ignore[attr-defined]
+            locations.append(RecordLocation(
+                filename=self._name,
+                offset=offset,
+                length=len(blob),
+                record_id=headers.get_header("WARC-Record-ID"),
+                record_type=headers.get_header("WARC-Type"),
+                target_uri=headers.get_header("WARC-Target-URI") or "",
+                date=parse_iso(headers.get_header("WARC-Date")),
+                payload_digest=headers.get_header("WARC-Payload-Digest"),
+                block_digest=headers.get_header("WARC-Block-Digest"),
+            ))
+            offset += len(blob)
+        return locations
+
+    def _full(self, exc: DiskFullError) -> DiskFullError:
+        if self.disk_full is None:
+            self.disk_full = exc
+        return exc
+
+    def _cut(self, offset: int) -> None:
+        """Cut the open file back to ``offset`` (needs no free space)."""
+        assert self._file is not None
+        os.ftruncate(self._file.fileno(), offset)
+        self._file.seek(offset)
+
+    def _remove_current(self) -> None:
+        """Close and delete the open file: it holds nothing worth keeping."""
+        if self._file is None or self._name is None:
+            return
+        path = self.directory / (self._name + OPEN_SUFFIX)
+        self._file.close()
+        path.unlink(missing_ok=True)
+        log.warning("removed %s: nothing but its warcinfo record was left in it", path)
+        self._file = None
+        self._name = None
+        self._warcinfo_id = None
 
     def _maybe_fsync(self) -> None:
         now = time.monotonic()
@@ -344,7 +445,6 @@ class WarcWriter:
             return
         open_path = self.directory / (self._name + OPEN_SUFFIX)
         final_path = self.directory / self._name
-        self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
         os.replace(open_path, final_path)
@@ -354,6 +454,16 @@ class WarcWriter:
         self._file = None
         self._name = None
         self._warcinfo_id = None
+
+
+def _write_all(file: io.FileIO, data: bytes) -> None:
+    """Write all of ``data`` (an unbuffered write may take only part of it)."""
+    view = memoryview(data)
+    while view:
+        written = file.write(view)
+        if not written:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[written:]
 
 
 def _check_uri(url: str) -> None:

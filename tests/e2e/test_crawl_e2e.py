@@ -320,7 +320,7 @@ def test_sigkill_then_resume_completes_without_refetching(site, home, started) -
     assert run["resumed_from"] == killed_id
     assert run["counts"]["skipped"] >= len(archived)
     statuses = {r["id"]: r["status"] for r in json_lines(run_archiver(home, "runs", "--json").stdout)}
-    assert statuses == {killed_id: "interrupted", run["id"]: "finished"}
+    assert statuses == {killed_id: "killed", run["id"]: "finished"}  # resuming it does not rename it
 
 
 def test_sigint_stops_cleanly_and_resume_continues(site, home, started) -> None:

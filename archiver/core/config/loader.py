@@ -93,7 +93,7 @@ def _parse(setting: Setting, value: Any) -> Any:
             raise ValueError(value)
         return number
     if kind == "size":
-        parse_size(value if isinstance(value, int) else str(value))
+        parse_size(value if isinstance(value, int) else str(value), allow_zero=setting.minimum == 0)
         return value
     if kind == "duration":
         if isinstance(value, bool):

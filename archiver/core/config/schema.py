@@ -68,6 +68,8 @@ SETTINGS: tuple[Setting, ...] = (
     _s("ARCHIVER_INCREMENTAL_ENABLED", "crawl", "incremental", "bool", "skip recently archived pages"),
     _s("ARCHIVER_MAX_PAGES", "crawl", "max_pages", "int", "stop a crawl after this many pages (0: no limit)",
        minimum=0),
+    _s("ARCHIVER_MIN_FREE", "crawl", "min_free", "size",
+       "stop a crawl when less than this is free where the archive is written (0: no floor)", minimum=0),
     _s("ARCHIVER_MAX_BODY_SIZE", "crawl", "max_body_size", "size", "keep at most this much of each body"),
     _s("ARCHIVER_MAX_DOWNLOAD_TIME", "crawl", "max_download_time", "float",
        "seconds after which a body is cut (default: 90% of the download timeout)", optional=True, minimum=0),

@@ -49,7 +49,7 @@ from archiver.crawler.capture.exchange import (
 )
 from archiver.crawler.capture.limits import ERROR_KEY
 from archiver.crawler.capture.session import archive_session
-from storage import StorageError
+from storage import DiskFullError, StorageError
 from storage.catalogue import Capture
 from storage.warc.http import HttpRequest, HttpResponse
 
@@ -100,7 +100,10 @@ class WarcCaptureMiddleware:
         }
         # On the session's catalogue thread, with the pipelines' calls: with a thread of Twisted's
         # pool besides, the crawler woke half as often again and spent 1-2 ms more CPU per page.
-        capture = await self.session.call(self._record, response.url, http_request, http_response, details)
+        try:
+            capture = await self.session.call(self._record, response.url, http_request, http_response, details)
+        except DiskFullError as exc:  # the crawl is stopping (see ArchiveSession.call): drop the page
+            raise IgnoreRequest(str(exc)) from None
         request.meta[CAPTURE_ID_KEY] = capture.id
         request.meta[RECORD_TYPE_KEY] = capture.record_type
         request.meta[RECORD_ID_KEY] = capture.record_id
@@ -119,7 +122,10 @@ class WarcCaptureMiddleware:
         if request.meta.get("archiver_skip") or isinstance(exception, IgnoreRequest):
             return None
         error = _describe(exception)
-        failure = await self.session.call(self._record_failure, request, error)
+        try:
+            failure = await self.session.call(self._record_failure, request, error)
+        except DiskFullError:
+            return None
         request.meta[FAILURE_ID_KEY] = failure.id
         self._count("archiver/failure")
         return None  # let RetryMiddleware and the spider's errback decide what happens next
@@ -133,6 +139,8 @@ class WarcCaptureMiddleware:
                 url, request, response, crawl_run_id=self.session.run_id,
                 fetched_at=datetime.now(UTC), **details,
             )
+        except DiskFullError:
+            raise  # one line, from the command: see ArchiveSession.call
         except StorageError:
             log.exception("could not archive %s", url)
             raise

@@ -25,6 +25,7 @@ from scrapy.exceptions import NotConfigured
 from archiver.crawler.capture.session import archive_session
 from archiver.crawler.changes.policy import PolicyError, policy_from
 from archiver.crawler.changes.record import note_capture
+from storage import DiskFullError
 
 __all__ = ["WatchPipeline"]
 
@@ -60,6 +61,8 @@ class WatchPipeline:
         try:
             change = await session.call(partial(note_capture, session.archive.catalogue, capture_id, policy=self.policy,
                                                 webhook_url=self.webhook_url, writer=session.archive.writer))
+        except DiskFullError:
+            return item  # the crawl is stopping (see ArchiveSession.call)
         except Exception:  # the capture is archived: a watch failure must not lose the item
             log.exception("change detection failed for capture %s", capture_id)
             self._count("archiver/watch/error")

@@ -34,6 +34,7 @@ from archiver.crawler.capture.middleware import RECORD_TYPE_KEY
 from archiver.crawler.capture.session import archive_session
 from archiver.crawler.crawl.incremental import PREVIOUSLY_ARCHIVED_KEY
 from spiders.pages import LISTING_KEY, REPLAYED_KEY, is_discovery
+from storage import DiskFullError
 
 __all__ = ["COUNT_KEYS", "CrawlObserver", "CrawlReport", "RECORD_TYPE_KEY", "crawl_page", "crawl_progress"]
 
@@ -175,4 +176,7 @@ class CrawlReport:
 
     def _write(self, counts: dict[str, Any]) -> None:
         session = archive_session(self.crawler)
-        session.archive.catalogue.merge_run_stats(session.run_id, {"counts": counts})
+        try:
+            session.archive.catalogue.merge_run_stats(session.run_id, {"counts": counts})
+        except DiskFullError as exc:  # the command says it, once
+            log.info("could not save the crawl's counts: %s", exc)

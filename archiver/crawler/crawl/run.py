@@ -61,7 +61,11 @@ def _still_running(run: CrawlRun) -> bool:
 
 
 def plan_resume(archive: Archive, name: str) -> ResumePlan:
-    """The resume plan for crawl ``name``; a run left "running" by a dead process is marked interrupted."""
+    """The resume plan for crawl ``name``; a run left "running" by a dead process is marked ``killed``.
+
+    ``runs`` shows such a run as ``killed`` while it is left (:func:`archiver.services.records.run_status`);
+    the status is written down here, before another process of the same name takes its place.
+    """
     catalogue = archive.catalogue
     run = catalogue.previous_run(name)
     if run is None:
@@ -70,7 +74,7 @@ def plan_resume(archive: Archive, name: str) -> ResumePlan:
         raise CrawlStartError(f"crawl {name!r} is still running (run {run.id}, pid {run.pid})")
     killed = run.status == "running"
     if killed:
-        catalogue.merge_run_stats(run.id, {"ended": "killed: the process was gone"}, status="interrupted")
+        catalogue.merge_run_stats(run.id, {"ended": "killed: the process was gone"}, status="killed")
     chain = catalogue.resume_chain(run.id)
     # Scrapy saves its queue only when it stops cleanly.
     keep = not killed and (run.stats or {}).get("close_reason") == "shutdown"
@@ -142,6 +146,7 @@ def run_crawl(options: CrawlOptions, overrides: Mapping[str, Any], *, config: Ar
     several processes may run a crawl of one name). ``spider_args`` replace the options' own
     (``archiver worker`` builds its spider from what the crawl published).
     Blocks until the crawl ends. The Twisted reactor cannot be restarted: call once per process.
+    Raises :class:`storage.DiskFullError` when a write found the disk full (the crawl stopped there).
     """
     settings = crawl_settings(options, overrides, config=config)
     start_extraction_workers(settings)
@@ -182,6 +187,8 @@ def _crawl_into(archive: Archive, options: CrawlOptions, settings: Settings, *, 
     run_crawler_process(settings, discovery_spider(options.discovery),
                         dict(spider_args) if spider_args is not None else options.spider_args(),
                         archive=archive, observer=observer)
+    if archive.disk_full is not None:  # the crawl stopped at the first write that found no space
+        raise archive.disk_full
     _close_if_left_open(archive, run_id)
     return run_id
 

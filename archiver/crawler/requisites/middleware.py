@@ -65,7 +65,7 @@ from archiver.crawler.capture.middleware import CAPTURE_ID_KEY, FAILURE_ID_KEY, 
 from archiver.crawler.capture.session import archive_session
 from archiver.crawler.requisites.discovery import STYLESHEET, Requisite, css_requisites, html_requisites
 from spiders.pages import REPLAYED_KEY, is_discovery, is_html
-from storage import StorageError
+from storage import DiskFullError, StorageError
 from storage.config import parse_size
 from storage.requisites import PageRef, RequisiteEntry, record_requisites
 from storage.warc.reader import decode_payload
@@ -324,11 +324,16 @@ class RequisitesMiddleware:
 
     async def _write(self, page: PageRef, entries: list[RequisiteEntry]) -> None:
         session = archive_session(self.crawler)
-        await session.call(self._record, session.archive, page, entries)
+        try:
+            await session.call(self._record, session.archive, page, entries)
+        except DiskFullError:
+            return  # the crawl is stopping (see ArchiveSession.call)
 
     def _record(self, archive: Any, page: PageRef, entries: list[RequisiteEntry]) -> None:
         try:
             record_requisites(archive.writer, archive.db, page, entries, limit=self.max_per_page)
+        except DiskFullError:
+            raise
         except Exception:  # the requisites themselves are archived; only the list is lost
             log.exception("could not record the page requisites of %s", page.url)
             return

@@ -28,7 +28,7 @@ def test_renderings_are_resource_records_linked_to_the_page_and_reindex_restores
         page = archive.record_exchange(PAGE, http_request("/2026/story"), HttpResponse(
             status=200, headers=[("Content-Type", "text/html")], body=b"<html><div id=app></div></html>"))
         ref = PageRef(page.id, page.url, page.record_id)
-        dom = record_rendering(archive.writer, archive.db, ref, "dom", "<html><h1>Built</h1></html>".encode(),
+        dom = record_rendering(archive.writer, archive.db, ref, "dom", b"<html><h1>Built</h1></html>",
                                source="browser")
         shot = record_rendering(archive.writer, archive.db, ref, "fullPage", PNG, source="replay")
         with pytest.raises(ValueError):

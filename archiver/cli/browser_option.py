@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from archiver.cli.common import err_console
 from archiver.crawler.browser.chromium import BrowserUnavailable, find_chromium
+from archiver.crawler.browser.modes import MODES, BrowserMode
 
 __all__ = ["BROWSER_HELP", "BrowserMode", "browser_setting", "resolve_browser"]
 
 BROWSER_HELP = ("Render pages needing JavaScript in Chromium: never, auto (pages whose static capture has no "
                 "article and looks script-built, or hosts in ARCHIVER_BROWSER_SITES) or always. "
                 "Default: ARCHIVER_BROWSER when set, else {default}.")
-
-
-class BrowserMode(StrEnum):
-    """When a page goes to the browser lane."""
-
-    never = "never"
-    auto = "auto"
-    always = "always"
 
 
 def browser_setting(mode: BrowserMode | str, *, executable: str | None = None) -> str:
@@ -47,6 +39,6 @@ def resolve_browser(option: BrowserMode | None, config: Any, *, default: str) ->
         mode = str(config.values["ARCHIVER_BROWSER"]).strip().lower()
     else:
         mode = default
-    if mode not in {m.value for m in BrowserMode}:
+    if mode not in MODES:
         raise config.error("ARCHIVER_BROWSER", f"must be never, auto or always, not {mode!r}")
     return browser_setting(mode, executable=config.values.get("ARCHIVER_BROWSER_EXECUTABLE"))

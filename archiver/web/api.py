@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
+from archiver.crawler.browser.modes import BrowserMode
 from archiver.services.export import ExportSource, exporter, exporters
 from archiver.services.export.stream import stream_export
 from archiver.services.versions import history, pick_pair
@@ -31,6 +32,8 @@ class ArchiveRequest(BaseModel):
     """The body of ``POST /api/archive``."""
 
     urls: list[str] = Field(description="http(s) URLs to archive now.", min_length=1)
+    browser: BrowserMode = Field(BrowserMode.auto, description="Render pages needing JavaScript in Chromium: never, "
+                                 "auto (script-built pages without an article) or always.")
 
 
 @router.get("/search", summary="Search archived articles")
@@ -175,7 +178,7 @@ async def api_archive(request: Request, body: ArchiveRequest,
     """
     check_bearer(request.app.state.config.api_token, authorization)
     try:
-        result = await request.app.state.jobs.archive(body.urls)
+        result = await request.app.state.jobs.archive(body.urls, browser=body.browser.value)
     except ArchiveJobError as exc:
         return JSONResponse({"detail": str(exc), "captures": exc.captures}, status_code=exc.status)
     return JSONResponse({"captures": result.captures})

@@ -74,17 +74,19 @@ class JobRunner:
         self.config = config
         self._slots = asyncio.Semaphore(concurrency)
 
-    async def archive(self, urls: list[str]) -> ArchiveResult:
-        """Check ``urls``, archive them, return their captures; :class:`ArchiveJobError` otherwise."""
+    async def archive(self, urls: list[str], *, browser: str = "auto") -> ArchiveResult:
+        """Check ``urls``, archive them (``browser``: ``--browser`` of the job), return their captures;
+        :class:`ArchiveJobError` otherwise."""
         targets = await asyncio.to_thread(check_targets, urls, self.config.target_policy, self.config.max_urls)
         if self._slots.locked():
             raise ArchiveJobError(429, "archive jobs are running already: try again in a minute")
         async with self._slots:
-            return await self._run(targets)
+            return await self._run(targets, browser)
 
-    def _command(self, targets: list[str]) -> list[str]:
+    def _command(self, targets: list[str], browser: str = "auto") -> list[str]:
         # `archiver archive` keeps each page's requisites too (ARCHIVER_REQUISITES_ENABLED), guarded alike.
-        return [sys.executable, "-m", "archiver", "archive", "--json",
+        # The browser's own requests go through the same downloader, so the guard below covers them too.
+        return [sys.executable, "-m", "archiver", "archive", "--json", "--browser", browser,
                 "-s", "ARCHIVER_TARGET_GUARD_ENABLED=true",
                 "-s", f"ARCHIVER_ALLOW_PRIVATE_TARGETS={self.config.allow_private_targets}",
                 "--", *targets]
@@ -94,10 +96,10 @@ class JobRunner:
         return {**os.environ, "ARCHIVER_HOME": str(storage.home), "ARCHIVER_DATABASE_URL": storage.database_url,
                 "ARCHIVER_WARC_DIR": str(storage.warc_dir), "NO_COLOR": "1"}
 
-    async def _run(self, targets: list[str]) -> ArchiveResult:
+    async def _run(self, targets: list[str], browser: str = "auto") -> ArchiveResult:
         log.info("archiving %d URL(s) on request: %s", len(targets), " ".join(targets))
         process = await asyncio.create_subprocess_exec(
-            *self._command(targets), stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+            *self._command(targets, browser), stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE, env=self._environment())
         try:
             stdout, stderr = await asyncio.wait_for(process.communicate(), self.config.archive_timeout)

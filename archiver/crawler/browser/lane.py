@@ -42,6 +42,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from archiver.crawler.browser.chromium import find_chromium
+from archiver.crawler.browser.modes import MODES
 from archiver.crawler.browser.renderer import Rendered, Renderer, RenderError
 from archiver.crawler.browser.routing import MainDocument, ScrapyRouter
 from archiver.crawler.capture.session import archive_session
@@ -55,11 +56,10 @@ from storage.renderings import record_rendering
 from storage.requisites import PageRef
 from storage.warc.reader import decode_payload
 
-__all__ = ["BROWSER_ERROR_FLAG", "MODES", "BrowserLanePipeline", "LaneSettings"]
+__all__ = ["BROWSER_ERROR_FLAG", "BrowserLanePipeline", "LaneSettings"]
 
 log = logging.getLogger(__name__)
 
-MODES = ("never", "auto", "always")
 #: The capture flag of a page the browser failed on.
 BROWSER_ERROR_FLAG = "browser_error"
 

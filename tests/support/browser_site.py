@@ -4,7 +4,7 @@ Every page is an empty app root (``<div id="root">``) that ``/static/app.js`` fi
 endpoint, so a static capture has no article. Each server counts hits per path (``/_hits`` as
 JSON). ``python -m support.browser_site site --private URL --marker TEXT`` serves:
 
-``/news/story``
+``/news/story`` (and ``/news/story-N``, for the benchmark)
     The client-rendered article: title and body from ``/api/story.json``.
 ``/news/lazy``
     The article, then a 6000 px spacer and two images far below: ``<img loading=lazy>``
@@ -170,7 +170,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, path: str) -> tuple[str, bytes] | None:
         html = "text/html; charset=utf-8"
-        if path in ("/news/story", "/news/lazy", "/news/kill"):
+        if path in ("/news/story", "/news/lazy", "/news/kill") or path.startswith("/news/story-"):
             return html, _SHELL.format(head="", extra="").encode()
         if path == "/news/consent":
             return html, _SHELL.format(head="", extra=_CONSENT).encode()

@@ -113,3 +113,11 @@ def test_browser_option_precedence(tmp_path) -> None:
     with pytest.raises(ValueError, match="never, auto or always"):
         resolve_browser(None, _Config({"ARCHIVER_BROWSER": "sometimes"}, {"ARCHIVER_BROWSER": "option"}),
                         default="auto")
+
+
+def test_crawl_and_schedules_take_the_browser_option() -> None:
+    from archiver.crawler.crawl.command import crawl_parser
+
+    context = crawl_parser().make_context("crawl", ["--sitemap", "https://news.example/sitemap.xml",
+                                                    "--browser", "auto"])
+    assert context.params["browser"] == "auto"

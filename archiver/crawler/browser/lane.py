@@ -104,6 +104,7 @@ class BrowserLanePipeline:
         self.crawler = crawler
         self.settings = settings
         self.session = archive_session(crawler)
+        self.extract_enabled = crawler.settings.getbool("ARCHIVER_EXTRACT_ENABLED", True)
         self.renderer = Renderer(executable=settings.executable, pages=settings.pages,
                                  memory_mb=settings.memory_mb, user_agent=crawler.settings.get("USER_AGENT"))
 
@@ -191,7 +192,7 @@ class BrowserLanePipeline:
         except StorageError:
             log.exception("could not archive what the browser rendered of %s", capture.url)
             return
-        if not extract_article:
+        if not extract_article or not self.extract_enabled:
             return
         result = await asyncio.to_thread(extract, rendered.dom, capture.url)
         if result.is_empty or not result.text:

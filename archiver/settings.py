@@ -66,6 +66,8 @@ SPIDER_MIDDLEWARES = {
 ARCHIVER_PAGE_KIND_ENABLED = True
 ITEM_PIPELINES = {
     "archiver.crawler.pipelines.ExtractionPipeline": 300,
+    # After extraction (it looks at the static article), before the watch: pages needing JavaScript.
+    "archiver.crawler.browser.lane.BrowserLanePipeline": 350,
     "archiver.crawler.changes.pipeline.WatchPipeline": 400,  # after extraction: revisit plans and change rows
 }
 # A body cut short still reaches the capture middleware (flagged) and is kept as truncated.
@@ -119,6 +121,20 @@ ARCHIVER_SCREENSHOT_TIMEOUT = 30.0        # seconds one page's screenshot may ta
 # (true, or a list of addresses, networks and address:port pairs).
 ARCHIVER_TARGET_GUARD_ENABLED = False
 ARCHIVER_ALLOW_PRIVATE_TARGETS = ""
+
+# --- Browser lane (archiver.crawler.browser) -----------------------------------------------
+# Pages built by their scripts, rendered in Chromium (Debian's `chromium`, driven through Playwright)
+# whose every request goes through this downloader. never | auto | always: auto renders a page whose
+# static capture gave no article (or one under ARCHIVER_BROWSER_MIN_WORDS words) and looks script-built
+# (archiver.extraction.scripted), or whose host is listed in ARCHIVER_BROWSER_SITES. `archiver archive`
+# and the API default to auto, `archiver crawl` to never.
+ARCHIVER_BROWSER = "never"
+ARCHIVER_BROWSER_SITES = ""             # hosts always rendered in auto (comma-separated; subdomains too)
+ARCHIVER_BROWSER_PAGES = 2              # pages rendered at once (one browser per process)
+ARCHIVER_BROWSER_PAGE_TIMEOUT = 60.0    # seconds one page may take in the browser; then it is an error
+ARCHIVER_BROWSER_MEMORY_MB = 1024       # V8 heap cap of the browser (--max-old-space-size); 0: none
+ARCHIVER_BROWSER_MIN_WORDS = 80         # an article shorter than this counts as none in auto
+ARCHIVER_BROWSER_EXECUTABLE = None      # None: chromium, chromium-browser or google-chrome on PATH
 
 # --- Web app (archiver serve) ------------------------------------------------------------
 ARCHIVER_API_TOKEN = None              # bearer token of the write endpoints; None disables them

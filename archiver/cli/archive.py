@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from archiver.cli.browser_option import BROWSER_HELP, BrowserMode, resolve_browser
 from archiver.cli.common import (
     capture_record,
     console,
@@ -41,6 +42,8 @@ def archive_command(
         "--no-requisites", help="Archive the pages only, not their images, stylesheets, fonts and scripts.")] = False,
     no_screenshot: Annotated[bool, typer.Option(
         "--no-screenshot", help="Take no screenshot of the archived pages (ARCHIVER_SCREENSHOT=false).")] = False,
+    browser: Annotated[BrowserMode | None, typer.Option(
+        "--browser", help=BROWSER_HELP.format(default="auto"), show_default=False)] = None,
     setting: Annotated[list[str], typer.Option("-s", "--set", help="Scrapy or archiver setting NAME=VALUE.")] = [],  # noqa: B006
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Show the crawler's log.")] = False,
 ) -> None:
@@ -90,6 +93,7 @@ def archive_command(
         "RETRY_TIMES": retries,
         "ROBOTSTXT_OBEY": obey_robots,
         "ARCHIVER_RUN_KIND": "archive",
+        "ARCHIVER_BROWSER": resolve_browser(browser, config, default="auto"),
     })
     # One archive for the whole command: the crawl writes into it and the results are read from it.
     with open_archive(config.storage) as archive:

@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from archiver.cli.browser_option import resolve_browser
 from archiver.cli.common import (
     console,
     current_config,
@@ -77,6 +78,7 @@ def _crawl(values: dict[str, Any]) -> None:
         raise fail(escape(str(exc)), code=2) from None
     verbose, frontier = values["verbose"], values["frontier"]
     overrides = parse_setting_overrides(values["setting"] or [])
+    overrides["ARCHIVER_BROWSER"] = resolve_browser(values.get("browser"), current_config(overrides), default="never")
     shared = None
     if frontier:
         try:

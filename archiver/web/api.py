@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
+from archiver.crawler.browser.modes import BrowserMode
 from archiver.services.export import ExportSource, exporter, exporters
 from archiver.services.export.stream import stream_export
 from archiver.services.renderings import FULL_PAGE, latest, rendering_record
@@ -34,6 +35,8 @@ class ArchiveRequest(BaseModel):
     urls: list[str] = Field(description="http(s) URLs to archive now.", min_length=1)
     screenshot: bool = Field(True, description="Keep a full-page screenshot of each page as replayed "
                                                "from the archive (needs Chromium on the server).")
+    browser: BrowserMode = Field(BrowserMode.auto, description="Render pages needing JavaScript in Chromium: never, "
+                                 "auto (script-built pages without an article) or always.")
 
 
 @router.get("/search", summary="Search archived articles")
@@ -201,7 +204,8 @@ async def api_archive(request: Request, body: ArchiveRequest,
     """
     check_bearer(request.app.state.config.api_token, authorization)
     try:
-        result = await request.app.state.jobs.archive(body.urls, screenshot=body.screenshot)
+        result = await request.app.state.jobs.archive(body.urls, browser=body.browser.value,
+                                                      screenshot=body.screenshot)
     except ArchiveJobError as exc:
         return JSONResponse({"detail": str(exc), "captures": exc.captures}, status_code=exc.status)
     return JSONResponse({"captures": result.captures})

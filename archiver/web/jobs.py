@@ -74,19 +74,21 @@ class JobRunner:
         self.config = config
         self._slots = asyncio.Semaphore(concurrency)
 
-    async def archive(self, urls: list[str], *, screenshot: bool = True) -> ArchiveResult:
-        """Check ``urls``, archive them (with a screenshot of each page unless ``screenshot`` is False),
-        return their captures; :class:`ArchiveJobError` otherwise."""
+    async def archive(self, urls: list[str], *, browser: str = "auto", screenshot: bool = True) -> ArchiveResult:
+        """Check ``urls``, archive them (``browser``: ``--browser`` of the job; a screenshot of each page
+        unless ``screenshot`` is False), return their captures; :class:`ArchiveJobError` otherwise."""
         targets = await asyncio.to_thread(check_targets, urls, self.config.target_policy, self.config.max_urls)
         if self._slots.locked():
             raise ArchiveJobError(429, "archive jobs are running already: try again in a minute")
         async with self._slots:
-            return await self._run(targets, screenshot=screenshot)
+            return await self._run(targets, browser, screenshot=screenshot)
 
-    def _command(self, targets: list[str], *, screenshot: bool = True) -> list[str]:
+    def _command(self, targets: list[str], browser: str = "auto", *, screenshot: bool = True) -> list[str]:
         # `archiver archive` keeps each page's requisites too (ARCHIVER_REQUISITES_ENABLED), guarded alike,
         # and its screenshot, made from the archive alone (ARCHIVER_SCREENSHOT) unless asked not to.
-        return [sys.executable, "-m", "archiver", "archive", "--json", *([] if screenshot else ["--no-screenshot"]),
+        # The browser's own requests go through the same downloader, so the guard below covers them too.
+        return [sys.executable, "-m", "archiver", "archive", "--json", "--browser", browser,
+                *([] if screenshot else ["--no-screenshot"]),
                 "-s", "ARCHIVER_TARGET_GUARD_ENABLED=true",
                 "-s", f"ARCHIVER_ALLOW_PRIVATE_TARGETS={self.config.allow_private_targets}",
                 "--", *targets]
@@ -96,10 +98,10 @@ class JobRunner:
         return {**os.environ, "ARCHIVER_HOME": str(storage.home), "ARCHIVER_DATABASE_URL": storage.database_url,
                 "ARCHIVER_WARC_DIR": str(storage.warc_dir), "NO_COLOR": "1"}
 
-    async def _run(self, targets: list[str], *, screenshot: bool = True) -> ArchiveResult:
+    async def _run(self, targets: list[str], browser: str = "auto", *, screenshot: bool = True) -> ArchiveResult:
         log.info("archiving %d URL(s) on request: %s", len(targets), " ".join(targets))
         process = await asyncio.create_subprocess_exec(
-            *self._command(targets, screenshot=screenshot), stdin=asyncio.subprocess.DEVNULL,
+            *self._command(targets, browser, screenshot=screenshot), stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=self._environment())
         try:
             stdout, stderr = await asyncio.wait_for(process.communicate(), self.config.archive_timeout)

@@ -18,6 +18,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
+from archiver.crawler.browser.routing import is_browser_request
 from archiver.crawler.requisites.middleware import after_requisites, is_requisite
 from spiders.pages import is_discovery
 
@@ -48,7 +49,7 @@ class PageBudgetMiddleware:
         return cls(crawler, max_pages)
 
     def process_request(self, request: Request) -> None:
-        if is_discovery(request) or is_requisite(request) or request.meta.get(_SENT_KEY):
+        if is_discovery(request) or is_requisite(request) or is_browser_request(request) or request.meta.get(_SENT_KEY):
             return None
         if self.sent >= self.max_pages:
             raise IgnoreRequest(f"--max-pages {self.max_pages} reached: {request.url}")

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from archiver.crawler.browser.modes import BrowserMode
 from archiver.crawler.crawl.options import CrawlOptionError, CrawlOptions
 from spiders.params import Param
 from spiders.registry import discovery_spiders, spider_params
@@ -37,6 +38,10 @@ _OWN: list[tuple[str, Any, Any]] = [
     ("requisites", Annotated[bool, typer.Option("--requisites", help="Also archive each page's requisites: "
                                                 "images, stylesheets and their fonts, scripts, posters "
                                                 "(ARCHIVER_REQUISITES_MAX per page).")], False),
+    ("browser", Annotated[BrowserMode | None, typer.Option(
+        "--browser", help="Render pages needing JavaScript in Chromium: never, auto (script-built pages without an "
+        "article, and hosts in ARCHIVER_BROWSER_SITES) or always. Default: ARCHIVER_BROWSER when set, else never.",
+        show_default=False)], None),
     ("json_output", Annotated[bool, typer.Option("--json", help="JSON lines: each page, each article, then "
                                                  "the run.")], False),
     ("setting", Annotated[list[str], typer.Option("-s", "--set", help="Scrapy or archiver setting NAME=VALUE.")],

@@ -34,6 +34,7 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
 from archiver.core.durations import parse_duration
+from archiver.crawler.browser.routing import is_browser_request
 from archiver.crawler.capture.middleware import CAPTURE_ID_KEY, NOT_MODIFIED_KEY
 from archiver.crawler.capture.session import archive_session
 from archiver.crawler.requisites.middleware import is_requisite
@@ -72,7 +73,8 @@ class IncrementalMiddleware:
 
     async def process_request(self, request: Request) -> Response | None:
         meta = request.meta
-        if is_discovery(request) or is_requisite(request) or meta.get(_CHECKED_KEY) or "redirect_urls" in meta:
+        if (is_discovery(request) or is_requisite(request) or is_browser_request(request) or meta.get(_CHECKED_KEY)
+                or "redirect_urls" in meta):
             return None
         meta[_CHECKED_KEY] = True
         session = archive_session(self.crawler)

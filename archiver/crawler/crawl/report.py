@@ -30,6 +30,7 @@ from scrapy.http import Response
 from scrapy.spiders import Spider
 from twisted.internet import task, threads
 
+from archiver.crawler.browser.routing import is_browser_request
 from archiver.crawler.capture.middleware import RECORD_TYPE_KEY
 from archiver.crawler.capture.session import archive_session
 from archiver.crawler.crawl.incremental import PREVIOUSLY_ARCHIVED_KEY
@@ -119,8 +120,8 @@ class CrawlReport:
         if is_discovery(request):
             self.counts["discovery"] += 1
             return
-        if meta.get(REPLAYED_KEY):
-            return
+        if meta.get(REPLAYED_KEY) or is_browser_request(request):
+            return  # a rendered page's own requests are not pages
         self.counts["pages"] += 1
         record_type = meta.get(RECORD_TYPE_KEY)
         if record_type == "revisit":

@@ -59,6 +59,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response, TextResponse
 
 from archiver.core.durations import parse_duration
+from archiver.crawler.browser.routing import is_browser_request
 from archiver.crawler.capture.exchange import requested_url
 from archiver.crawler.capture.limits import MAX_BODY_SIZE_KEY
 from archiver.crawler.capture.middleware import CAPTURE_ID_KEY, FAILURE_ID_KEY, RECORD_ID_KEY
@@ -247,7 +248,8 @@ class RequisitesMiddleware:
     def _is_archived_page(self, request: Request, response: Response) -> bool:
         meta = request.meta
         return (CAPTURE_ID_KEY in meta and not meta.get("archiver_skip") and not meta.get(REPLAYED_KEY)
-                and not is_discovery(request) and 200 <= response.status < 300 and is_html(response))
+                and not is_discovery(request) and not is_browser_request(request)
+                and 200 <= response.status < 300 and is_html(response))
 
     @staticmethod
     def _is_stylesheet(info: dict[str, Any], response: Response) -> bool:

@@ -198,6 +198,21 @@ def test_chromium_killed_mid_page_is_an_error_and_the_crawl_goes_on(site: Site, 
     assert _no_chromium_left(site) == []
 
 
+def test_a_bot_wall_built_by_script_is_blocked_not_an_article(site: Site, tmp_path: Path) -> None:
+    home = tmp_path / "archive"
+    result = _archive(home, site, site.url + "news/wall")
+    assert result.returncode == 1, result.stderr  # the reader's page was not archived
+    [line] = json_lines(result.stdout)
+    assert line["blocked"] is True
+    with _open(home) as archive:
+        capture = archive.catalogue.get_capture(line["id"])
+        assert "blocked" in (capture.flags or [])
+        assert capture.article is None or (capture.article.word_count or 0) < 20
+        assert {r.kind for r in archive.catalogue.renderings_of(capture.id)} == {"dom", "fullPage"}
+    flags = [payload for kind, uri, _type, payload in _records(home) if (uri or "").startswith("urn:flags:")]
+    assert len(flags) == 1 and b"blocked" in flags[0]
+
+
 def test_always_without_chromium_fails_in_one_line_and_auto_falls_back(site: Site, tmp_path: Path) -> None:
     env = {"ARCHIVER_BROWSER_EXECUTABLE": str(tmp_path / "no-chromium")}
     always = _archive(tmp_path / "a", site, "--browser", "always", site.url + "news/story", env=env)

@@ -18,6 +18,8 @@ JSON). ``python -m support.browser_site site --private URL --marker TEXT`` serve
 ``/news/kill``
     Its script asks for ``/api/kill-browser``: the server then kills (SIGKILL) the Chromium browser
     process whose command line holds ``--marker`` (the test's own temporary directory), mid-page.
+``/news/wall``
+    A shell whose script builds a bot wall ("Verify you are human") in place of the article.
 ``/static/plain``
     A server-rendered article (no script): the lane leaves it alone in ``auto``.
 
@@ -68,6 +70,11 @@ _SHELL = """<!DOCTYPE html>
 _APP = """
 (async () => {
   const root = document.getElementById('root');
+  if (location.pathname === '/news/wall') {
+    document.title = 'Just a moment...';
+    root.innerHTML = '<h1>Verify you are human</h1><p>Checking your browser before you go on.</p>';
+    return;
+  }
   const story = await (await fetch('/api/story.json')).json();
   document.title = story.title;
   const article = document.createElement('article');
@@ -170,7 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, path: str) -> tuple[str, bytes] | None:
         html = "text/html; charset=utf-8"
-        if path in ("/news/story", "/news/lazy", "/news/kill") or path.startswith("/news/story-"):
+        if path in ("/news/story", "/news/lazy", "/news/kill", "/news/wall") or path.startswith("/news/story-"):
             return html, _SHELL.format(head="", extra="").encode()
         if path == "/news/consent":
             return html, _SHELL.format(head="", extra=_CONSENT).encode()

@@ -48,10 +48,12 @@ from archiver.crawler.browser.routing import MainDocument, ScrapyRouter
 from archiver.crawler.capture.session import archive_session
 from archiver.crawler.pipelines import article_data
 from archiver.extraction import extract
+from archiver.extraction.blocking import BLOCKED, detect_blocked
 from archiver.extraction.charset import decode_html
 from archiver.extraction.scripted import scripted_signs
 from storage import StorageError
 from storage.article_update import replace_article
+from storage.flags import not_an_article, record_capture_flags
 from storage.renderings import record_rendering
 from storage.requisites import PageRef
 from storage.warc.reader import decode_payload
@@ -126,8 +128,8 @@ class BrowserLanePipeline:
         if not capture_id or not 200 <= status < 300 or "html" not in (adapter.get("content_type") or "html"):
             return item
         capture = await self.session.call(self.session.archive.catalogue.get_capture, capture_id)
-        if capture is None or capture.record_id is None:
-            return item
+        if capture is None or capture.record_id is None or not_an_article(capture.flags):
+            return item  # a bot wall is flagged by the static lane already: rendering it keeps nothing more
         article = capture.article
         needs_article = article is None or (article.word_count or 0) < self.settings.min_words
         document = None
@@ -194,6 +196,12 @@ class BrowserLanePipeline:
             return
         if not extract_article or not self.extract_enabled:
             return
+        sign = await asyncio.to_thread(detect_blocked, capture.status or 200, None, rendered.dom)
+        if sign is not None:  # no article in the static HTML, a bot wall in the browser: the page is blocked
+            log.warning("browser lane: %s is a bot wall in the browser: %s", capture.url, sign.reason)
+            self._count("blocked")
+            await self.session.call(self._flag, capture, [BLOCKED], sign.reason)
+            return
         result = await asyncio.to_thread(extract, rendered.dom, capture.url)
         if result.is_empty or not result.text:
             log.info("the browser's rendering of %s holds no article either", capture.url)
@@ -210,6 +218,10 @@ class BrowserLanePipeline:
         record_rendering(archive.writer, archive.db, page, "dom", rendered.dom.encode("utf-8"), source="browser")
         record_rendering(archive.writer, archive.db, page, "fullPage", rendered.screenshot, source="browser")
 
+    def _flag(self, capture: Any, flags: list[str], reason: str) -> None:
+        # The urn:flags: record first (the evidence reindex restores the flag from), then the flag.
+        record_capture_flags(self.session.archive, capture, flags, reason)
+
     def _replace_article(self, capture: Any, data: Any) -> Any:
         return replace_article(self.session.archive, capture, data)
 
@@ -217,8 +229,8 @@ class BrowserLanePipeline:
         log.warning("browser lane: %s not rendered: %s (the static capture is kept)", capture.url, error)
         self._count("errors")
         try:
-            await self.session.call(self.session.archive.catalogue.add_capture_flags, capture.id, [BROWSER_ERROR_FLAG])
-        except (StorageError, LookupError):
+            await self.session.call(self._flag, capture, [BROWSER_ERROR_FLAG], error)
+        except (StorageError, LookupError, ValueError):
             log.exception("could not flag capture %s", capture.id)
 
     def _count(self, key: str, value: int = 1) -> None:

@@ -116,3 +116,24 @@ def test_chromium_dies_when_its_owner_is_killed():
         owner.wait()
         owner.stdout.close()
     assert _wait_gone(pid) == []
+
+
+@needs_chromium
+def test_the_browser_keeps_its_temporary_files_in_its_profile_and_orphans_are_swept(tmp_path, monkeypatch):
+    """Chromium's own temporary directories go with its profile; a profile whose owner died is removed."""
+    import tempfile
+
+    scratch = Path(tempfile.mkdtemp(prefix="cr-", dir="/tmp"))  # short: Chromium's socket path must fit
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    orphan = scratch / "archiver-chromium-999999999-x"  # no such process
+    orphan.mkdir()
+    mine = scratch / f"archiver-chromium-{os.getpid()}-y"
+    mine.mkdir()
+    try:
+        with ChromiumProcess(CHROMIUM) as chromium:
+            chromium.start()
+            assert not orphan.exists() and mine.exists()
+        assert sorted(p.name for p in scratch.iterdir()) == [mine.name]  # no org.chromium.* left beside it
+    finally:
+        import shutil
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -128,10 +128,12 @@ class ChromiumProcess:
         if self.alive() and self.endpoint:
             return self.endpoint
         self.stop()
-        self._profile = Path(tempfile.mkdtemp(prefix="archiver-chromium-"))
+        _sweep_orphan_profiles()
+        self._profile = Path(tempfile.mkdtemp(prefix=f"{_PROFILE_PREFIX}{os.getpid()}-"))
         try:
             self._process = subprocess.Popen(
-                self.command(self._profile), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                self.command(self._profile), env=_child_environment(self._profile),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True,
                 preexec_fn=_die_with_parent(os.getpid()) if sys.platform == "linux" else None)
         except OSError as error:
@@ -187,6 +189,32 @@ class ChromiumProcess:
 
 
 _LIVE: set[ChromiumProcess] = set()
+
+
+#: Temporary profiles are named ``archiver-chromium-<owner pid>-*``.
+_PROFILE_PREFIX = "archiver-chromium-"
+#: Chromium's singleton socket lives under its TMPDIR; a Unix socket path has at most 107 bytes.
+_SHORT_ENOUGH = 60
+
+
+def _child_environment(profile: Path) -> dict[str, str]:
+    """The browser's environment: its temporary files inside its profile (removed with it) when the
+    path leaves room for Chromium's socket, else the inherited TMPDIR."""
+    env = dict(os.environ)
+    if len(str(profile)) <= _SHORT_ENOUGH:
+        env["TMPDIR"] = str(profile)
+    return env
+
+
+def _sweep_orphan_profiles() -> None:
+    """Remove the profiles of owners that died without cleaning up (their Chromium died with them)."""
+    if not Path("/proc/self").exists():
+        return  # no way to tell a live owner from a dead one
+    with contextlib.suppress(OSError):
+        for entry in Path(tempfile.gettempdir()).glob(f"{_PROFILE_PREFIX}*-*"):
+            owner = entry.name[len(_PROFILE_PREFIX):].split("-", 1)[0]
+            if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+                shutil.rmtree(entry, ignore_errors=True)
 
 
 @atexit.register

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from archiver.cli.browser_option import BROWSER_HELP, BrowserMode, resolve_browser
+from archiver.cli.browser_option import BROWSER_HELP, BrowserMode, requested_browser, resolve_browser
 from archiver.cli.common import (
     capture_record,
     console,
@@ -93,15 +93,18 @@ def archive_command(
         "RETRY_TIMES": retries,
         "ROBOTSTXT_OBEY": obey_robots,
         "ARCHIVER_RUN_KIND": "archive",
-        "ARCHIVER_BROWSER": resolve_browser(browser, config, default="auto"),
+        "ARCHIVER_BROWSER": resolve_browser(browser, config, default="auto", screenshot=config.crawl.screenshot),
     })
+    # Without Chromium the browser option has said so in one line for both: no second warning.
+    warned = (config.crawl.screenshot and requested_browser(browser, config, default="auto") == "auto"
+              and settings["ARCHIVER_BROWSER"] == "never")
     # One archive for the whole command: the crawl writes into it and the results are read from it.
     with open_archive(config.storage) as archive:
         run_id = run_spider(UrlsSpider, settings, kind="archive", run_settings={"urls": targets}, urls=targets,
                             archive=archive)
         final = _final_captures(archive, run_id)
         screenshots = {}
-        if config.crawl.screenshot:
+        if config.crawl.screenshot and not warned:
             screenshots = _screenshots(archive, [final[url] for url in targets if url in final],
                                        config.crawl.screenshot_timeout)
         _report(archive, final, targets, screenshots, json_output=json_output)

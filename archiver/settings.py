@@ -51,6 +51,9 @@ DOWNLOAD_HANDLERS = {
 DOWNLOADER_MIDDLEWARES = {
     "archiver.crawler.capture.limits.DownloadLimitsMiddleware": 890,
     "archiver.crawler.capture.middleware.WarcCaptureMiddleware": 880,
+    # Scrapy's decoder is bounded only by DOWNLOAD_MAXSIZE (1 GiB): ours stops at ARCHIVER_MAX_DECODED_BYTES.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "archiver.crawler.capture.decompression.BoundedDecompressionMiddleware": 590,
     # Outside both: a refused target (archiver.crawler.capture.targets) is never fetched nor archived.
     "archiver.crawler.capture.targets.TargetGuardMiddleware": 895,
     # Below Retry (550) and Redirect (600): sees each page's final, archived answer (see Requisites below).
@@ -82,6 +85,9 @@ ARCHIVER_EXTRACT_TIMEOUT = 60.0
 ARCHIVER_LIMITS_ENABLED = True
 ARCHIVER_MAX_BODY_SIZE = "50MB"
 ARCHIVER_MAX_DOWNLOAD_TIME = None
+# A compressed body is decoded up to this size (archiver.crawler.capture.decompression); past it the
+# exchange is archived as received, flagged decoded-limit, and nothing of it is decoded. 0: no limit.
+ARCHIVER_MAX_DECODED_BYTES = "64MB"
 # Scrapy's warning for bodies over 32 MiB says nothing the limits middleware does not.
 DOWNLOAD_WARNSIZE = 0
 # One redirect more than this is not followed: its response is kept, with an error recorded.

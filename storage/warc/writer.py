@@ -20,7 +20,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,8 +165,12 @@ class WarcWriter:
         ip_address: str | None = None,
         truncated: str | None = None,
         revisit_of: RevisitTarget | None = None,
+        flags: Sequence[str] = (),
     ) -> ExchangeLocation:
         """Write a request and its response (or a revisit of an identical earlier payload).
+
+        ``flags`` (e.g. ``decoded-limit``) are written in the response record's
+        ``Archiver-Flags`` field, comma-separated, so a reindex gives the capture its flags back.
 
         The response's head is stored as received when the response carries it
         (``raw_head``), else rebuilt from its parsed headers: see :func:`_stored_response_head`.
@@ -186,6 +190,8 @@ class WarcWriter:
         }
         if ip_address:
             fields["WARC-IP-Address"] = ip_address
+        if flags:
+            fields[FLAGS_FIELD] = ", ".join(dict.fromkeys(flags))
         fields.update(notes)
 
         with self._lock:
@@ -369,6 +375,8 @@ def _headers(headers: Headers) -> Headers:
 
 #: WARC field naming the transfer coding(s) taken off the body, whose header lines are not stored.
 TRANSFER_DECODED_FIELD = "Archiver-Transfer-Decoded"
+#: WARC field of a response record: the capture's flags (e.g. ``decoded-limit``), comma-separated.
+FLAGS_FIELD = "Archiver-Flags"
 #: WARC field marking a response head rebuilt from parsed headers (the bytes received were not known).
 HTTP_HEAD_FIELD = "Archiver-Http-Head"
 #: WARC field of the protocol a response came over when it is not written in its own form (WARC-Protocol proposal).

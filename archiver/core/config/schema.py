@@ -69,6 +69,8 @@ SETTINGS: tuple[Setting, ...] = (
     _s("ARCHIVER_MAX_PAGES", "crawl", "max_pages", "int", "stop a crawl after this many pages (0: no limit)",
        minimum=0),
     _s("ARCHIVER_MAX_BODY_SIZE", "crawl", "max_body_size", "size", "keep at most this much of each body"),
+    _s("ARCHIVER_MAX_DECODED_BYTES", "crawl", "max_decoded_bytes", "size",
+       "decode a compressed body up to this size; past it, archive it as received and flag it decoded-limit"),
     _s("ARCHIVER_MAX_DOWNLOAD_TIME", "crawl", "max_download_time", "float",
        "seconds after which a body is cut (default: 90% of the download timeout)", optional=True, minimum=0),
     _s("ARCHIVER_REQUISITES_ENABLED", "crawl", "requisites", "bool",

@@ -14,6 +14,10 @@ Routes:
     :data:`PAGE` sent with ``Content-Encoding: br`` / ``zstd`` whatever the request accepted.
 ``/page``
     :data:`PAGE`, plain.
+``/hostile-text``
+    An article whose title (and JSON-LD headline, escaped) holds every C0 control character and a
+    number that grows with each request (so each capture is an edit), whose JSON-LD has lone
+    surrogate escapes in its headline and author, and whose body has bytes that are not UTF-8 (the page says utf-8).
 ``/bad-location``
     ``302`` with ``Location: http://[::1`` (a URL no client can parse).
 anything else
@@ -83,10 +87,30 @@ def zstd_raw_frame(data: bytes) -> bytes:
             + block_header.to_bytes(3, "little") + data)
 
 
+#: Every C0 control character, NUL to US.
+C0 = "".join(map(chr, range(0x20)))
+
+
+def hostile_text_page(number: int) -> bytes:
+    """The ``/hostile-text`` article, version ``number``."""
+    title = f"Ferry{C0}timetable change {number}"
+    escaped_c0 = "".join(f"\\u{code:04x}" for code in range(0x20))  # JSON escapes of every C0 character
+    json_ld = ('{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Ferry\\ud83d'
+               f'{escaped_c0}timetable {number}", "author": {{"@type": "Person", "name": "Ann \\udc00 Lee"}}, '
+               '"datePublished": "2026-11-20T08:00:00Z"}')
+    body = "".join(f"<p>The ferry to the islands leaves at a new time from Monday, version {number}, "
+                   f"said the harbour office in a notice posted at the pier today. {n}</p>" for n in range(8))
+    return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{title}</title>"
+            f"<script type=\"application/ld+json\">{json_ld}</script></head><body><article><h1>{title}</h1>"
+            ).encode("utf-8", "surrogatepass") + b"<p>Broken \xff\xfe\xc3( bytes here.</p>" + (
+            f"{body}</article></body></html>").encode()
+
+
 class BombHandler(BaseHTTPRequestHandler):
     """Answers the routes of the module docstring."""
 
     protocol_version = "HTTP/1.1"
+    served = 0
     bombs: dict[str, tuple[str, bytes]] = {}
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
@@ -98,6 +122,9 @@ class BombHandler(BaseHTTPRequestHandler):
             self._send(200, brotli.compress(PAGE), [("Content-Encoding", "br")])
         elif path == "/zstd-page":
             self._send(200, zstd_raw_frame(PAGE), [("Content-Encoding", "zstd")])
+        elif path == "/hostile-text":
+            type(self).served += 1
+            self._send(200, hostile_text_page(type(self).served), [])
         elif path == "/bad-location":
             self._send(302, b"<html>moved</html>", [("Location", "http://[::1")])
         else:

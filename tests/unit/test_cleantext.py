@@ -33,7 +33,8 @@ def test_the_changes_feed_drops_what_xml_cannot_carry() -> None:
     change = SimpleNamespace(id=1, url=f"https://news.example/a?{C0}", title=f"Ferry{C0}\ud83d timetable",
                              fields=["title"], details={"title": {"old": f"old{C0}", "new": "new\udc00"}},
                              before_capture_id=1, after_capture_id=2,
-                             after_fetched_at=datetime(2026, 11, 20, tzinfo=UTC), words_added=1, words_removed=1, sentences={})
+                             after_fetched_at=datetime(2026, 11, 20, tzinfo=UTC), words_added=1, words_removed=1,
+                             sentences={})
     document = changes_feed([change])  # type: ignore[list-item]
     feed = ET.fromstring(document)
     title = feed.find("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}title")

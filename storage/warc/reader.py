@@ -35,6 +35,7 @@ from storage.warc.content import (
 from storage.warc.formats import looks_like_arc_header
 from storage.warc.http import Headers, header_value
 from storage.warc.naming import OPEN_SUFFIX
+from storage.warc.renamed import RENAMED_FIELD, restore_head, restore_headers
 
 __all__ = [
     "ArchivedRecord",
@@ -257,7 +258,8 @@ def decode_payload(record: ArchivedRecord, *, max_bytes: int = DEFAULT_MAX_DECOD
 
     Decoding stops past ``max_bytes`` (0: no limit) with :class:`~storage.warc.content.DecodedTooLarge`,
     so a compression bomb read back costs no more memory than it did when it was archived. A coding
-    we have no decoder for leaves the payload as stored; damaged data raises :class:`CorruptRecord`.
+    we have no decoder for (zstd without the ``zstandard`` module, an unknown one) raises
+    :class:`~storage.warc.content.UndecodableContent`; damaged data raises :class:`CorruptRecord`.
     """
     data = record.payload
     if not record.http_headers:
@@ -266,12 +268,15 @@ def decode_payload(record: ArchivedRecord, *, max_bytes: int = DEFAULT_MAX_DECOD
         data = ChunkedDataReader(io.BytesIO(data)).read()
     codings = codings_of([value for name, value in record.http_headers if name.lower() == "content-encoding"])
     codings = [c for c in codings if c != "identity"]
-    if codings and data and all(c in _DECODERS for c in codings):
+    if codings and data:
         try:
             data = decode_content(codings, data, max_bytes)
         except DecodedTooLarge as exc:
             raise DecodedTooLarge(codings[-1], exc.limit, path=record.path, offset=record.offset) from None
         except UndecodableContent as exc:
+            if not all(c in _DECODERS for c in codings):  # not damage: a coding we have no decoder for
+                raise UndecodableContent(f"cannot decode the payload: {exc}", path=record.path,
+                                         offset=record.offset) from None
             raise CorruptRecord(f"payload is not valid {', '.join(codings)}: {exc}", path=record.path,
                                 offset=record.offset) from exc
     return data
@@ -289,6 +294,10 @@ def _load(record: object, path: Path, offset: int) -> ArchivedRecord:
     else:
         warc_headers = list(record.rec_headers.headers)  # type: ignore[attr-defined]
     head = http.to_bytes() if http else b""
+    http_headers = list(http.headers) if http else None
+    renamed = [n.strip() for n in (header_value(warc_headers, RENAMED_FIELD) or "").split(",") if n.strip()]
+    if renamed and http_headers is not None:  # the head as received (storage.warc.renamed)
+        head, http_headers = restore_head(head, renamed), restore_headers(http_headers, renamed)
     status = None
     if http is not None and record_type in ("response", "revisit") and http.statusline:
         try:
@@ -306,6 +315,6 @@ def _load(record: object, path: Path, offset: int) -> ArchivedRecord:
         payload=payload,
         http_status=status,
         http_protocol=http.protocol if http else None,
-        http_headers=list(http.headers) if http else None,
+        http_headers=http_headers,
         http_head=head,
     )

@@ -33,6 +33,7 @@ from storage.errors import WarcWriteError
 from storage.timefmt import format_iso, parse_iso
 from storage.warc.http import HOP_BY_HOP_FRAMING, Headers, HttpRequest, HttpResponse, reads_back, stored_head
 from storage.warc.naming import OPEN_SUFFIX, warc_filename
+from storage.warc.renamed import RENAMED_FIELD, checker_safe_head, checker_safe_headers
 
 __all__ = [
     "IDENTICAL_PAYLOAD_DIGEST",
@@ -403,6 +404,9 @@ def _stored_response_head(request: HttpRequest, response: HttpResponse,
     :func:`storage.warc.http.stored_head`) and named in ``Archiver-Transfer-Decoded``;
     nothing else changes, and no ``Content-Length`` is added.
 
+    A ``Content-Encoding: br`` line is stored renamed (``X-Archive-Orig-``), named in
+    ``Archiver-Renamed-Headers``, so ``warcio check`` does not fall over: see :mod:`storage.warc.renamed`.
+
     Without it (another download handler, HTTP/2), or when WARC readers would find its end
     elsewhere than the client did (:func:`storage.warc.http.reads_back`): rebuilt from the
     parsed headers as before,
@@ -423,9 +427,16 @@ def _stored_response_head(request: HttpRequest, response: HttpResponse,
             raw, removed = stored_head(raw)
             if removed:
                 notes[TRANSFER_DECODED_FIELD] = ", ".join(removed)
-        return _RawStatusAndHeaders(raw, response.status_line_tail, _headers(response.headers), protocol), notes
+        raw, renamed = checker_safe_head(raw)
+        parsed, _ = checker_safe_headers(_headers(response.headers))
+        if renamed:
+            notes[RENAMED_FIELD] = ", ".join(renamed)
+        return _RawStatusAndHeaders(raw, response.status_line_tail, parsed, protocol), notes
     notes[HTTP_HEAD_FIELD] = "rebuilt"
     headers = [(k, v) for k, v in _headers(response.headers) if k.lower() not in HOP_BY_HOP_FRAMING]
+    headers, renamed = checker_safe_headers(headers)
+    if renamed:
+        notes[RENAMED_FIELD] = ", ".join(renamed)
     if not truncated and has_body:
         length = str(len(response.body))
         for i, (key, _value) in enumerate(headers):

@@ -63,6 +63,10 @@ ITEM_PIPELINES = {
     "archiver.crawler.pipelines.ExtractionPipeline": 300,
     "archiver.crawler.changes.pipeline.WatchPipeline": 400,  # after extraction: revisit plans and change rows
 }
+# Scrapy drops longer URLs (default 2083, an old browser's limit) before fetching them; news sites
+# and trackers make longer ones, and a page asked for by URL should be archived: 16 KiB, as
+# common HTTP servers accept (a longer one is refused in one line by `archive`).
+URLLENGTH_LIMIT = 16384
 # A body cut short still reaches the capture middleware (flagged) and is kept as truncated.
 DOWNLOAD_FAIL_ON_DATALOSS = False
 # 404s and 500s are captures too: let them through to the spider.

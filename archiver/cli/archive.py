@@ -81,6 +81,11 @@ def archive_command(
         "ROBOTSTXT_OBEY": obey_robots,
         "ARCHIVER_RUN_KIND": "archive",
     })
+    too_long = _too_long(targets, settings.getint("URLLENGTH_LIMIT"))
+    if too_long:  # Scrapy would drop them unfetched, with only a log line to say so
+        for message in too_long:
+            err_console.print(f"error: {escape(message)}", soft_wrap=True)
+        raise typer.Exit(2)
     # One archive for the whole command: the crawl writes into it and the results are read from it.
     with open_archive(config.storage) as archive:
         run_id = run_spider(UrlsSpider, settings, kind="archive", run_settings={"urls": targets}, urls=targets,
@@ -106,6 +111,12 @@ def _report(archive: Archive, run_id: int, targets: list[str], *, json_output: b
             _print_line(url, capture, requisites)
     if failed:
         raise typer.Exit(1)
+
+
+def _too_long(urls: list[str], limit: int) -> list[str]:
+    """One message per URL longer than URLLENGTH_LIMIT (0: no limit)."""
+    return [f"URL is {len(url)} characters long, more than URLLENGTH_LIMIT ({limit}): {url[:80]}…"
+            for url in urls if limit and len(url) > limit]
 
 
 def _not_fetched(url: str) -> dict:

@@ -84,8 +84,8 @@ ARCHIVER_EXTRACT_TIMEOUT = 60.0
 # ARCHIVER_MAX_BODY_SIZE bytes (WARC-Truncated: length), and when body bytes arrive after
 # ARCHIVER_MAX_DOWNLOAD_TIME seconds keep what came (WARC-Truncated: time). None: 90% of the
 # request's DOWNLOAD_TIMEOUT; 0 switches either limit off. A server that sends nothing more at
-# all still ends in DOWNLOAD_TIMEOUT's plain timeout error. Scrapy's DOWNLOAD_MAXSIZE (1 GiB,
-# which also bounds gzip decoding) stays above ARCHIVER_MAX_BODY_SIZE as a backstop.
+# all still ends in DOWNLOAD_TIMEOUT's plain timeout error. Scrapy's DOWNLOAD_MAXSIZE (1 GiB)
+# stays above ARCHIVER_MAX_BODY_SIZE as a backstop; decoding is bounded by ARCHIVER_MAX_DECODED_BYTES.
 ARCHIVER_LIMITS_ENABLED = True
 ARCHIVER_MAX_BODY_SIZE = "50MB"
 ARCHIVER_MAX_DOWNLOAD_TIME = None

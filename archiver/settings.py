@@ -52,6 +52,9 @@ DOWNLOAD_HANDLERS = {
 DOWNLOADER_MIDDLEWARES = {
     "archiver.crawler.capture.limits.DownloadLimitsMiddleware": 890,
     "archiver.crawler.capture.middleware.WarcCaptureMiddleware": 880,
+    # Scrapy's decoder is bounded only by DOWNLOAD_MAXSIZE (1 GiB): ours stops at ARCHIVER_MAX_DECODED_BYTES.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "archiver.crawler.capture.decompression.BoundedDecompressionMiddleware": 590,
     # Outside both: a refused target (archiver.crawler.capture.targets) is never fetched nor archived.
     "archiver.crawler.capture.targets.TargetGuardMiddleware": 895,
     # Outermost: below ARCHIVER_MIN_FREE free on the archive's disk, nothing more is sent.
@@ -70,6 +73,10 @@ ITEM_PIPELINES = {
     "archiver.crawler.browser.lane.BrowserLanePipeline": 350,
     "archiver.crawler.changes.pipeline.WatchPipeline": 400,  # after extraction: revisit plans and change rows
 }
+# Scrapy drops longer URLs (default 2083, an old browser's limit) before fetching them; news sites
+# and trackers make longer ones, and a page asked for by URL should be archived: 16 KiB, as
+# common HTTP servers accept (a longer one is refused in one line by `archive`).
+URLLENGTH_LIMIT = 16384
 # A body cut short still reaches the capture middleware (flagged) and is kept as truncated.
 DOWNLOAD_FAIL_ON_DATALOSS = False
 # 404s and 500s are captures too: let them through to the spider.
@@ -87,11 +94,14 @@ ARCHIVER_EXTRACT_TIMEOUT = 60.0
 # ARCHIVER_MAX_BODY_SIZE bytes (WARC-Truncated: length), and when body bytes arrive after
 # ARCHIVER_MAX_DOWNLOAD_TIME seconds keep what came (WARC-Truncated: time). None: 90% of the
 # request's DOWNLOAD_TIMEOUT; 0 switches either limit off. A server that sends nothing more at
-# all still ends in DOWNLOAD_TIMEOUT's plain timeout error. Scrapy's DOWNLOAD_MAXSIZE (1 GiB,
-# which also bounds gzip decoding) stays above ARCHIVER_MAX_BODY_SIZE as a backstop.
+# all still ends in DOWNLOAD_TIMEOUT's plain timeout error. Scrapy's DOWNLOAD_MAXSIZE (1 GiB)
+# stays above ARCHIVER_MAX_BODY_SIZE as a backstop; decoding is bounded by ARCHIVER_MAX_DECODED_BYTES.
 ARCHIVER_LIMITS_ENABLED = True
 ARCHIVER_MAX_BODY_SIZE = "50MB"
 ARCHIVER_MAX_DOWNLOAD_TIME = None
+# A compressed body is decoded up to this size (archiver.crawler.capture.decompression); past it the
+# exchange is archived as received, flagged decoded-limit, and nothing of it is decoded. 0: no limit.
+ARCHIVER_MAX_DECODED_BYTES = "64MB"
 # Scrapy's warning for bodies over 32 MiB says nothing the limits middleware does not.
 DOWNLOAD_WARNSIZE = 0
 # One redirect more than this is not followed: its response is kept, with an error recorded.

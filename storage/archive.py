@@ -17,7 +17,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -130,8 +130,12 @@ class Archive:
         crawl_run_id: int | None = None,
         error: str | None = None,
         not_modified_of: int | None = None,
+        flags: Sequence[str] = (),
     ) -> Capture:
         """Write one HTTP exchange to WARC (response or revisit + request), then catalogue it.
+
+        ``flags`` mark the capture (``captures.flags``) and are written in the response record's
+        ``Archiver-Flags`` field (:data:`storage.warc.writer.FLAGS_FIELD`), for reindex.
 
         ``not_modified_of``: the id of the capture a conditional request was made against. A
         304 answer is then written as a ``revisit`` (profile server-not-modified) of that
@@ -153,7 +157,7 @@ class Archive:
                 original = self._find_original(digest)
             location = self.writer.write_exchange(
                 url, request, response, fetched_at=fetched_at, ip_address=ip_address,
-                truncated=truncated, revisit_of=original[1] if original else None,
+                truncated=truncated, revisit_of=original[1] if original else None, flags=flags,
             )
             capture = Capture(
                 url=url,
@@ -176,6 +180,7 @@ class Archive:
                 revisit_of_id=original[0] if original else None,
                 crawl_run_id=crawl_run_id,
                 error=error,
+                flags=list(dict.fromkeys(flags)) or None,
             )
             with self.db.session() as session:
                 insert_row(session, capture)

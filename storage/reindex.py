@@ -46,7 +46,7 @@ from storage.renderings import is_rendering_record, restore_renderings
 from storage.requisites import is_requisites_record, restore_links
 from storage.timefmt import parse_iso_or_none
 from storage.warc.reader import ArchivedRecord, ScanProblem, scan_file
-from storage.warc.writer import payload_digest
+from storage.warc.writer import FLAGS_FIELD, payload_digest
 
 __all__ = ["IndexResult", "copy_articles_to_revisits", "index_warc_file", "is_capture"]
 
@@ -246,6 +246,7 @@ def _capture_from_record(session: Session, record: ArchivedRecord, filename: str
         payload_digest=digest,
         payload_length=length,
         truncated=record.header("WARC-Truncated"),
+        flags=[f.strip() for f in (record.header(FLAGS_FIELD) or "").split(",") if f.strip()] or None,
         revisit_of_id=revisit_of,
         crawl_run_id=crawl_run_id,
     )

@@ -95,6 +95,11 @@ def archive_command(
         "ARCHIVER_RUN_KIND": "archive",
         "ARCHIVER_BROWSER": resolve_browser(browser, config, default="auto", screenshot=config.crawl.screenshot),
     })
+    too_long = _too_long(targets, settings.getint("URLLENGTH_LIMIT"))
+    if too_long:  # Scrapy would drop them unfetched, with only a log line to say so
+        for message in too_long:
+            err_console.print(f"error: {escape(message)}", soft_wrap=True)
+        raise typer.Exit(2)
     # Without Chromium the browser option has said so in one line for both: no second warning.
     warned = (config.crawl.screenshot and requested_browser(browser, config, default="auto") == "auto"
               and settings["ARCHIVER_BROWSER"] == "never")
@@ -151,6 +156,12 @@ def _report(archive: Archive, final: dict[str, Capture], targets: list[str], scr
             _print_line(url, capture, requisites, shot, blocked=(reason or "bot wall") if blocked else None)
     if failed:
         raise typer.Exit(1)
+
+
+def _too_long(urls: list[str], limit: int) -> list[str]:
+    """One message per URL longer than URLLENGTH_LIMIT (0: no limit)."""
+    return [f"URL is {len(url)} characters long, more than URLLENGTH_LIMIT ({limit}): {url[:80]}…"
+            for url in urls if limit and len(url) > limit]
 
 
 def _not_fetched(url: str) -> dict:

@@ -28,6 +28,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from archiver.core.cleantext import clean_data
 from archiver.crawler.capture.session import archive_session
 from archiver.crawler.extraction_pool import WORKER_PRELOAD
 from archiver.crawler.workers import WorkerPool, WorkTimeout
@@ -62,7 +63,8 @@ def article_data(result: ExtractionResult, listing: dict[str, Any] | None = None
         if not values[name] and value:
             values[name] = value
             sources[name] = "listing"
-    return ArticleData(**values, listing=listing)
+    # A page's JSON-LD can hold lone surrogates ("\\ud83d"): no UTF-8 output could carry them.
+    return ArticleData(**clean_data(values), listing=clean_data(listing))
 
 
 class ExtractionPipeline:

@@ -19,6 +19,7 @@ from archiver.services.versions import history, pick_pair
 from archiver.web import records
 from archiver.web.deps import archive_of, catalogue, page_captures, search_filters
 from archiver.web.jobs import ArchiveJobError
+from archiver.web.params import CaptureId, Offset, StatusFilter, id_query
 from archiver.web.security import check_bearer
 from storage.catalogue import Sort
 
@@ -50,12 +51,12 @@ def api_search(
     = None,
     until: Annotated[str | None, Query(description="Published on or before (the whole day, month or year).")]
     = None,
-    status: Annotated[int | None, Query(description="Only captures with this HTTP status.")] = None,
+    status: StatusFilter = None,
     sort: Annotated[Sort | None, Query(description="relevance (default with a query) or date.")] = None,
     all_versions: Annotated[bool, Query(description="Every capture of a page, not only its latest match.")]
     = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """The same results as ``archiver search --json``: each hit has ``capture_id``, ``url``,
     ``title``, ``author``, ``published``, ``snippet`` (with ``highlights`` spans) and more."""
@@ -89,7 +90,7 @@ def api_export(
     = None,
     until: Annotated[str | None, Query(description="Published on or before (the whole day, month or year).")]
     = None,
-    status: Annotated[int | None, Query(description="Only captures with this HTTP status.")] = None,
+    status: StatusFilter = None,
     sort: Annotated[Sort | None, Query(description="relevance (default with a query) or date.")] = None,
     all_versions: Annotated[bool, Query(description="Every capture of a page, not only its latest match.")]
     = False,
@@ -115,7 +116,7 @@ def api_export(
 
 
 @router.get("/captures/{capture_id}", summary="One capture and its article")
-def api_capture(request: Request, capture_id: int) -> dict[str, Any]:
+def api_capture(request: Request, capture_id: CaptureId) -> dict[str, Any]:
     """A capture as ``archiver show --json`` prints it, with the article's text and the replay URL."""
     store = catalogue(request)
     capture = store.get_capture(capture_id)
@@ -161,8 +162,8 @@ def api_history(request: Request, url: Annotated[str, Query(description="The pag
 def api_diff(
     request: Request,
     url: Annotated[str, Query(description="The page's URL.")],
-    from_id: Annotated[int | None, Query(alias="from", description="Older capture id.")] = None,
-    to_id: Annotated[int | None, Query(alias="to", description="Newer capture id.")] = None,
+    from_id: Annotated[int | None, id_query("from", "Older capture id.")] = None,
+    to_id: Annotated[int | None, id_query("to", "Newer capture id.")] = None,
 ) -> dict[str, Any]:
     """Sentence-level changes of text and metadata (``archiver diff --json``); by default the last change."""
     store = catalogue(request)

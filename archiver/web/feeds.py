@@ -11,6 +11,7 @@ from archiver.crawler.changes.compare import FIELD_GROUPS
 from archiver.services.filters import parse_date_bound
 from archiver.services.watch.feed import ATOM_TYPE, changes_feed
 from archiver.web.deps import catalogue
+from archiver.web.params import MinWords
 
 __all__ = ["router"]
 
@@ -25,7 +26,7 @@ def changes_atom(
                                                   "authors, dates.")] = [],  # noqa: B006
     since: Annotated[str | None, Query(description="Captured on or after (2026, 2026-11, 2026-11-30, ISO).")]
     = None,
-    min_words: Annotated[int, Query(ge=0, description="At least this many words added + removed.")] = 0,
+    min_words: MinWords = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Response:
     """The latest edits as Atom, filtered as ``archiver changes``."""

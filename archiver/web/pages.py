@@ -19,6 +19,7 @@ from archiver.web import records
 from archiver.web.deps import catalogue, page_captures, search_filters, templates
 from archiver.web.diffview import diff_rows, field_changes
 from archiver.web.jobs import ArchiveJobError
+from archiver.web.params import ID_MAX, CaptureId, PageNumber, parse_status
 from archiver.web.security import check_bearer, check_csrf, csrf_token
 from storage.catalogue import Sort
 from storage.errors import SearchQueryError
@@ -38,7 +39,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
 @router.get("/", name="search")
 def search_page(request: Request, q: str = "", author: str = "", site: str = "", lang: str = "", since: str = "",
                 until: str = "", status: str = "", sort: str = "", all_versions: bool = False,
-                page: int = 1) -> Response:
+                page: PageNumber = 1) -> Response:
     """Search form and results: snippets with matched words marked, ten filters, pages of results."""
     size = request.app.state.config.page_size
     page = max(1, page)
@@ -47,9 +48,9 @@ def search_page(request: Request, q: str = "", author: str = "", site: str = "",
     context: dict[str, Any] = {"form": form, "hits": [], "error": None, "page": page, "next_url": None,
                                "prev_url": None, "searched": any(v for v in form.values())}
     try:
-        status_code = int(status) if status.strip() else None
-    except ValueError:
-        context["error"] = f"status {status!r} is not a number"
+        status_code = parse_status(status)
+    except ValueError as exc:
+        context["error"] = str(exc)
         return render(request, "search.html", 400, **context)
     try:
         filters = search_filters(q, author=author, site=site, lang=lang, since=since, until=until,
@@ -75,7 +76,7 @@ def search_page(request: Request, q: str = "", author: str = "", site: str = "",
 
 
 @router.get("/captures/{capture_id}", name="article")
-def article_page(request: Request, capture_id: int) -> Response:
+def article_page(request: Request, capture_id: CaptureId) -> Response:
     """One capture: its article's clean text and metadata, and the timeline of every capture of its page."""
     store = catalogue(request)
     capture = store.get_capture(capture_id)
@@ -121,7 +122,7 @@ def diff_page(request: Request, url: str, from_id: int | None = None, to_id: int
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isdigit() and int(value) <= ID_MAX else None
 
 
 @router.get("/runs", name="runs")

@@ -15,18 +15,27 @@ import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from importlib.util import find_spec
 from pathlib import Path
 from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.bufferedreaders import ChunkedDataReader, DecompressingBufferedReader
+from warcio.bufferedreaders import ChunkedDataReader
 from warcio.exceptions import ArchiveLoadFailed
 
 from storage.errors import CorruptRecord, RecordNotFound, WarcError
 from storage.warc.arc import arc_as_warc
+from storage.warc.content import (
+    DEFAULT_MAX_DECODED_BYTES,
+    DecodedTooLarge,
+    UndecodableContent,
+    codings_of,
+    decode_content,
+)
 from storage.warc.formats import looks_like_arc_header
 from storage.warc.http import Headers, header_value
 from storage.warc.naming import OPEN_SUFFIX
+from storage.warc.renamed import RENAMED_FIELD, restore_head, restore_headers
 
 __all__ = [
     "ArchivedRecord",
@@ -43,7 +52,8 @@ __all__ = [
 # lost its WARC-Target-URI (recordloader calls ``uri.startswith`` on None): damage, not our bug.
 _PARSE_ERRORS = (ArchiveLoadFailed, zlib.error, EOFError, ValueError, OSError, AttributeError)
 
-_DECODERS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate", "br": "br"}
+#: Content codings decode_payload undoes (zstd only with the zstandard module; else left as stored).
+_DECODERS = frozenset({"gzip", "x-gzip", "deflate", "br"} | ({"zstd"} if find_spec("zstandard") else set()))
 
 
 @dataclass
@@ -243,22 +253,32 @@ def read_raw(path: str | Path, offset: int, length: int) -> bytes:
     return data
 
 
-def decode_payload(record: ArchivedRecord) -> bytes:
-    """The payload with transfer and content encodings undone (chunked, gzip, deflate, br)."""
+def decode_payload(record: ArchivedRecord, *, max_bytes: int = DEFAULT_MAX_DECODED_BYTES) -> bytes:
+    """The payload with transfer and content encodings undone (chunked, gzip, deflate, br, zstd).
+
+    Decoding stops past ``max_bytes`` (0: no limit) with :class:`~storage.warc.content.DecodedTooLarge`,
+    so a compression bomb read back costs no more memory than it did when it was archived. A coding
+    we have no decoder for (zstd without the ``zstandard`` module, an unknown one) raises
+    :class:`~storage.warc.content.UndecodableContent`; damaged data raises :class:`CorruptRecord`.
+    """
     data = record.payload
     if not record.http_headers:
         return data
     if (record.http_header("Transfer-Encoding") or "").lower() == "chunked":
         data = ChunkedDataReader(io.BytesIO(data)).read()
-    encoding = (record.http_header("Content-Encoding") or "").strip().lower()
-    decoder = _DECODERS.get(encoding)
-    if decoder and data:
+    codings = codings_of([value for name, value in record.http_headers if name.lower() == "content-encoding"])
+    codings = [c for c in codings if c != "identity"]
+    if codings and data:
         try:
-            data = DecompressingBufferedReader(io.BytesIO(data), decomp_type=decoder).read()
-        except (zlib.error, OSError, ValueError) as exc:
-            raise CorruptRecord(
-                f"payload is not valid {encoding}: {exc}", path=record.path, offset=record.offset
-            ) from exc
+            data = decode_content(codings, data, max_bytes)
+        except DecodedTooLarge as exc:
+            raise DecodedTooLarge(codings[-1], exc.limit, path=record.path, offset=record.offset) from None
+        except UndecodableContent as exc:
+            if not all(c in _DECODERS for c in codings):  # not damage: a coding we have no decoder for
+                raise UndecodableContent(f"cannot decode the payload: {exc}", path=record.path,
+                                         offset=record.offset) from None
+            raise CorruptRecord(f"payload is not valid {', '.join(codings)}: {exc}", path=record.path,
+                                offset=record.offset) from exc
     return data
 
 
@@ -274,6 +294,10 @@ def _load(record: object, path: Path, offset: int) -> ArchivedRecord:
     else:
         warc_headers = list(record.rec_headers.headers)  # type: ignore[attr-defined]
     head = http.to_bytes() if http else b""
+    http_headers = list(http.headers) if http else None
+    renamed = [n.strip() for n in (header_value(warc_headers, RENAMED_FIELD) or "").split(",") if n.strip()]
+    if renamed and http_headers is not None:  # the head as received (storage.warc.renamed)
+        head, http_headers = restore_head(head, renamed), restore_headers(http_headers, renamed)
     status = None
     if http is not None and record_type in ("response", "revisit") and http.statusline:
         try:
@@ -291,6 +315,6 @@ def _load(record: object, path: Path, offset: int) -> ArchivedRecord:
         payload=payload,
         http_status=status,
         http_protocol=http.protocol if http else None,
-        http_headers=list(http.headers) if http else None,
+        http_headers=http_headers,
         http_head=head,
     )

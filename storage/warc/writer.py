@@ -26,7 +26,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,6 +40,7 @@ from storage.errors import DiskFullError, WarcWriteError
 from storage.timefmt import format_iso, parse_iso
 from storage.warc.http import HOP_BY_HOP_FRAMING, Headers, HttpRequest, HttpResponse, reads_back, stored_head
 from storage.warc.naming import OPEN_SUFFIX, warc_filename
+from storage.warc.renamed import RENAMED_FIELD, checker_safe_head, checker_safe_headers
 
 __all__ = [
     "IDENTICAL_PAYLOAD_DIGEST",
@@ -185,8 +186,12 @@ class WarcWriter:
         ip_address: str | None = None,
         truncated: str | None = None,
         revisit_of: RevisitTarget | None = None,
+        flags: Sequence[str] = (),
     ) -> ExchangeLocation:
         """Write a request and its response (or a revisit of an identical earlier payload).
+
+        ``flags`` (e.g. ``decoded-limit``) are written in the response record's
+        ``Archiver-Flags`` field, comma-separated, so a reindex gives the capture its flags back.
 
         The response's head is stored as received when the response carries it
         (``raw_head``), else rebuilt from its parsed headers: see :func:`_stored_response_head`.
@@ -206,6 +211,8 @@ class WarcWriter:
         }
         if ip_address:
             fields["WARC-IP-Address"] = ip_address
+        if flags:
+            fields[FLAGS_FIELD] = ", ".join(dict.fromkeys(flags))
         fields.update(notes)
 
         with self._lock:
@@ -479,6 +486,8 @@ def _headers(headers: Headers) -> Headers:
 
 #: WARC field naming the transfer coding(s) taken off the body, whose header lines are not stored.
 TRANSFER_DECODED_FIELD = "Archiver-Transfer-Decoded"
+#: WARC field of a response record: the capture's flags (e.g. ``decoded-limit``), comma-separated.
+FLAGS_FIELD = "Archiver-Flags"
 #: WARC field marking a response head rebuilt from parsed headers (the bytes received were not known).
 HTTP_HEAD_FIELD = "Archiver-Http-Head"
 #: WARC field of the protocol a response came over when it is not written in its own form (WARC-Protocol proposal).
@@ -505,6 +514,9 @@ def _stored_response_head(request: HttpRequest, response: HttpResponse,
     :func:`storage.warc.http.stored_head`) and named in ``Archiver-Transfer-Decoded``;
     nothing else changes, and no ``Content-Length`` is added.
 
+    A ``Content-Encoding: br`` line is stored renamed (``X-Archive-Orig-``), named in
+    ``Archiver-Renamed-Headers``, so ``warcio check`` does not fall over: see :mod:`storage.warc.renamed`.
+
     Without it (another download handler, HTTP/2), or when WARC readers would find its end
     elsewhere than the client did (:func:`storage.warc.http.reads_back`): rebuilt from the
     parsed headers as before,
@@ -525,9 +537,16 @@ def _stored_response_head(request: HttpRequest, response: HttpResponse,
             raw, removed = stored_head(raw)
             if removed:
                 notes[TRANSFER_DECODED_FIELD] = ", ".join(removed)
-        return _RawStatusAndHeaders(raw, response.status_line_tail, _headers(response.headers), protocol), notes
+        raw, renamed = checker_safe_head(raw)
+        parsed, _ = checker_safe_headers(_headers(response.headers))
+        if renamed:
+            notes[RENAMED_FIELD] = ", ".join(renamed)
+        return _RawStatusAndHeaders(raw, response.status_line_tail, parsed, protocol), notes
     notes[HTTP_HEAD_FIELD] = "rebuilt"
     headers = [(k, v) for k, v in _headers(response.headers) if k.lower() not in HOP_BY_HOP_FRAMING]
+    headers, renamed = checker_safe_headers(headers)
+    if renamed:
+        notes[RENAMED_FIELD] = ", ".join(renamed)
     if not truncated and has_body:
         length = str(len(response.body))
         for i, (key, _value) in enumerate(headers):

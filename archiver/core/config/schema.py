@@ -71,6 +71,8 @@ SETTINGS: tuple[Setting, ...] = (
     _s("ARCHIVER_MIN_FREE", "crawl", "min_free", "size",
        "stop a crawl when less than this is free where the archive is written (0: no floor)", minimum=0),
     _s("ARCHIVER_MAX_BODY_SIZE", "crawl", "max_body_size", "size", "keep at most this much of each body"),
+    _s("ARCHIVER_MAX_DECODED_BYTES", "crawl", "max_decoded_bytes", "size",
+       "decode a compressed body up to this size; past it, archive it as received and flag it decoded-limit"),
     _s("ARCHIVER_MAX_DOWNLOAD_TIME", "crawl", "max_download_time", "float",
        "seconds after which a body is cut (default: 90% of the download timeout)", optional=True, minimum=0),
     _s("ARCHIVER_REQUISITES_ENABLED", "crawl", "requisites", "bool",

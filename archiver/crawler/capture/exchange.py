@@ -14,13 +14,14 @@ from urllib.parse import urljoin, urlsplit
 from scrapy import Request
 from scrapy.http import Headers as ScrapyHeaders
 from scrapy.http import Response
+from w3lib.url import safe_url_string
 
 from archiver.crawler.download_handler import RAW_HEAD_KEY
 from storage.warc.http import Headers, HttpRequest, HttpResponse, split_status_line
 
 __all__ = [
-    "TRUNCATED_KEY", "redirect_location", "requested_url", "take_raw_head", "to_http_request", "to_http_response",
-    "truncation",
+    "TRUNCATED_KEY", "location_error", "redirect_location", "requested_url", "take_raw_head", "to_http_request",
+    "to_http_response", "truncation",
 ]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -125,8 +126,32 @@ def requested_url(request: Request) -> str:
 
 
 def redirect_location(response: Response) -> str | None:
-    """The absolute target of a 3xx response, or None."""
+    """The absolute target of a 3xx response, or None (also when its Location is no URL: :func:`location_error`)."""
     if not 300 <= response.status < 400:
         return None
     location = response.headers.get("Location")
-    return urljoin(response.url, _decode(location)) if location else None
+    if not location:
+        return None
+    try:
+        return urljoin(response.url, _decode(location))
+    except ValueError:  # e.g. "http://[::1": nothing to follow, the limits middleware records why
+        return None
+
+
+def location_error(response: Response) -> str | None:
+    """Why a redirect's ``Location`` cannot be followed (one line), or None when it can or there is none.
+
+    Judged as Scrapy's RedirectMiddleware builds the next URL (``safe_url_string``, then
+    ``urljoin``), which raises on such a value and would drop the exchange unarchived.
+    """
+    location = response.headers.get("Location")
+    if not location:
+        return None
+    text = _decode(location)
+    try:
+        target = urljoin(response.url, safe_url_string(text))
+        urlsplit(target).port  # noqa: B018 - raises on a malformed port
+    except ValueError as exc:
+        shown = text if len(text) <= 200 else text[:200] + "…"
+        return f"redirect not followed: its Location {shown!r} is not a URL ({exc})"
+    return None

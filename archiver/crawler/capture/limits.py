@@ -20,6 +20,9 @@ Enable it next to the capture middleware, on the downloader's side of it::
   ``WARC-Truncated: time``. The deadline is only looked at when bytes arrive: a server that
   sends nothing more at all still ends in ``DOWNLOAD_TIMEOUT``'s plain timeout error, and
   nothing of that response is archived.
+- **Unusable redirects**: a 3xx whose ``Location`` is no URL (``http://[::1``) would make
+  RedirectMiddleware raise and the exchange be lost; it is not followed, kept as the final
+  answer and archived with the reason as its error (one line).
 - **Redirects** (Scrapy's ``REDIRECT_MAX_TIMES``): the redirect that would be one too many
   is not followed; that response is kept as the final answer, with an error that the capture
   middleware records (``too many redirects …``), instead of Scrapy dropping the request.
@@ -41,7 +44,7 @@ from scrapy.exceptions import NotConfigured, StopDownload
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
-from archiver.crawler.capture.exchange import TRUNCATED_KEY
+from archiver.crawler.capture.exchange import TRUNCATED_KEY, location_error
 from storage.config import parse_size
 
 __all__ = ["ERROR_KEY", "MAX_BODY_SIZE_KEY", "TRUNCATED_KEY", "DownloadLimits", "DownloadLimitsMiddleware"]
@@ -157,7 +160,13 @@ class DownloadLimitsMiddleware:
         request.meta.pop(ERROR_KEY, None)  # a note from an earlier hop or attempt is not about this one
         if "download_stopped" in response.flags:
             response = self._stopped(request, response)
-        if self._one_redirect_too_many(request, response):
+        unusable = self._unusable_location(request, response)
+        if unusable:
+            request.meta["dont_redirect"] = True  # kept as the final answer, archived with the reason
+            request.meta[ERROR_KEY] = unusable
+            self._count("archiver/limits/bad_location")
+            log.warning("%s: %s", response.url, unusable)
+        elif self._one_redirect_too_many(request, response):
             times = request.meta.get("redirect_times", 0)
             request.meta["dont_redirect"] = True  # RedirectMiddleware hands this response on as it is
             request.meta[ERROR_KEY] = (f"too many redirects: gave up after {times} "
@@ -190,6 +199,14 @@ class DownloadLimitsMiddleware:
         own = int(request.meta.get(MAX_BODY_SIZE_KEY) or 0)
         limits = [limit for limit in (own, self.limits.max_body_size) if limit]
         return min(limits, default=0)
+
+    def _unusable_location(self, request: Request, response: Response) -> str | None:
+        """Why RedirectMiddleware could not follow this redirect (a malformed Location), or None."""
+        if self.limits.max_redirects is None or response.status not in _REDIRECT_STATUSES:
+            return None
+        if request.meta.get("dont_redirect") or request.meta.get("handle_httpstatus_all"):
+            return None
+        return location_error(response)
 
     def _one_redirect_too_many(self, request: Request, response: Response) -> bool:
         """Whether RedirectMiddleware would drop this response for exceeding REDIRECT_MAX_TIMES."""

@@ -26,6 +26,12 @@ another handler it is rebuilt from Scrapy's parsed headers, marked so in the rec
 A note in ``request.meta["archiver_error"]`` (put there by a middleware closer to the
 downloader, e.g. :mod:`archiver.crawler.capture.limits`) is recorded as the capture's error, and so is
 a body whose ``Content-Encoding`` cannot be undone (:mod:`archiver.crawler.capture.decoding`).
+
+A body that decodes to more than ``ARCHIVER_MAX_DECODED_BYTES`` (counted in pieces, nothing
+kept) is archived as received, its capture flagged ``decoded-limit`` (in the catalogue and in the
+response record's ``Archiver-Flags`` field) with a one-line error, and
+``request.meta["archiver_decoded_limit"]`` tells :mod:`archiver.crawler.capture.decompression`
+not to decode it at all.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
 from archiver.crawler.capture.decoding import content_decoding_error
+from archiver.crawler.capture.decompression import DECODED_LIMIT_FLAG, DECODED_LIMIT_KEY, max_decoded_bytes
 from archiver.crawler.capture.exchange import (
     redirect_location,
     requested_url,
@@ -51,6 +58,7 @@ from archiver.crawler.capture.limits import ERROR_KEY
 from archiver.crawler.capture.session import archive_session
 from storage import DiskFullError, StorageError
 from storage.catalogue import Capture
+from storage.warc.content import codings_of, decoded_size_over
 from storage.warc.http import HttpRequest, HttpResponse
 
 __all__ = ["WarcCaptureMiddleware"]
@@ -73,6 +81,7 @@ class WarcCaptureMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self.session = archive_session(crawler)
+        self.max_decoded = max_decoded_bytes(crawler.settings.get("ARCHIVER_MAX_DECODED_BYTES"))
         self._warned_rebuilt = False
 
     @classmethod
@@ -104,6 +113,9 @@ class WarcCaptureMiddleware:
             capture = await self.session.call(self._record, response.url, http_request, http_response, details)
         except DiskFullError as exc:  # the crawl is stopping (see ArchiveSession.call): drop the page
             raise IgnoreRequest(str(exc)) from None
+        if DECODED_LIMIT_FLAG in (capture.flags or []):
+            request.meta[DECODED_LIMIT_KEY] = True
+            self._count("archiver/decoded_limit")
         request.meta[CAPTURE_ID_KEY] = capture.id
         request.meta[RECORD_TYPE_KEY] = capture.record_type
         request.meta[RECORD_ID_KEY] = capture.record_id
@@ -131,13 +143,21 @@ class WarcCaptureMiddleware:
         return None  # let RetryMiddleware and the spider's errback decide what happens next
 
     def _record(self, url: str, request: HttpRequest, response: HttpResponse, details: dict) -> Capture:
-        if not details["error"] and request.method.upper() != "HEAD":
+        flags: list[str] = []
+        if request.method.upper() != "HEAD":
             encodings = [value for name, value in response.headers if name.lower() == "content-encoding"]
-            details["error"] = content_decoding_error(encodings, response.body) if encodings else None
+            codings = codings_of(encodings)
+            if codings and self.max_decoded and decoded_size_over(codings, response.body, self.max_decoded):
+                flags.append(DECODED_LIMIT_FLAG)
+                details["error"] = details["error"] or (
+                    f"the {', '.join(codings)} body decodes to more than {self.max_decoded} bytes "
+                    "(ARCHIVER_MAX_DECODED_BYTES): archived as received, not decoded")
+            elif codings and not details["error"]:
+                details["error"] = content_decoding_error(encodings, response.body)
         try:
             return self.session.archive.record_exchange(
                 url, request, response, crawl_run_id=self.session.run_id,
-                fetched_at=datetime.now(UTC), **details,
+                fetched_at=datetime.now(UTC), flags=flags, **details,
             )
         except DiskFullError:
             raise  # one line, from the command: see ArchiveSession.call

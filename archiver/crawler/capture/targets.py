@@ -7,7 +7,10 @@ host resolves to, and every response against the address it really came from
 (``response.ip_address``), so a DNS answer that changes between check and connection is caught.
 
 An address is public when :attr:`ipaddress.IPv4Address.is_global` says so and it is not
-multicast; IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry. The setting
+multicast. An IPv6 address that carries an IPv4 address (:func:`embedded_ipv4`: IPv4-mapped
+``::ffff:a.b.c.d``, IPv4-compatible ``::a.b.c.d``, NAT64 ``64:ff9b::/96``, 6to4 ``2002::/16``,
+Teredo ``2001::/32``) must be public itself and its IPv4 address(es) must be public too; the
+local-use NAT64 prefix ``64:ff9b:1::/48`` (RFC 8215, prefix length unknown) is refused. The setting
 ``ARCHIVER_ALLOW_PRIVATE_TARGETS`` relaxes this: ``true`` allows every address, or a
 comma-separated list of addresses, networks (CIDR) and ``address:port`` pairs allows those only.
 """
@@ -30,7 +33,7 @@ from twisted.internet.threads import deferToThread
 
 from archiver.core.errors import CaptureError
 
-__all__ = ["BlockedTarget", "TargetGuardMiddleware", "TargetPolicy", "is_public_address"]
+__all__ = ["BlockedTarget", "TargetGuardMiddleware", "TargetPolicy", "embedded_ipv4", "is_public_address"]
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +47,37 @@ class BlockedTarget(CaptureError):
     """A URL whose host is (or resolves to) an address the policy does not allow."""
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries (mapped, compatible, NAT64, 6to4, Teredo), else []."""
+    if address.ipv4_mapped is not None:
+        return [address.ipv4_mapped]
+    if address in _NAT64 or (address in _IPV4_COMPATIBLE and int(address) > 1):  # :: and ::1 carry nothing
+        return [ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)]
+    if address.sixtofour is not None:
+        return [address.sixtofour]
+    if address.teredo is not None:
+        return list(address.teredo)  # (server, client), the client's address already un-obfuscated
+    return []
+
+
 def is_public_address(address: Address) -> bool:
-    """True for a globally routable unicast address (not loopback, private, link-local, reserved, ...)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """True for a globally routable unicast address (not loopback, private, link-local, reserved, ...).
+
+    An IPv6 address carrying IPv4 addresses (:func:`embedded_ipv4`) is public only when they are too.
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _NAT64_LOCAL:
+            return False
+        embedded = embedded_ipv4(address)
+        if address.ipv4_mapped is not None:  # judged only as the IPv4 address it stands for
+            return is_public_address(embedded[0])
+        if not all(is_public_address(ipv4) for ipv4 in embedded):
+            return False
     return address.is_global and not address.is_multicast
 
 

@@ -1,9 +1,11 @@
 """The Atom feed of detected changes (RFC 4287), newest first.
 
 Built with the standard library's ElementTree: the document is small and flat, and escaping
-is the serializer's job. Each entry links to the page, its ``id`` is stable per change
-(``urn:news-archiver:change:<after capture id>``), ``updated`` is when the edited version was
-captured, and its content lists what changed per field (sentences for the body).
+is the serializer's job; characters XML 1.0 does not allow (a title's ``ESC``) are dropped from
+every text and attribute (:func:`archiver.core.cleantext.xml_text`). Each entry links to the
+page, its ``id`` is stable per change (``urn:news-archiver:change:<after capture id>``),
+``updated`` is when the edited version was captured, and its content lists what changed per
+field (sentences for the body).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
 from archiver import __version__
+from archiver.core.cleantext import xml_text
 from archiver.services.watch.present import summary
 from storage.catalogue import ChangeRecord, utcnow
 from storage.timefmt import format_iso
@@ -24,9 +27,10 @@ ATOM_TYPE = "application/atom+xml"
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
+    """A child element; its text and attribute values hold only characters XML 1.0 allows (:func:`xml_text`)."""
+    element = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", {k: xml_text(v) for k, v in attrs.items()})
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 

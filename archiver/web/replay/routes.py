@@ -31,6 +31,7 @@ from archiver.services.replay import (
     replay_resource,
 )
 from archiver.web.deps import archive_of, catalogue, templates
+from archiver.web.params import CaptureId
 
 __all__ = ["router"]
 
@@ -42,7 +43,7 @@ _FONT_TYPES = {"application/font-woff", "application/font-woff2", "application/x
 
 @router.get("/replay/{capture_id:int}", name="replay", summary="Replay of one capture (redirects to its archive URL)",
             tags=["replay"])
-def replay(request: Request, capture_id: int) -> Response:
+def replay(request: Request, capture_id: CaptureId) -> Response:
     """A redirect to the frame page of the capture: ``/replay/TIMESTAMP/URL``."""
     capture = catalogue(request).get_capture(capture_id)
     if capture is None:

@@ -135,7 +135,7 @@ def api_capture(request: Request, capture_id: CaptureId) -> dict[str, Any]:
 @router.get("/captures/{capture_id}/screenshot", summary="The full-page screenshot of a capture (PNG)",
             response_class=Response, responses={200: {"content": {"image/png": {}}},
                                                 404: {"description": "no such capture, or no screenshot"}})
-def api_screenshot(request: Request, capture_id: int) -> Response:
+def api_screenshot(request: Request, capture_id: CaptureId) -> Response:
     """The capture's screenshot as archived (``archiver get ID --screenshot``): the browser lane's, else replay's.
 
     Served as ``image/png`` with ``nosniff`` (:class:`~archiver.web.security.SecurityHeaders` adds it to every answer).

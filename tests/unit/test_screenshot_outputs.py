@@ -123,7 +123,8 @@ def test_api_archive_passes_the_screenshot_choice_to_the_job(made: dict, monkeyp
     assert "--no-screenshot" in runner._command(["https://news.example/a"], screenshot=False)
     asked = []
 
-    async def archive(self: JobRunner, urls: list[str], *, screenshot: bool = True) -> ArchiveResult:
+    async def archive(self: JobRunner, urls: list[str], *, browser: str = "auto",
+                      screenshot: bool = True) -> ArchiveResult:
         asked.append(screenshot)
         return ArchiveResult([])
 

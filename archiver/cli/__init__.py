@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +18,7 @@ from archiver.cli.common import err_console, start_command
 from archiver.cli.crawl import crawl_command
 from archiver.cli.db import db_app
 from archiver.cli.diff import diff_command
+from archiver.cli.exit_codes import FAILURE, INTERRUPTED
 from archiver.cli.export import ExportCommand, export_command
 from archiver.cli.extract import extract_command, reextract_command
 from archiver.cli.history import history_command
@@ -32,22 +34,47 @@ from archiver.cli.verify import verify_command
 from archiver.cli.worker import worker_command
 from archiver.core.errors import ArchiverError
 
-__all__ = ["ArchiverGroup", "app", "main"]
+__all__ = ["ArchiverGroup", "app", "describe_os_error", "main"]
 
 class ArchiverGroup(TyperGroup):
     """The ``archiver`` command group: the one place where an :class:`ArchiverError` becomes a line and an exit code.
 
     Every command raises the archiver's errors as they are; here each is printed as one
     ``error: ...`` line on stderr and the process exits with the error class's ``exit_code``
-    (2 for usage and configuration errors, 1 otherwise).
+    (2 for usage and configuration errors, 1 otherwise). An OSError (a home that cannot be
+    created, a read-only disk) is one line too; any other exception is one line naming it, with
+    the traceback only when ``ARCHIVER_TRACEBACK`` is set. The codes: :mod:`archiver.cli.exit_codes`.
     """
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # click's own ways out: an exit code, or a usage error it prints itself
         except ArchiverError as exc:
             err_console.print(f"error: {exc}", markup=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted", markup=False)
+            raise typer.Exit(INTERRUPTED) from None
+        except OSError as exc:  # a file or directory the command cannot use: name it, no traceback
+            err_console.print(f"error: {describe_os_error(exc)}", markup=False, soft_wrap=True)
+            raise typer.Exit(FAILURE) from None
+        except Exception as exc:  # a bug: one line for the user, the traceback with ARCHIVER_TRACEBACK=1
+            if os.environ.get("ARCHIVER_TRACEBACK"):
+                raise
+            logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+            err_console.print(f"error: unexpected {type(exc).__name__}: {exc} (ARCHIVER_TRACEBACK=1 shows where)",
+                              markup=False, soft_wrap=True)
+            raise typer.Exit(FAILURE) from None
+
+
+def describe_os_error(exc: OSError) -> str:
+    """An OSError as one line: what went wrong and the file it went wrong on."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is not None:
+        return f"{exc.filename}: {reason}"
+    return reason
 
 
 app = typer.Typer(
@@ -108,4 +135,4 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         err_console.print("interrupted", markup=False)
-        sys.exit(130)
+        sys.exit(INTERRUPTED)

@@ -12,6 +12,7 @@ from archiver.cli.common import (
     console,
     current_config,
     err_console,
+    log_settings,
     open_archive,
     parse_setting_overrides,
     print_json,
@@ -75,7 +76,7 @@ def archive_command(
         **parse_setting_overrides(setting),
     })
     settings = config.scrapy_settings({
-        "LOG_LEVEL": "INFO" if verbose else "WARNING",
+        **log_settings(verbose),
         "DOWNLOAD_TIMEOUT": timeout,
         "RETRY_TIMES": retries,
         "ROBOTSTXT_OBEY": obey_robots,

@@ -20,7 +20,7 @@ from storage import Archive, StorageConfig
 from storage.catalogue import Capture
 
 __all__ = ["RECORD_ARTICLE_FIELDS", "CliState", "capture_record", "console", "current_config", "err_console", "fail",
-           "find_capture", "open_archive", "parse_setting_overrides", "print_json", "start_command"]
+           "find_capture", "log_settings", "open_archive", "parse_setting_overrides", "print_json", "start_command"]
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -67,6 +67,16 @@ def current_config(options: Mapping[str, Any] | None = None) -> ArchiverConfig:
     if state.config is None:
         state.config = ArchiverConfig.load(home=state.home)
     return state.config
+
+
+def log_settings(verbose: bool) -> dict[str, str]:
+    """The crawler's log levels for a command: its own log with ``-v``; else warnings, and none of Scrapy's lines.
+
+    Without ``-v`` a failed fetch is reported once, in the command's result (line, JSON, run counts).
+    """
+    if verbose:
+        return {"LOG_LEVEL": "INFO"}
+    return {"LOG_LEVEL": "WARNING", "ARCHIVER_SCRAPY_LOG_LEVEL": "CRITICAL"}
 
 
 def parse_setting_overrides(pairs: list[str]) -> dict[str, str]:

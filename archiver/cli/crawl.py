@@ -14,10 +14,12 @@ from archiver.cli.common import (
     current_config,
     err_console,
     fail,
+    log_settings,
     open_archive,
     parse_setting_overrides,
     print_json,
 )
+from archiver.cli.exit_codes import FAILURE, INTERRUPTED, OK, PARTIAL
 from archiver.cli.runs import run_record
 from archiver.core.config import ArchiverConfig
 from archiver.crawler.crawl.command import CrawlCommand, options_from_values
@@ -99,7 +101,8 @@ are asked for with If-None-Match / If-Modified-Since. Ctrl-C stops cleanly; --re
 continues. With --frontier, the queue and the seen URLs live in Redis under the crawl's
 name, and `archiver worker --frontier URL --name NAME` processes (on any machine, same
 ARCHIVER_DATABASE_URL) share the work. Exit status: 0 finished (or stopped at --max-pages),
-1 interrupted or failed, 2 bad options.
+1 failed (the start URL could not be fetched, or every fetch failed), 2 bad options, 3 pages
+archived but some fetches failed or answered 4xx/5xx, 130 interrupted (Ctrl-C).
 """
 
 #: ``archiver crawl``: its options come from the spider registry when typer builds the command.
@@ -126,7 +129,7 @@ def _run_and_report(archive: Archive, config: ArchiverConfig, options: CrawlOpti
     elif sys.stderr.isatty() and not verbose:
         observer = ProgressBar(options.max_pages)
     try:
-        run_id = run_crawl(options, {"LOG_LEVEL": "INFO" if verbose else "WARNING"}, config=config, archive=archive,
+        run_id = run_crawl(options, log_settings(verbose), config=config, archive=archive,
                            observer=observer, frontier=frontier, spider_args=spider_args)
     except CrawlStartError as exc:
         raise fail(escape(str(exc))) from None
@@ -144,5 +147,21 @@ def _run_and_report(archive: Archive, config: ArchiverConfig, options: CrawlOpti
                       f"{counts.get('pages', 0)} pages, {counts.get('articles', 0)} articles "
                       f"({counts.get('new_articles', 0)} new), {counts.get('revisits', 0)} revisits, "
                       f"{counts.get('skipped', 0)} skipped, {counts.get('errors', 0)} errors", soft_wrap=True)
-    if record["status"] not in ("finished", "max-pages"):
-        raise typer.Exit(1)
+    code = crawl_exit_code(record["status"], record["counts"])
+    if code != OK:
+        raise typer.Exit(code)
+
+
+def crawl_exit_code(status: str, counts: dict[str, Any]) -> int:
+    """The exit code of a crawl that ended with ``status`` and ``counts`` (see :mod:`archiver.cli.exit_codes`).
+
+    A crawl that did not finish, or whose fetches failed and archived nothing (its start URL
+    unreachable, say), failed; one that archived pages while some fetches failed did part of its work.
+    """
+    if status == "interrupted":
+        return INTERRUPTED
+    if status not in ("finished", "max-pages"):
+        return FAILURE
+    if counts.get("errors", 0):
+        return PARTIAL if counts.get("pages", 0) else FAILURE
+    return OK

@@ -329,7 +329,7 @@ def test_sigint_stops_cleanly_and_resume_continues(site, home, started) -> None:
     _wait_for_articles(process, 5)
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C
     _out, err = process.communicate(timeout=60)
-    assert process.returncode == 1 and "Traceback" not in err
+    assert process.returncode == 130 and "Traceback" not in err  # interrupted (docs/exit-codes.md)
     config = StorageConfig.from_env({}, home=home)
     assert list(config.warc_dir.glob("*.open")) == []  # WARC files closed
     [stopped] = json_lines(run_archiver(home, "runs", "--json").stdout)

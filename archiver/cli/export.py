@@ -88,7 +88,7 @@ def export_command(
     to_stdout = output in (None, "-")
     if to_stdout and chosen.needs_output:
         raise fail(f"--format {chosen.name} needs -o PATH", code=2)
-    with open_archive() as archive, archive.export_selection(filters, limit=limit) as selected:
+    with open_archive(read_only=True) as archive, archive.export_selection(filters, limit=limit) as selected:
         articles = selected.articles
         first = next(articles, None)  # a query the index cannot parse raises here (exit 2)
         selection = _chain(first, articles)

@@ -30,7 +30,7 @@ def runs_command(
     """
     if ctx.invoked_subcommand is not None:
         return
-    with open_archive() as archive:
+    with open_archive(read_only=True) as archive:
         schedule_id = None
         if schedule is not None:
             found = archive.catalogue.schedule(schedule)
@@ -60,7 +60,7 @@ def show_run(
 
     Example: archiver runs show 3 --json
     """
-    with open_archive() as archive:
+    with open_archive(read_only=True) as archive:
         run = archive.catalogue.run(run_id)
         if run is None:
             raise fail(f"no crawl run {run_id}")

@@ -37,7 +37,7 @@ def show_command(
     """
     if json_output:
         fmt = Format.json
-    with open_archive() as archive:
+    with open_archive(read_only=True) as archive:
         capture = find_capture(archive, ref)
         if fmt is Format.html:
             record = _payload_record(archive, capture)
@@ -64,7 +64,7 @@ def get_command(
 
     Example: archiver get 42 --decoded -o page.html
     """
-    with open_archive() as archive:
+    with open_archive(read_only=True) as archive:
         capture = find_capture(archive, ref)
         head_record = archive.read(capture)
         body_record = _payload_record(archive, capture)

@@ -39,7 +39,7 @@ def stats_command(
     """
     if site and not extraction:
         raise typer.BadParameter("--site goes with --extraction", param_hint="--site")
-    with open_archive() as archive:
+    with open_archive(read_only=True) as archive:
         report = {"extraction": collect_extraction(archive, site)} if extraction else collect(archive)
     if json_output:
         print_json(report)

@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from archiver.core.config import ArchiverConfig
 from archiver.services.records import RECORD_ARTICLE_FIELDS, capture_record
@@ -20,10 +21,19 @@ from storage import Archive, StorageConfig
 from storage.catalogue import Capture
 
 __all__ = ["RECORD_ARTICLE_FIELDS", "CliState", "capture_record", "console", "current_config", "err_console", "fail",
-           "find_capture", "log_settings", "open_archive", "parse_setting_overrides", "print_json", "start_command"]
+           "find_capture", "fit", "log_settings", "open_archive", "parse_setting_overrides", "print_json",
+           "start_command"]
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+
+def fit(table: Table) -> Table:
+    """``table`` made to fit the terminal (80 columns too): cells wrap and long words fold, never cut to ``…``."""
+    for column in table.columns:
+        column.overflow = "fold"
+        column.no_wrap = False
+    return table
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

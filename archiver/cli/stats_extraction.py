@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.table import Table
 
-from archiver.cli.common import console
+from archiver.cli.common import console, fit
 from storage import Archive
 
 __all__ = ["collect_extraction", "render_extraction"]
@@ -49,5 +49,5 @@ def render_extraction(section: list[dict[str, Any]], top: int) -> None:
         table.add_row(row["host"] or "(none)", str(total), _percent(row["empty_body"], total),
                       _percent(row["no_title"], total), _percent(row["no_author"], total),
                       _percent(row["no_date"], total), f"{row['median_words']:g}")
-    console.print(table)
+    console.print(fit(table))
     console.print()

@@ -6,15 +6,13 @@ import json
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from archiver.cli.state import CliState, console, err_console, start_command
+from archiver.cli.state import state as cli_state
 from archiver.core.config import ArchiverConfig
 from archiver.services.records import RECORD_ARTICLE_FIELDS, capture_record
 from storage import Archive, StorageConfig
@@ -23,9 +21,6 @@ from storage.catalogue import Capture
 __all__ = ["RECORD_ARTICLE_FIELDS", "CliState", "capture_record", "console", "current_config", "err_console", "fail",
            "find_capture", "fit", "log_settings", "open_archive", "parse_setting_overrides", "print_json",
            "start_command"]
-
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
 
 
 def fit(table: Table) -> Table:
@@ -42,36 +37,12 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-@dataclass
-class CliState:
-    """What the ``archiver`` group's options set for the command that runs (``--home``), and its config."""
-
-    home: Path | None = None
-    config: ArchiverConfig | None = None
-
-
-_STATE: ContextVar[CliState | None] = ContextVar("archiver_cli_state", default=None)
-
-
-def start_command(home: Path | None) -> None:
-    """Called by the ``archiver`` group before each command: what its options say for the command."""
-    _STATE.set(CliState(home=home))
-
-
-def _state() -> CliState:
-    state = _STATE.get()
-    if state is None:
-        state = CliState()
-        _STATE.set(state)
-    return state
-
-
 def current_config(options: Mapping[str, Any] | None = None) -> ArchiverConfig:
     """The config of this command: ``--home``, ``options`` (``-s`` pairs), environment, archiver.toml, defaults.
 
     Loaded once per command (again only when ``options`` are given).
     """
-    state = _state()
+    state = cli_state()
     if options:
         return ArchiverConfig.load(home=state.home, options=options)
     if state.config is None:

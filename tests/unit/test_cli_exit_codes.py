@@ -22,7 +22,8 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "exit-codes.md"
 
 def _paths(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found = []
-    for name, command in sorted(group.commands.items()):
+    for name in group.list_commands(None):
+        command = group.get_command(None, name)
         found.append((*prefix, name))
         if hasattr(command, "commands"):  # a group
             found += _paths(command, (*prefix, name))

@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 
 from archiver.cli.common import capture_record, fail, find_capture, open_archive, print_json
+from archiver.cli.exit_codes import BAD_INPUT
+from archiver.cli.terminal import refusal, write_html
 from archiver.services.render import to_markdown, to_text
 from archiver.services.requisites import requisites_record, requisites_text
 from storage.warc import decode_payload
@@ -41,7 +43,7 @@ def show_command(
         capture = find_capture(archive, ref)
         if fmt is Format.html:
             record = _payload_record(archive, capture)
-            sys.stdout.buffer.write(decode_payload(record))
+            write_html(decode_payload(record), record.http_header("Content-Type"))
             return
         article = _article(archive, capture)
         if fmt is Format.json:
@@ -58,11 +60,14 @@ def get_command(
     ref: Annotated[str, typer.Argument(metavar="ID|URL", help="A capture id, or a URL (requested or final).")],
     headers: Annotated[bool, typer.Option("--headers", help="Write the HTTP status line and headers first.")] = False,
     decoded: Annotated[bool, typer.Option("--decoded", help="Undo Content-Encoding (gzip, deflate, br).")] = False,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE instead of stdout.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Write to FILE instead of stdout; '-' for stdout even when it is a terminal.")] = None,
 ) -> None:
     """Write the archived payload bytes as stored (one seek at the catalogued offset).
 
     Example: archiver get 42 --decoded -o page.html
+
+    Binary or foreign-charset bytes are not written to a terminal (use -o FILE, or -o - to insist).
     """
     with open_archive(read_only=True) as archive:
         capture = find_capture(archive, ref)
@@ -71,6 +76,11 @@ def get_command(
     body = decode_payload(body_record) if decoded else body_record.payload
     data = (head_record.http_head if headers else b"") + body
     if output is None:
+        reason = refusal(body, sys.stdout)
+        if reason:
+            raise fail(f"{reason}: not written to the terminal; use -o FILE (or -o - to write it anyway)"
+                       + ("" if decoded else ", and --decoded to undo its Content-Encoding"), code=BAD_INPUT)
+    if output is None or str(output) == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:

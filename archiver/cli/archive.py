@@ -91,6 +91,8 @@ def archive_command(
 
 def _report(archive: Archive, run_id: int, targets: list[str], *, json_output: bool) -> None:
     captures = archive.catalogue.captures_in_run(run_id)
+    run = archive.catalogue.run(run_id)
+    refused = set(((run.stats if run else None) or {}).get("archiver/crawl/robots_urls") or [])
     final: dict[str, Capture] = {}
     for capture in captures:  # in order made: the last one of a chain is its outcome
         final[capture.requested_url] = capture
@@ -100,17 +102,23 @@ def _report(archive: Archive, run_id: int, targets: list[str], *, json_output: b
         ok = capture is not None and capture.status is not None and not capture.truncated and not capture.error
         failed = failed or not ok
         requisites = requisites_record(archive.catalogue.requisites_of(capture.id)) if capture else None
+        why = ROBOTS if capture is None and url in refused else None
         if json_output:
             print_json({**capture_record(capture, capture.article), "requisites": _counts(requisites)}
-                       if capture else _not_fetched(url))
+                       if capture else _not_fetched(url, why))
         else:
-            _print_line(url, capture, requisites)
+            _print_line(url, capture, requisites, why)
     if failed:
         raise typer.Exit(1)
 
 
-def _not_fetched(url: str) -> dict:
-    return {"id": None, "url": url, "final_url": None, "status": None, "error": "not fetched (see the log with -v)"}
+#: Why a URL was not fetched when robots.txt forbids it (archive --obey-robots).
+ROBOTS = "refused by robots.txt (--obey-robots)"
+
+
+def _not_fetched(url: str, why: str | None = None) -> dict:
+    return {"id": None, "url": url, "final_url": None, "status": None,
+            "error": why or "not fetched (see the log with -v)"}
 
 
 def _counts(requisites: dict | None) -> dict | None:
@@ -121,9 +129,10 @@ def _counts(requisites: dict | None) -> dict | None:
             "missing": len(requisites["missing"])}
 
 
-def _print_line(url: str, capture: Capture | None, requisites: dict | None = None) -> None:
+def _print_line(url: str, capture: Capture | None, requisites: dict | None = None, why: str | None = None) -> None:
     if capture is None:
-        console.print(f"[red]✗[/red] {escape(url)}  not fetched (run with -v to see why)", soft_wrap=True)
+        console.print(f"[red]✗[/red] {escape(url)}  {escape(why or 'not fetched (run with -v to see why)')}",
+                      soft_wrap=True)
         return
     if capture.status is None:
         console.print(f"[red]✗[/red] {escape(url)}  {escape(capture.error or 'failed')}", soft_wrap=True)

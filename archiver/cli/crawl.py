@@ -146,7 +146,9 @@ def _run_and_report(archive: Archive, config: ArchiverConfig, options: CrawlOpti
         console.print(f"run {record['id']} ({escape(record['name'] or '')}): {record['status']}, "
                       f"{counts.get('pages', 0)} pages, {counts.get('articles', 0)} articles "
                       f"({counts.get('new_articles', 0)} new), {counts.get('revisits', 0)} revisits, "
-                      f"{counts.get('skipped', 0)} skipped, {counts.get('errors', 0)} errors", soft_wrap=True)
+                      f"{counts.get('skipped', 0)} skipped, {counts.get('errors', 0)} errors"
+                      + (f", {counts['robots']} refused by robots.txt" if counts.get("robots") else ""),
+                      soft_wrap=True)
     code = crawl_exit_code(record["status"], record["counts"])
     if code != OK:
         raise typer.Exit(code)

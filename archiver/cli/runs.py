@@ -78,6 +78,10 @@ def show_run(
             console.print(f"  {escape(name)}: {escape(option_text(value))}", soft_wrap=True)
     for key, value in record["counts"].items():
         console.print(f"  {key}: {value}")
+    if record["robots_refused"]:
+        console.print("[bold]refused by robots.txt[/bold]:")
+        for url in record["robots_refused"]:
+            console.print(f"  {escape(url)}", soft_wrap=True)
 
 
 def option_text(value: object) -> str:

@@ -81,7 +81,10 @@ def archive_command(
         "RETRY_TIMES": retries,
         "ROBOTSTXT_OBEY": obey_robots,
         "ARCHIVER_RUN_KIND": "archive",
+        "ARCHIVER_CRAWL_REPORT_ENABLED": True,  # the run's counts, as a crawl's (runs, the web UI's runs page)
     })
+    settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "archiver.crawler.crawl.report.CrawlReport": 500},
+                 priority="cmdline")
     # One archive for the whole command: the crawl writes into it and the results are read from it.
     with open_archive(config.storage) as archive:
         run_id = run_spider(UrlsSpider, settings, kind="archive", run_settings={"urls": targets}, urls=targets,

@@ -1,4 +1,5 @@
-"""URLs robots.txt forbids are said: counted in the run as ``robots``, listed by ``runs show``, named by ``archive``."""
+"""URLs robots.txt forbids are said (counted in the run as ``robots``, listed by ``runs show``, named by
+``archive``), and an archive run has counts like a crawl's."""
 
 from __future__ import annotations
 
@@ -36,3 +37,12 @@ def test_crawl_counts_and_runs_show_lists_them(site: str, tmp_path: Path) -> Non
     assert run["counts"]["robots"] == 1
     shown = run_archiver(home, "runs", "show", str(run["id"])).stdout
     assert "refused by robots.txt" in shown and f"{site}private/secret" in shown
+
+
+def test_an_archive_run_has_counts_like_a_crawl(site: str, tmp_path: Path) -> None:
+    home = tmp_path / "archive"
+    url = f"{site}{article_path(2).lstrip('/')}"
+    assert run_archiver(home, "archive", "--no-requisites", url).returncode == 0
+    run = json_lines(run_archiver(home, "runs", "--json").stdout)[0]
+    assert run["kind"] == "archive"
+    assert (run["counts"]["pages"], run["counts"]["articles"], run["counts"]["errors"]) == (1, 1, 0), run

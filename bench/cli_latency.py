@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -44,12 +45,18 @@ class _Page(BaseHTTPRequestHandler):
         return None
 
 
+CPU: list[float] = []  #: CPU seconds (user + system, the process and what it waited for) of each run timed
+
+
 def _time(command: list[str], env: dict[str, str], runs: int) -> list[float]:
     times = []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         result = subprocess.run(command, env=env, capture_output=True, check=False)
         times.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        CPU.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if result.returncode not in (0, 3):
             print(f"  ! {' '.join(command[1:])} exited {result.returncode}: {result.stderr.decode()[-300:]}")
     return times
@@ -78,17 +85,21 @@ def main() -> None:
         archive_variants = [("", []), (" --no-requisites", ["--no-requisites"])]
         if "--no-screenshot" in help_text:
             archive_variants.append((" --no-screenshot", ["--no-screenshot"]))
-        print(f"{args.runs} runs each, wall seconds (min / median / max); {os.cpu_count()} CPUs, "
-              f"load {os.getloadavg()[0]:.1f}")
+        print(f"{args.runs} runs each, wall seconds (min / median / max) and median CPU seconds; "
+              f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
         for label, extra in cases:
+            CPU.clear()
             times = _time([args.archiver, *(extra or [])], env, args.runs)
-            print(f"{label:<44} {min(times):6.2f} {statistics.median(times):6.2f} {max(times):6.2f}")
+            print(f"{label:<40} {min(times):6.2f} {statistics.median(times):6.2f} {max(times):6.2f}   "
+                  f"cpu {statistics.median(CPU):5.2f}")
         for label, extra in archive_variants:
             times = []
+            CPU.clear()
             for _ in range(args.runs):  # a new URL each time: a real fetch, never "archived recently"
                 times += _time([args.archiver, "archive", *extra, f"{base}/news/{next(counter)}"], env, 1)
             name = f"archiver archive URL{label}"
-            print(f"{name:<44} {min(times):6.2f} {statistics.median(times):6.2f} {max(times):6.2f}")
+            print(f"{name:<40} {min(times):6.2f} {statistics.median(times):6.2f} {max(times):6.2f}   "
+                  f"cpu {statistics.median(CPU):5.2f}")
     server.shutdown()
 
 

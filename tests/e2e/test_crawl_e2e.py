@@ -221,7 +221,7 @@ def test_refresh_uses_conditional_requests_and_writes_revisits(three_crawls) -> 
     site, home, (first, _second, second), _hits = three_crawls
     assert second["counts"] | {"bytes": 0, "discovery": 0} == {
         "pages": ARTICLES, "articles": ARTICLES, "new_articles": 0, "revisits": ARTICLES, "errors": 0,
-        "skipped": 0, "bytes": 0, "discovery": 0}
+        "skipped": 0, "bytes": 0, "discovery": 0, "robots": 1}  # /private/secret, in the sitemap
     before = catalogued_articles(home, first["id"])
     after = catalogued_articles(home, second["id"])
     assert sorted(after) == sorted(before)

@@ -24,10 +24,13 @@ __all__ = ["RECORD_ARTICLE_FIELDS", "CliState", "capture_record", "console", "cu
 
 
 def fit(table: Table) -> Table:
-    """``table`` made to fit the terminal (80 columns too): cells wrap and long words fold, never cut to ``…``."""
+    """``table`` made to fit the terminal (80 columns too): cells wrap and long words fold, never cut to ``…``.
+
+    A column declared ``no_wrap`` (a host name) stays whole; the others give way around it.
+    """
     for column in table.columns:
-        column.overflow = "fold"
-        column.no_wrap = False
+        if not column.no_wrap:
+            column.overflow = "fold"
     return table
 
 

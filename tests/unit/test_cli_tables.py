@@ -34,7 +34,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture
 def narrow(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(common.console, "width", 80)
+    monkeypatch.setattr(common.console, "_width", 80)  # the width property's setter would outlive the test
 
 
 @pytest.mark.parametrize("command", [("runs",), ("stats",), ("stats", "--extraction"), ("schedule", "list")],

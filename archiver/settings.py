@@ -150,6 +150,12 @@ ARCHIVER_BROWSER_EXECUTABLE = None      # None: chromium, chromium-browser or go
 ARCHIVER_API_TOKEN = None              # bearer token of the write endpoints; None disables them
 ARCHIVER_API_ARCHIVE_TIMEOUT = 300.0   # seconds one archive-now job may take
 
+# --- Logging ----------------------------------------------------------------------------------
+# Level of Scrapy's own loggers (scrapy.*), when it should differ from LOG_LEVEL. The commands set
+# CRITICAL unless -v: a failed fetch is reported once, in the result line and the run's counts,
+# not a second time as Scrapy's "Gave up retrying" line or traceback. None: LOG_LEVEL.
+ARCHIVER_SCRAPY_LOG_LEVEL = None
+
 # Crawl run bookkeeping: the CLI creates the run and passes its id; otherwise one is started.
 ARCHIVER_RUN_ID = None
 ARCHIVER_RUN_KIND = "crawl"

@@ -116,8 +116,15 @@ class UrlsSpider(scrapy.Spider):
         yield page_from_response(response, discovered_via="list")
 
     def failed(self, failure: Failure) -> None:
-        """Log a request that got no response (counted in the ``archiver/crawl/failed`` stat)."""
+        """Log a request that got no response (counted in the ``archiver/crawl/failed`` stat).
+
+        A URL robots.txt forbids is no error: it is listed in the ``archiver/crawl/robots_urls`` stat.
+        """
         request = getattr(failure, "request", None)
-        if not failure.check(IgnoreRequest) and self.crawler.stats is not None:  # robots.txt etc. is no error
-            self.crawler.stats.inc_value("archiver/crawl/failed")
+        stats = self.crawler.stats
+        if stats is not None and failure.check(IgnoreRequest) and "robots.txt" in failure.getErrorMessage():
+            stats.set_value("archiver/crawl/robots_urls",
+                            [*(stats.get_value("archiver/crawl/robots_urls") or []), getattr(request, "url", "?")])
+        elif not failure.check(IgnoreRequest) and stats is not None:  # robots.txt etc. is no error
+            stats.inc_value("archiver/crawl/failed")
         self.logger.info("could not fetch %s: %s", getattr(request, "url", "?"), failure.getErrorMessage())

@@ -55,14 +55,19 @@ class Archive:
     Opening it first recovers any ``.open`` WARC file a killed process left (see
     :mod:`storage.recovery`).
 
+    ``read_only``: the caller only reads. The archive must exist, and one that cannot be written
+    (a read-only disk) is opened as it is: catalogue immutable, no recovery (see
+    :mod:`storage.catalogue.database`). Without it, an archive that cannot be written is refused.
+
     ``warcinfo`` goes into the ``warcinfo`` record at the start of every WARC file this
     archive writes (crawl settings, operator, ...).
     """
 
     def __init__(self, config: StorageConfig, *, warcinfo: Mapping[str, object] | None = None,
-                 recover: bool = True) -> None:
+                 recover: bool = True, read_only: bool = False) -> None:
         self.config = config
-        self.db = Database(config.database_url)
+        self.db = Database(config.database_url, read_only=read_only)
+        recover = recover and not self.db.immutable  # a read-only archive is read as it is
         #: What the application asks of the catalogue (see :class:`Catalogue`); ``db`` is storage's own.
         self.catalogue = Catalogue(self.db)
         # What a killed writer left is put right before anything reads or writes.

@@ -20,6 +20,8 @@ one place each::
     │   │   ├── CorruptRecord       bytes are there but are not a valid WARC record
     │   │   └── UnreadableFormat    exit 2: a file that is no WARC or ARC we read (lz4, random bytes)
     │   └── CatalogueError          the catalogue database could not be opened or used
+    │       ├── ReadOnlyArchive     a command that writes, on an archive it cannot write
+    │       ├── MissingArchive      a command that reads, on an archive that does not exist
     │       └── DuplicateSchedule   (storage.catalogue.schedules) a schedule of that name exists
     └── (archiver.core.errors)      CaptureError, CrawlError, ExtractionError, SchedulingError,
                                     JobError and their subclasses
@@ -38,7 +40,9 @@ __all__ = [
     "ConfigError",
     "CorruptRecord",
     "DiskFullError",
+    "MissingArchive",
     "NotFoundError",
+    "ReadOnlyArchive",
     "RecordNotFound",
     "SearchQueryError",
     "StorageError",
@@ -152,6 +156,14 @@ class UnreadableFormat(UsageError, WarcError):
 
 class CatalogueError(StorageError):
     """The catalogue database could not be opened, migrated or written."""
+
+
+class ReadOnlyArchive(CatalogueError):
+    """A command that writes was given an archive it cannot write (a read-only disk, mount or file)."""
+
+
+class MissingArchive(CatalogueError):
+    """A command that only reads was given an archive that does not exist (no catalogue file to read)."""
 
 
 class SearchQueryError(UsageError, CatalogueError):

@@ -13,6 +13,7 @@ from archiver.cli.common import (
     console,
     current_config,
     err_console,
+    log_settings,
     open_archive,
     parse_setting_overrides,
     print_json,
@@ -88,13 +89,16 @@ def archive_command(
         **parse_setting_overrides(setting),
     })
     settings = config.scrapy_settings({
-        "LOG_LEVEL": "INFO" if verbose else "WARNING",
+        **log_settings(verbose),
         "DOWNLOAD_TIMEOUT": timeout,
         "RETRY_TIMES": retries,
         "ROBOTSTXT_OBEY": obey_robots,
         "ARCHIVER_RUN_KIND": "archive",
         "ARCHIVER_BROWSER": resolve_browser(browser, config, default="auto", screenshot=config.crawl.screenshot),
+        "ARCHIVER_CRAWL_REPORT_ENABLED": True,  # the run's counts, as a crawl's (runs, the web UI's runs page)
     })
+    settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "archiver.crawler.crawl.report.CrawlReport": 500},
+                 priority="cmdline")
     too_long = _too_long(targets, settings.getint("URLLENGTH_LIMIT"))
     if too_long:  # Scrapy would drop them unfetched, with only a log line to say so
         for message in too_long:
@@ -112,7 +116,9 @@ def archive_command(
         if config.crawl.screenshot and not warned:
             screenshots = _screenshots(archive, [final[url] for url in targets if url in final],
                                        config.crawl.screenshot_timeout)
-        _report(archive, final, targets, screenshots, json_output=json_output)
+        run = archive.catalogue.run(run_id)
+        refused = set(((run.stats if run else None) or {}).get("archiver/crawl/robots_urls") or [])
+        _report(archive, final, targets, screenshots, refused, json_output=json_output)
 
 
 def _final_captures(archive: Archive, run_id: int) -> dict[str, Capture]:
@@ -138,7 +144,7 @@ def _screenshots(archive: Archive, captures: list[Capture], timeout: float) -> d
 
 
 def _report(archive: Archive, final: dict[str, Capture], targets: list[str], screenshots: dict[int, Rendering],
-            *, json_output: bool) -> None:
+            refused: set[str], *, json_output: bool) -> None:
     failed = False
     for url in targets:
         capture = final.get(url)
@@ -148,12 +154,13 @@ def _report(archive: Archive, final: dict[str, Capture], targets: list[str], scr
         requisites = requisites_record(archive.catalogue.requisites_of(capture.id)) if capture else None
         reason = blocked_reason(archive, capture) if capture is not None and blocked else None
         shot = screenshots.get(capture.id) if capture else None
+        why = ROBOTS if capture is None and url in refused else None
         if json_output:
             print_json({**capture_record(capture, capture.article), "requisites": _counts(requisites),
                         "blocked": blocked, "blocked_reason": reason, "screenshot": _shot(shot)}
-                       if capture else _not_fetched(url))
+                       if capture else _not_fetched(url, why))
         else:
-            _print_line(url, capture, requisites, shot, blocked=(reason or "bot wall") if blocked else None)
+            _print_line(url, capture, requisites, shot, blocked=(reason or "bot wall") if blocked else None, why=why)
     if failed:
         raise typer.Exit(1)
 
@@ -164,8 +171,13 @@ def _too_long(urls: list[str], limit: int) -> list[str]:
             for url in urls if limit and len(url) > limit]
 
 
-def _not_fetched(url: str) -> dict:
-    return {"id": None, "url": url, "final_url": None, "status": None, "error": "not fetched (see the log with -v)"}
+#: Why a URL was not fetched when robots.txt forbids it (archive --obey-robots).
+ROBOTS = "refused by robots.txt (--obey-robots)"
+
+
+def _not_fetched(url: str, why: str | None = None) -> dict:
+    return {"id": None, "url": url, "final_url": None, "status": None,
+            "error": why or "not fetched (see the log with -v)"}
 
 
 def _counts(requisites: dict | None) -> dict | None:
@@ -185,9 +197,11 @@ def _shot(rendering: Rendering | None) -> dict | None:
 
 
 def _print_line(url: str, capture: Capture | None, requisites: dict | None = None,
-                shot: Rendering | None = None, *, blocked: str | None = None) -> None:
+                shot: Rendering | None = None, *, blocked: str | None = None,
+                why: str | None = None) -> None:
     if capture is None:
-        console.print(f"[red]✗[/red] {escape(url)}  not fetched (run with -v to see why)", soft_wrap=True)
+        console.print(f"[red]✗[/red] {escape(url)}  {escape(why or 'not fetched (run with -v to see why)')}",
+                      soft_wrap=True)
         return
     if capture.status is None:
         console.print(f"[red]✗[/red] {escape(url)}  {escape(capture.error or 'failed')}", soft_wrap=True)

@@ -67,7 +67,7 @@ def changes_command(
     fields = [name for choice in field for name in FIELD_GROUPS[choice.value]]
     if json_output:
         output_format = Format.json
-    with open_archive() as archive:
+    with open_archive(read_only=True) as archive:
         found = archive.catalogue.changes(since=start, site=_host(site), fields=fields, min_words=min_words,
                                           limit=limit)
         if output_format is Format.atom:
@@ -107,7 +107,7 @@ def revisits_command(
     runs the due ones.
     """
     now = utcnow()
-    with open_archive() as archive:
+    with open_archive(read_only=True) as archive:
         rows = archive.catalogue.revisits(due_by=None if all_planned else now, limit=limit)
         if json_output:
             for row in rows:

@@ -6,24 +6,32 @@ import json
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
+from rich.table import Table
 
+from archiver.cli.state import CliState, console, err_console, start_command
+from archiver.cli.state import state as cli_state
 from archiver.core.config import ArchiverConfig
 from archiver.services.records import RECORD_ARTICLE_FIELDS, capture_record
 from storage import Archive, StorageConfig
 from storage.catalogue import Capture
 
 __all__ = ["RECORD_ARTICLE_FIELDS", "CliState", "capture_record", "console", "current_config", "err_console", "fail",
-           "find_capture", "open_archive", "parse_setting_overrides", "print_json", "start_command"]
+           "find_capture", "fit", "log_settings", "open_archive", "parse_setting_overrides", "print_json",
+           "start_command"]
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+
+def fit(table: Table) -> Table:
+    """``table`` made to fit the terminal (80 columns too): cells wrap and long words fold, never cut to ``…``.
+
+    A column declared ``no_wrap`` (a host name) stays whole; the others give way around it.
+    """
+    for column in table.columns:
+        if not column.no_wrap:
+            column.overflow = "fold"
+    return table
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -32,41 +40,27 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-@dataclass
-class CliState:
-    """What the ``archiver`` group's options set for the command that runs (``--home``), and its config."""
-
-    home: Path | None = None
-    config: ArchiverConfig | None = None
-
-
-_STATE: ContextVar[CliState | None] = ContextVar("archiver_cli_state", default=None)
-
-
-def start_command(home: Path | None) -> None:
-    """Called by the ``archiver`` group before each command: what its options say for the command."""
-    _STATE.set(CliState(home=home))
-
-
-def _state() -> CliState:
-    state = _STATE.get()
-    if state is None:
-        state = CliState()
-        _STATE.set(state)
-    return state
-
-
 def current_config(options: Mapping[str, Any] | None = None) -> ArchiverConfig:
     """The config of this command: ``--home``, ``options`` (``-s`` pairs), environment, archiver.toml, defaults.
 
     Loaded once per command (again only when ``options`` are given).
     """
-    state = _state()
+    state = cli_state()
     if options:
         return ArchiverConfig.load(home=state.home, options=options)
     if state.config is None:
         state.config = ArchiverConfig.load(home=state.home)
     return state.config
+
+
+def log_settings(verbose: bool) -> dict[str, str]:
+    """The crawler's log levels for a command: its own log with ``-v``; else warnings, and none of Scrapy's lines.
+
+    Without ``-v`` a failed fetch is reported once, in the command's result (line, JSON, run counts).
+    """
+    if verbose:
+        return {"LOG_LEVEL": "INFO"}
+    return {"LOG_LEVEL": "WARNING", "ARCHIVER_SCRAPY_LOG_LEVEL": "CRITICAL"}
 
 
 def parse_setting_overrides(pairs: list[str]) -> dict[str, str]:

@@ -15,10 +15,12 @@ from archiver.cli.common import (
     current_config,
     err_console,
     fail,
+    log_settings,
     open_archive,
     parse_setting_overrides,
     print_json,
 )
+from archiver.cli.exit_codes import FAILURE, INTERRUPTED, OK, PARTIAL
 from archiver.cli.runs import run_record
 from archiver.core.config import ArchiverConfig
 from archiver.crawler.crawl.command import CrawlCommand, options_from_values
@@ -102,8 +104,9 @@ continues. With --frontier, the queue and the seen URLs live in Redis under the 
 name, and `archiver worker --frontier URL --name NAME` processes (on any machine, same
 ARCHIVER_DATABASE_URL) share the work. Below ARCHIVER_MIN_FREE (default 1GB) free on the
 archive's disk the crawl stops (run status min-free); a write that finds the disk full stops
-it with one line. Exit status: 0 finished (or stopped at --max-pages), 1 interrupted, failed
-or stopped by the disk, 2 bad options.
+it with one line. Exit status: 0 finished (or stopped at --max-pages), 1 failed (the start
+URL could not be fetched, every fetch failed, or the disk stopped it), 2 bad options, 3 pages
+archived but some fetches failed or answered 4xx/5xx, 130 interrupted (Ctrl-C).
 """
 
 #: ``archiver crawl``: its options come from the spider registry when typer builds the command.
@@ -130,7 +133,7 @@ def _run_and_report(archive: Archive, config: ArchiverConfig, options: CrawlOpti
     elif sys.stderr.isatty() and not verbose:
         observer = ProgressBar(options.max_pages)
     try:
-        run_id = run_crawl(options, {"LOG_LEVEL": "INFO" if verbose else "WARNING"}, config=config, archive=archive,
+        run_id = run_crawl(options, log_settings(verbose), config=config, archive=archive,
                            observer=observer, frontier=frontier, spider_args=spider_args)
     except CrawlStartError as exc:
         raise fail(escape(str(exc))) from None
@@ -147,6 +150,24 @@ def _run_and_report(archive: Archive, config: ArchiverConfig, options: CrawlOpti
         console.print(f"run {record['id']} ({escape(record['name'] or '')}): {record['status']}, "
                       f"{counts.get('pages', 0)} pages, {counts.get('articles', 0)} articles "
                       f"({counts.get('new_articles', 0)} new), {counts.get('revisits', 0)} revisits, "
-                      f"{counts.get('skipped', 0)} skipped, {counts.get('errors', 0)} errors", soft_wrap=True)
-    if record["status"] not in ("finished", "max-pages"):
-        raise typer.Exit(1)
+                      f"{counts.get('skipped', 0)} skipped, {counts.get('errors', 0)} errors"
+                      + (f", {counts['robots']} refused by robots.txt" if counts.get("robots") else ""),
+                      soft_wrap=True)
+    code = crawl_exit_code(record["status"], record["counts"])
+    if code != OK:
+        raise typer.Exit(code)
+
+
+def crawl_exit_code(status: str, counts: dict[str, Any]) -> int:
+    """The exit code of a crawl that ended with ``status`` and ``counts`` (see :mod:`archiver.cli.exit_codes`).
+
+    A crawl that did not finish, or whose fetches failed and archived nothing (its start URL
+    unreachable, say), failed; one that archived pages while some fetches failed did part of its work.
+    """
+    if status == "interrupted":
+        return INTERRUPTED
+    if status not in ("finished", "max-pages"):
+        return FAILURE
+    if counts.get("errors", 0):
+        return PARTIAL if counts.get("pages", 0) else FAILURE
+    return OK

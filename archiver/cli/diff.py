@@ -42,7 +42,7 @@ def diff_command(
     words (coloured instead on a terminal; NO_COLOR is honoured). When the silent-edit watch
     recorded this change (`archiver changes`), a last line "# edit ..." sums it up per field.
     """
-    with open_archive() as archive:
+    with open_archive(read_only=True) as archive:
         captures = page_captures(archive, url)
     try:
         pair = pick_pair(captures, from_id=from_id, to_id=to_id)
@@ -61,7 +61,7 @@ def diff_command(
     if json_output:  # the same object as the web API's /api/diff (`archiver changes --json` has the edits)
         print_json(diff_record(old, new))
         return
-    with open_archive() as archive:
+    with open_archive(read_only=True) as archive:
         edit = archive.catalogue.change_between(old.id, new.id)
     if not differ(old.article, new.article):  # type: ignore[arg-type]
         err_console.print(f"no change: captures #{old.id} and #{new.id} have the same text, title, authors and dates")

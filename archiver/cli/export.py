@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -88,7 +88,11 @@ def export_command(
     to_stdout = output in (None, "-")
     if to_stdout and chosen.needs_output:
         raise fail(f"--format {chosen.name} needs -o PATH", code=2)
-    with open_archive() as archive, archive.export_selection(filters, limit=limit) as selected:
+    if not to_stdout:
+        mismatch = suffix_mismatch(chosen, str(output), exporters())
+        if mismatch:
+            raise fail(mismatch, code=2)
+    with open_archive(read_only=True) as archive, archive.export_selection(filters, limit=limit) as selected:
         articles = selected.articles
         first = next(articles, None)  # a query the index cannot parse raises here (exit 2)
         selection = _chain(first, articles)
@@ -105,6 +109,26 @@ def export_command(
             raise fail(f"cannot write {exc.filename or output}: {exc.strerror or exc}") from None
     where = "stdout" if to_stdout else output
     err_console.print(f"exported {count} article(s) as {chosen.name} to {where}", markup=False, soft_wrap=True)
+
+
+def suffix_mismatch(chosen: Exporter, output: str, formats: Iterable[Exporter]) -> str | None:
+    """Why ``output`` is the wrong name for what ``chosen`` writes (None when it is not).
+
+    A name ending in another format's suffix (``afp.csv`` for JSONL), or in the uncompressed
+    form of a compressed format's (``all.warc`` for WARC, which is gzip: ``.warc.gz``), would say
+    one thing and hold another. Names with no known suffix are left alone.
+    """
+    name = output.lower()
+    if chosen.suffix and name.endswith(chosen.suffix):
+        return None
+    if chosen.suffix.endswith(".gz") and name.endswith(chosen.suffix[:-3]):
+        return (f"{output}: --format {chosen.name} writes gzip, one member per record; "
+                f"name the file {output}.gz")
+    for other in formats:
+        if other.name != chosen.name and other.suffix and name.endswith(other.suffix):
+            return (f"{output} is named as --format {other.name}, but --format {chosen.name} writes "
+                    f"{chosen.suffix or 'a directory'}: pick the format or the name that fits")
+    return None
 
 
 def _write(chosen: Exporter, source: ExportSource, selection: Iterator, output: Path | None) -> int:

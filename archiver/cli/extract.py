@@ -63,7 +63,7 @@ def _archived_payload(url: str) -> tuple[bytes, str | None, str, dict[str, Any]]
     """The decoded payload of the latest capture of ``url``, its content type, URL and origin."""
     from storage.warc import decode_payload
 
-    with open_archive() as archive:
+    with open_archive(read_only=True) as archive:
         capture = archive.catalogue.latest_capture(url)
         if capture is None:
             raise fail(f"{url} is not in the archive; archive it first: archiver archive {url}")

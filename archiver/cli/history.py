@@ -34,7 +34,7 @@ def history_command(
     "changed" compares the extracted text (and title, authors, dates) with the previous
     capture that had an article; a revisit (same bytes as an earlier capture) never changes.
     """
-    with open_archive() as archive:
+    with open_archive(read_only=True) as archive:
         entries = history(page_captures(archive, url))
     if json_output:
         for entry in entries:

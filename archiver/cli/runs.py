@@ -8,10 +8,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from archiver.cli.common import console, fail, open_archive, print_json
+from archiver.cli.common import console, fail, fit, open_archive, print_json
 from archiver.services.records import run_record
 
-__all__ = ["run_record", "runs_app"]
+__all__ = ["option_text", "run_record", "runs_app"]
 
 runs_app = typer.Typer(no_args_is_help=False, invoke_without_command=True)
 
@@ -30,7 +30,7 @@ def runs_command(
     """
     if ctx.invoked_subcommand is not None:
         return
-    with open_archive() as archive:
+    with open_archive(read_only=True) as archive:
         schedule_id = None
         if schedule is not None:
             found = archive.catalogue.schedule(schedule)
@@ -42,13 +42,14 @@ def runs_command(
         for record in records:
             print_json(record)
         return
-    table = Table("id", "name", "kind", "status", "started", "pages", "articles", "new", "revisits", "errors",
-                  box=None, header_style="bold")
+    table = Table("id", "name (kind)", "status", "started (UTC)", "pages", "articles", "new", "revisits", "errors",
+                  box=None, header_style="bold", pad_edge=False)
     for r in records:
         c = r["counts"]
-        table.add_row(str(r["id"]), escape(r["name"] or ""), r["kind"], r["status"], (r["started_at"] or "")[:19],
+        started = (r["started_at"] or "")[:16].replace("T", " ")
+        table.add_row(str(r["id"]), f"{escape(r['name'] or '')} [dim]({r['kind']})[/dim]", r["status"], started,
                       *(str(c.get(k, "")) for k in ("pages", "articles", "new_articles", "revisits", "errors")))
-    console.print(table)
+    console.print(fit(table))
 
 
 @runs_app.command("show")
@@ -60,7 +61,7 @@ def show_run(
 
     Example: archiver runs show 3 --json
     """
-    with open_archive() as archive:
+    with open_archive(read_only=True) as archive:
         run = archive.catalogue.run(run_id)
         if run is None:
             raise fail(f"no crawl run {run_id}")
@@ -72,6 +73,25 @@ def show_run(
         if record.get(key) is not None:
             console.print(f"[bold]{key}[/bold]: {escape(str(record[key]))}", soft_wrap=True)
     if record["options"]:
-        console.print(f"[bold]options[/bold]: {escape(str(record['options']))}", soft_wrap=True)
+        console.print("[bold]options[/bold]:")
+        for name, value in record["options"].items():
+            console.print(f"  {escape(name)}: {escape(option_text(value))}", soft_wrap=True)
     for key, value in record["counts"].items():
         console.print(f"  {key}: {value}")
+    if record["robots_refused"]:
+        console.print("[bold]refused by robots.txt[/bold]:")
+        for url in record["robots_refused"]:
+            console.print(f"  {escape(url)}", soft_wrap=True)
+
+
+def option_text(value: object) -> str:
+    """An option's value as typed on a command line: lists joined, yes/no, nothing as ``-``."""
+    if value is None or value == [] or value == {}:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(option_text(item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{key}={option_text(item)}" for key, item in value.items())
+    return str(value)

@@ -14,7 +14,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from archiver.cli.common import console, current_config, fail, print_json
+from archiver.cli.common import console, current_config, fail, fit, print_json
 from archiver.core.durations import DurationError, parse_duration
 from archiver.services.records import schedule_record, schedule_records
 from archiver.services.scheduling import CronSpec, ScheduleError
@@ -160,7 +160,7 @@ def list_command(
             flag = ("running " + flag).strip()
         table.add_row(escape(row["name"]), escape(f"{row['cron']} ({row['timezone']})"), next_run,
                       escape(last_text), flag)
-    console.print(table)
+    console.print(fit(table))
 
 
 @schedule_app.command("show")

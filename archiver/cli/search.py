@@ -53,7 +53,7 @@ def search_command(
     """
     filters = build_filters(query, author=author, site=site, lang=lang, since=since, until=until, status=status,
                             all_versions=all_versions, sort=sort)
-    with open_archive() as archive:
+    with open_archive(read_only=True) as archive:
         try:
             hits = archive.catalogue.search(filters, limit=limit, offset=offset)
         except SearchQueryError as exc:

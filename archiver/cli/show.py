@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 
 from archiver.cli.common import capture_record, fail, find_capture, open_archive, print_json
+from archiver.cli.exit_codes import BAD_INPUT
+from archiver.cli.terminal import refusal, write_html
 from archiver.services.render import to_markdown, to_text
 from archiver.services.renderings import DOM, FULL_PAGE, latest, rendering_record, renderings_text
 from archiver.services.requisites import requisites_record, requisites_text
@@ -39,11 +41,11 @@ def show_command(
     """
     if json_output:
         fmt = Format.json
-    with open_archive() as archive:
+    with open_archive(read_only=True) as archive:
         capture = find_capture(archive, ref)
         if fmt is Format.html:
             record = _payload_record(archive, capture)
-            sys.stdout.buffer.write(decode_payload(record))
+            write_html(decode_payload(record), record.http_header("Content-Type"))
             return
         article = _article(archive, capture)
         renderings = archive.catalogue.renderings_of(capture.id)
@@ -63,7 +65,8 @@ def get_command(
     ref: Annotated[str, typer.Argument(metavar="ID|URL", help="A capture id, or a URL (requested or final).")],
     headers: Annotated[bool, typer.Option("--headers", help="Write the HTTP status line and headers first.")] = False,
     decoded: Annotated[bool, typer.Option("--decoded", help="Undo Content-Encoding (gzip, deflate, br).")] = False,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to FILE instead of stdout.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Write to FILE instead of stdout; '-' for stdout even when it is a terminal.")] = None,
     screenshot: Annotated[bool, typer.Option(
         "--screenshot", help="Write the page's full-page screenshot (PNG) instead of the payload.")] = False,
     dom: Annotated[bool, typer.Option(
@@ -74,6 +77,8 @@ def get_command(
     --screenshot and --dom write the capture's screenshot or rendered DOM (the browser lane's
     before one made from replay); a PNG is never written to a terminal: use -o FILE.
 
+    Binary or foreign-charset bytes are not written to a terminal (use -o FILE, or -o - to insist).
+
     Example: archiver get 42 --decoded -o page.html; archiver get 42 --screenshot -o shot.png
     """
     if screenshot and dom:
@@ -81,13 +86,18 @@ def get_command(
     if screenshot or dom:
         _write_rendering(ref, FULL_PAGE if screenshot else DOM, output)
         return
-    with open_archive() as archive:
+    with open_archive(read_only=True) as archive:
         capture = find_capture(archive, ref)
         head_record = archive.read(capture)
         body_record = _payload_record(archive, capture)
     body = decode_payload(body_record) if decoded else body_record.payload
     data = (head_record.http_head if headers else b"") + body
     if output is None:
+        reason = refusal(body, sys.stdout)
+        if reason:
+            raise fail(f"{reason}: not written to the terminal; use -o FILE (or -o - to write it anyway)"
+                       + ("" if decoded else ", and --decoded to undo its Content-Encoding"), code=BAD_INPUT)
+    if output is None or str(output) == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
@@ -98,14 +108,14 @@ def _write_rendering(ref: str, kind: str, output: Path | None) -> None:
     """Write the capture's rendering of ``kind`` to ``output`` (stdout when None)."""
     if output is None and kind == FULL_PAGE and sys.stdout.isatty():
         raise fail("a PNG is not written to a terminal: add -o FILE (e.g. -o shot.png)", 2)
-    with open_archive() as archive:
+    with open_archive(read_only=True) as archive:
         capture = find_capture(archive, ref)
         rendering = latest(archive.catalogue.renderings_of(capture.id, kind), kind)
         if rendering is None:
             what = "screenshot" if kind == FULL_PAGE else "rendered DOM"
             raise fail(f"capture {capture.id} has no {what}")
         data = archive.read_rendering(rendering).payload
-    if output is None:
+    if output is None or str(output) == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from archiver.cli.common import console, open_archive, print_json
+from archiver.cli.common import console, fit, open_archive, print_json
 from archiver.cli.stats_extraction import collect_extraction, render_extraction
 from storage import Archive
 
@@ -39,7 +39,7 @@ def stats_command(
     """
     if site and not extraction:
         raise typer.BadParameter("--site goes with --extraction", param_hint="--site")
-    with open_archive() as archive:
+    with open_archive(read_only=True) as archive:
         report = {"extraction": collect_extraction(archive, site)} if extraction else collect(archive)
     if json_output:
         print_json(report)
@@ -79,7 +79,7 @@ def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
         table.add_column(heading, justify="left" if index == 0 else "right")
     for row in rows:
         table.add_row(*(str(cell) for cell in row))
-    console.print(table)
+    console.print(fit(table))
     console.print()
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.table import Table
 
-from archiver.cli.common import console
+from archiver.cli.common import console, fit
 from storage import Archive
 
 __all__ = ["collect_extraction", "render_extraction"]
@@ -50,7 +50,7 @@ def render_extraction(section: list[dict[str, Any]], top: int) -> None:
         table.add_row(row["host"] or "(none)", str(total), _percent(row["empty_body"], total),
                       _percent(row["no_title"], total), _percent(row["no_author"], total),
                       _percent(row["no_date"], total), f"{row['median_words']:g}", str(row.get("blocked", 0)))
-    console.print(table)
+    console.print(fit(table))
     blocked = sum(row.get("blocked", 0) for row in section)
     if blocked:
         console.print(f"{blocked} blocked page(s): bot walls or challenge pages, archived but not articles "

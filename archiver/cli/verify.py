@@ -28,7 +28,8 @@ def verify_command(
     """
     problems = []
     checked = files = 0
-    with open_archive() as archive, archive.catalogue.verification(archive.config.warc_dir, deep=deep) as check:
+    with (open_archive(read_only=True) as archive,
+          archive.catalogue.verification(archive.config.warc_dir, deep=deep) as check):
         total = check.total
         show_bar = not json_output and err_console.is_terminal
         with Progress(console=err_console, transient=True, disable=not show_bar) as bar:

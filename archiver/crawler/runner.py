@@ -66,7 +66,7 @@ def run_crawler_process(settings: Settings, spidercls: type, spider_args: Mappin
     Scrapy installs its own root handler at ``LOG_LEVEL``, so ours is dropped (nothing prints
     twice). It also leaves its loggers at DEBUG and lets that handler do the filtering, so every
     page would build log records nobody sees: once the crawler has its settings, the loggers
-    are set to ``LOG_LEVEL`` instead.
+    are set to ``LOG_LEVEL`` instead (Scrapy's own to ``ARCHIVER_SCRAPY_LOG_LEVEL`` when higher).
 
     While the crawl runs, what start-up left in memory (Scrapy, Twisted, SQLAlchemy, the
     extractor's modules, the crawler's components: some 200,000 objects) is frozen out of the
@@ -87,13 +87,22 @@ def run_crawler_process(settings: Settings, spidercls: type, spider_args: Mappin
     for crawler in process.crawlers:
         level = crawler.settings.get("LOG_LEVEL") or "DEBUG"
         logging.root.setLevel(level)
-        logging.getLogger("scrapy").setLevel(level)
+        scrapy_level = crawler.settings.get("ARCHIVER_SCRAPY_LOG_LEVEL") or level
+        logging.getLogger("scrapy").setLevel(max(_level_number(level), _level_number(scrapy_level)))
     gc.collect()  # start-up's own garbage is not kept for ever
     gc.freeze()
     try:
         process.start()
     finally:
         gc.unfreeze()
+
+
+def _level_number(level: int | str) -> int:
+    """A log level given as a number or a name (``"WARNING"``) as its number."""
+    if isinstance(level, int):
+        return level
+    number = logging.getLevelName(str(level).upper())
+    return number if isinstance(number, int) else logging.DEBUG
 
 
 def _prepared_crawler(process: CrawlerProcess, spidercls: type, *, archive: Archive | None,

@@ -149,6 +149,7 @@ def run_record(run: CrawlRun, *, detail: bool = False) -> dict[str, Any]:
             "close_reason": stats.get("close_reason"),
             "hostname": run.hostname,
             "pid": run.pid,
+            "robots_refused": list(stats.get("archiver/crawl/robots_urls") or []),
             "stats": {k: v for k, v in stats.items() if k != "counts"},
         })
     return record

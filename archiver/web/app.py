@@ -20,6 +20,7 @@ from archiver.web.deps import templates
 from archiver.web.jobs import JobRunner
 from archiver.web.security import SecurityHeaders
 from storage import Archive
+from storage.errors import ReadOnlyArchive
 
 __all__ = ["create_app"]
 
@@ -34,10 +35,13 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     """The web app over the archive of ``config`` (default: from the environment, see :class:`WebConfig`).
 
     The catalogue is opened (and migrated) here, without recovering open WARC files: a crawl
-    may be writing them.
+    may be writing them. An archive that cannot be written is opened read-only.
     """
     config = config or WebConfig.from_env()
-    archive = Archive(config.storage, recover=False)
+    try:
+        archive = Archive(config.storage, recover=False)
+    except ReadOnlyArchive:  # a researcher's copy on a read-only disk: served as it is, archive-now fails
+        archive = Archive(config.storage, recover=False, read_only=True)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -15,7 +15,7 @@ from archiver.services.versions import captures_of_page
 from storage import Archive
 from storage.catalogue import Capture, Catalogue, SearchFilters, Sort, split_marks
 
-__all__ = ["archive_of", "catalogue", "marked", "page_captures", "search_filters", "templates"]
+__all__ = ["archive_of", "catalogue", "marked", "page_captures", "readable_date", "search_filters", "templates"]
 
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 
@@ -36,8 +36,25 @@ def _when(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def readable_date(value: datetime | str | None) -> Markup:
+    """A date as a person reads it (``30 Nov 2026``, with the time when there is one) in a ``<time>``
+    element whose ``datetime`` keeps the ISO value; empty for none, the text itself when unparsable."""
+    if not value:
+        return Markup("")
+    iso = value.isoformat() if isinstance(value, datetime) else str(value)
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return Markup(html.escape(iso))
+    shown = f"{moment.day} {moment:%b %Y}"
+    if (moment.hour, moment.minute) != (0, 0) and len(iso) > 10:
+        shown += f", {moment:%H:%M}" + (" UTC" if moment.utcoffset() is not None and not moment.utcoffset() else "")
+    return Markup(f'<time datetime="{html.escape(iso)}">{html.escape(shown)}</time>')
+
+
 templates.env.filters["marked"] = marked
 templates.env.filters["when"] = _when
+templates.env.filters["date"] = readable_date
 
 
 def archive_of(request: Request) -> Archive:

@@ -72,6 +72,7 @@ def search_page(request: Request, q: str = "", author: str = "", site: str = "",
         context["prev_url"] = "?" + urlencode({**kept, "page": page - 1})
     context["hits"] = hits[:size]
     context["first_number"] = (page - 1) * size + 1
+    context["total"] = store.count_search(filters) if context["searched"] or hits else 0
     return render(request, "search.html", **context)
 
 

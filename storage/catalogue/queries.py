@@ -28,7 +28,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, selectinload
 
 from storage.catalogue.models import Article, Capture, CrawlRun, RequisiteLink
-from storage.catalogue.search import articles_by_ids, is_sqlite, search_articles, search_ids, url_host
+from storage.catalogue.search import (
+    articles_by_ids,
+    count_articles,
+    is_sqlite,
+    search_articles,
+    search_ids,
+    url_host,
+)
 from storage.catalogue.search_model import SearchFilters
 
 __all__ = [
@@ -54,6 +61,7 @@ __all__ = [
     "get_run",
     "latest_capture",
     "search_articles",
+    "count_articles",
     "search_ids",
 ]
 

@@ -38,6 +38,7 @@ from sqlalchemy import (
     String,
     and_,
     column,
+    distinct,
     exists,
     func,
     literal_column,
@@ -56,7 +57,7 @@ from storage.catalogue.models import Article, Capture
 from storage.catalogue.search_model import MARK_END, MARK_START, SearchFilters, SearchHit, Sort, excerpt, lead
 from storage.errors import CatalogueError, SearchQueryError
 
-__all__ = ["articles_by_ids", "is_sqlite", "search_articles", "search_ids", "url_host"]
+__all__ = ["articles_by_ids", "count_articles", "is_sqlite", "search_articles", "search_ids", "url_host"]
 
 _FTS = table("articles_fts", column("rowid"))
 # FTS5 takes the table name as MATCH target and bm25() argument
@@ -106,6 +107,12 @@ def search_articles(session: Session, filters: SearchFilters, *, limit: int | No
         hits.append(SearchHit(article=article, capture=article.capture, score=row.score,
                               snippet=" ".join(snippet.split())))
     return hits
+
+
+def count_articles(session: Session, filters: SearchFilters) -> int:
+    """How many results ``filters`` give in all: pages (each once, as :func:`search_articles` shows them), or
+    every matching capture with ``all_versions``."""
+    return _Search(session, filters).count()
 
 
 def search_ids(session: Session, filters: SearchFilters) -> list[tuple[int, int]]:
@@ -172,6 +179,17 @@ class _Search:
             if complete or len(kept) >= want:  # type: ignore[operator]
                 return kept[offset:want]
             fetch *= 4  # type: ignore[operator]
+
+    def count(self) -> int:
+        """How many results there are: matching captures with ``all_versions``, else distinct pages."""
+        counted = func.count() if self.filters.all_versions else func.count(distinct(Capture.url))
+        if self.match:
+            matches = select(_FTS.c.rowid.label("rowid")).where(_FTS_TABLE.op("MATCH")(self.match)).subquery("m")
+            statement = select(counted).select_from(matches).join(Article, Article.id == matches.c.rowid)
+        else:
+            statement = select(counted).select_from(Article)
+        statement = statement.join(Capture, Capture.id == Article.capture_id).where(*self.conditions)
+        return int(self._execute(statement)[0][0])
 
     def _execute(self, statement: Select[*tuple[Any, ...]]) -> list[Row[*tuple[Any, ...]]]:
         try:

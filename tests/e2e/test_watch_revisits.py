@@ -102,7 +102,7 @@ def test_urls_of_one_site_run_in_batches_one_run_at_a_time(archive, tmp_path, fa
 
 def test_a_failed_revisit_run_is_retried_later_until_the_plan_ends(archive, tmp_path, fake_log, monkeypatch):
     archive_and_note(archive, "v1", T0)
-    monkeypatch.setenv("WATCH_FAKE_EXIT", "3")
+    monkeypatch.setenv("WATCH_FAKE_EXIT", "1")  # 3 is a batch fetched with some pages failed
     clock = FakeClock(T0 + timedelta(hours=1))
     scheduler(archive, tmp_path, clock).run(once=True, tick=0.02)
     row = revisit_row(archive, URL)
@@ -111,3 +111,12 @@ def test_a_failed_revisit_run_is_retried_later_until_the_plan_ends(archive, tmp_
     scheduler(archive, tmp_path, clock).run(once=True, tick=0.02)
     assert revisit_row(archive, URL).next_due_at is None
     assert len(runs(fake_log)) == 2
+
+
+def test_a_revisit_run_with_some_pages_failed_counts_as_fetched(archive, tmp_path, fake_log, monkeypatch):
+    archive_and_note(archive, "v1", T0)
+    monkeypatch.setenv("WATCH_FAKE_EXIT", "3")  # archiver crawl: pages archived, some fetches failed
+    clock = FakeClock(T0 + timedelta(hours=1))
+    scheduler(archive, tmp_path, clock).run(once=True, tick=0.02)
+    row = revisit_row(archive, URL)
+    assert row.step == 1 and row.next_due_at != clock.now + RETRY_AFTER  # moved on, not retried

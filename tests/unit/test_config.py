@@ -126,6 +126,7 @@ def test_the_cli_reads_the_file_of_its_home(tmp_path: Path) -> None:
     home = tmp_path / "archive"
     _write(home, "[storage]\nwarc_prefix = \"DESK\"\n")
     runner = CliRunner()
-    result = runner.invoke(app, ["--home", str(home), "search", "anything", "--json"])
+    result = runner.invoke(app, ["--home", str(home), "db", "upgrade", "--json"])  # search would not create it
     assert result.exit_code == 0, result.output
     assert (home / "catalogue.sqlite").exists()
+    assert runner.invoke(app, ["--home", str(home), "search", "anything", "--json"]).exit_code == 0

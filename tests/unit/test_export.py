@@ -150,8 +150,7 @@ def test_export_errors_are_one_line_without_traceback(built_sqlite, tmp_path: Pa
     broken = tmp_path / "broken"
     (broken / "warcs").mkdir(parents=True)
     (broken / "catalogue.sqlite").write_bytes((home / "catalogue.sqlite").read_bytes())  # no WARC files
-    out = tmp_path / "x.warc.gz"
-    for fmt in ("warc", "wacz"):
+    for fmt, out in (("warc", tmp_path / "x.warc.gz"), ("wacz", tmp_path / "x.wacz")):
         code, _out, err = run_cli(broken, "export", "--format", fmt, "-o", str(out))
         assert code == 1 and err.startswith("error: cannot export: WARC file not found"), err
         assert len(err.strip().splitlines()) == 1

@@ -66,6 +66,7 @@ def test_stats_json_matches_the_catalogue_built(tmp_path: Path, database_env: di
 
 def test_stats_for_people_and_on_an_empty_archive(tmp_path: Path) -> None:
     home = tmp_path / "archive"
+    home.mkdir()  # an empty archive; a directory that is not there is refused (a mistyped --home)
     code, out, _err = run_cli(home, "stats", "--json")
     assert code == 0
     report = json.loads(out)

@@ -182,7 +182,8 @@ def archive_session(crawler: Crawler) -> ArchiveSession:
     def _closed(spider: Spider, reason: str) -> None:
         stats = crawler.stats.get_stats() if crawler.stats else {}
         _SESSIONS.pop(crawler, None)
-        session.close(reason, {k: v for k, v in stats.items() if k.startswith(("archiver/", "downloader/", "item_"))})
+        kept = ("archiver/", "downloader/", "item_", "robotstxt/")
+        session.close(reason, {k: v for k, v in stats.items() if k.startswith(kept)})
 
     # Connected after the pipeline's and middleware's own handlers: closes last.
     crawler.signals.connect(_closed, signal=signals.spider_closed, weak=False)

@@ -4,7 +4,8 @@ Counts (keys of the run's ``stats["counts"]``):
 
 - ``pages``: page responses fetched (every status; not robots.txt, sitemaps or feeds, which are
   ``discovery``), ``revisits`` among them (unchanged payload, or a 304), ``errors`` (status 400
-  and up, or no response at all), ``skipped`` (already archived, not fetched);
+  and up, or no response at all), ``skipped`` (already archived, not fetched), ``robots`` (not
+  fetched: robots.txt forbids them);
 - ``articles``: articles catalogued, ``new_articles`` among them (URLs not archived before);
 - ``bytes``: bytes received, as they came off the wire (discovery included).
 
@@ -41,7 +42,7 @@ __all__ = ["COUNT_KEYS", "CrawlObserver", "CrawlReport", "RECORD_TYPE_KEY", "cra
 
 log = logging.getLogger(__name__)
 
-COUNT_KEYS = ("pages", "articles", "new_articles", "revisits", "errors", "skipped", "discovery", "bytes")
+COUNT_KEYS = ("pages", "articles", "new_articles", "revisits", "errors", "skipped", "robots", "discovery", "bytes")
 
 
 class CrawlObserver(Protocol):
@@ -165,6 +166,7 @@ class CrawlReport:
             counts["skipped"] = (stats.get_value("archiver/crawl/skipped_recent", 0)
                                  + stats.get_value("archiver/crawl/skipped_resumed", 0))
             counts["bytes"] = stats.get_value("downloader/response_bytes", 0)
+            counts["robots"] = stats.get_value("robotstxt/forbidden", 0)
         return counts
 
     def _tick(self) -> None:

@@ -56,6 +56,11 @@ def retry_step(revisit: Revisit, now: datetime) -> tuple[int, datetime | None]:
     return revisit.step, now + RETRY_AFTER
 
 
+#: Exit codes of ``archiver crawl`` that mean the batch was fetched: 0, and 3 when some of its
+#: pages failed or answered 4xx/5xx (recorded as such; see docs/exit-codes.md).
+CRAWL_RAN = (0, 3)
+
+
 @dataclass
 class _Batch:
     host: str
@@ -159,12 +164,12 @@ class RevisitRunner:
         if batch.child.stop_reason is not None:  # stopped before it could fetch: due again later
             self.catalogue.release_revisits(batch.revisit_ids, owner=self.owner)
         else:
-            step = next_step if code == 0 else retry_step
+            step = next_step if code in CRAWL_RAN else retry_step
             self.catalogue.advance_revisits(batch.revisit_ids, owner=self.owner,
                                             next_step=lambda revisit: step(revisit, now))
         batch.url_file.unlink(missing_ok=True)
         self.finished.append((batch.host, code, batch.urls))
-        level = logging.INFO if code == 0 else logging.WARNING
+        level = logging.INFO if code in CRAWL_RAN else logging.WARNING
         log.log(level, "revisits of %s: run ended (exit status %d), %d URL(s) %s",
                 ".".join(reversed(batch.host.split("."))), code, len(batch.revisit_ids),
-                "moved to their next step" if code == 0 else f"to be tried again in {RETRY_AFTER}")
+                "moved to their next step" if code in CRAWL_RAN else f"to be tried again in {RETRY_AFTER}")

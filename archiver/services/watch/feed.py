@@ -15,7 +15,7 @@ from xml.etree import ElementTree as ET
 
 from archiver import __version__
 from archiver.core.cleantext import xml_text
-from archiver.services.watch.present import summary
+from archiver.services.watch.present import field_value, summary
 from storage.catalogue import ChangeRecord, utcnow
 from storage.timefmt import format_iso
 
@@ -43,7 +43,7 @@ def _describe(change: ChangeRecord) -> str:
             lines += [f"- {s}" for s in detail.get("removed", [])]
             lines += [f"~ {e['old']}  =>  {e['new']}" for e in detail.get("edited", [])]
         else:
-            lines.append(f"{name}: {detail.get('old')!r} => {detail.get('new')!r}")
+            lines.append(f"{name}: {field_value(detail.get('old'))} => {field_value(detail.get('new'))}")
     lines.append(f"captures {change.before_capture_id} -> {change.after_capture_id}")
     return "\n".join(lines)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from storage.catalogue import ChangeRecord
 
-__all__ = ["change_dict", "summary"]
+__all__ = ["change_dict", "field_value", "summary"]
 
 
 def change_dict(change: ChangeRecord) -> dict[str, Any]:
@@ -35,3 +35,17 @@ def summary(change: ChangeRecord) -> str:
     if "body" in change.fields:
         parts.append(f"sentences +{change.sentences_added} -{change.sentences_removed} ~{change.sentences_edited}")
     return "; ".join(parts)
+
+
+def field_value(value: Any) -> str:
+    """A field's value as a person reads it: a list of names joined, text in quotes, nothing as ``(none)``.
+
+    ``['John Carter', 'Ann Lee']`` reads ``John Carter, Ann Lee``, never as a Python list.
+    """
+    if value is None or value == "" or value == []:
+        return "(none)"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, str):
+        return f"\u201c{value}\u201d"
+    return str(value)

@@ -82,6 +82,11 @@ class CaptureFacade(FacadeBase):
         with self._session() as session:
             return queries.search_articles(session, filters, limit=limit, offset=offset)
 
+    def count_search(self, filters: SearchFilters) -> int:
+        """How many results :meth:`search` has in all for ``filters`` (every page of them)."""
+        with self._session() as session:
+            return queries.count_articles(session, filters)
+
     def count_captures(self) -> int:
         """How many captures the catalogue holds."""
         with self._session() as session:

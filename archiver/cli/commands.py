@@ -39,9 +39,10 @@ COMMANDS: dict[str, CommandSpec] = {
                    "Crawl a site politely: find its articles, archive each (WARC, text, catalogue), record the run."),
     "runs": _spec("runs", "runs_app", "List crawl runs, newest first, with how they ended and their counts."),
     "show": _spec("show", "show_command",
-                  "Show the latest capture of a URL (or a capture by id) with its article and its page requisites."),
+                  "Show the latest capture of a URL (or a capture by id) with its article, its page requisites "
+                  "and its renderings (screenshots, rendered DOM: kind, source, size, WARC record)."),
     "get": _spec("show", "get_command",
-                 "Write the archived payload bytes as stored (one seek at the catalogued offset)."),
+                 "Write the archived payload bytes as stored (one seek at the catalogued offset), or a rendering."),
     "verify": _spec("verify", "verify_command",
                     "Check every catalogue row against its WARC record, and every WARC file against the catalogue."),
     "reindex": _spec("reindex", "reindex_command",

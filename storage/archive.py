@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from storage.article_records import write_article_records
-from storage.articles import ArticleData, article_row, copy_article_columns
+from storage.articles import ArticleData, article_row, copy_article_columns, follows_from_payload
 from storage.catalogue import queries
 from storage.catalogue.catalogue import Catalogue
 from storage.catalogue.database import Database
@@ -236,7 +236,7 @@ class Archive:
         """Give a revisit capture the article of the capture whose payload it repeats."""
         with self.db.session() as session:
             source = queries.article_for_capture(session, source_capture_id)
-            if source is None:
+            if source is None or not follows_from_payload(source):
                 return None
             article = Article(capture_id=capture.id)
             copy_article_columns(source, article)

@@ -14,7 +14,7 @@ from typing import Any
 
 from storage.archive import Archive
 from storage.article_records import write_article_records
-from storage.articles import ARTICLE_FIELDS, ArticleData, article_row, copy_article_columns
+from storage.articles import ARTICLE_FIELDS, ArticleData, article_row, copy_article_columns, follows_from_payload
 from storage.catalogue import queries
 from storage.catalogue.extraction import articles_copied_from
 from storage.catalogue.models import Article, Capture
@@ -64,8 +64,9 @@ def replace_article(archive: Archive, capture: Capture, data: ArticleData) -> Ar
             article = fresh
         else:
             copy_article_columns(fresh, article)
-        for copy in articles_copied_from(session, capture.id):
-            copy_article_columns(fresh, copy)
+        if follows_from_payload(fresh):  # a browser-made article is this URL's own, not its payload's
+            for copy in articles_copied_from(session, capture.id):
+                copy_article_columns(fresh, copy)
         session.flush()
     return article
 

@@ -17,7 +17,7 @@ from storage.catalogue.models import Article
 from storage.timefmt import parse_iso_or_none
 
 __all__ = ["ARTICLE_COLUMNS", "ARTICLE_FIELDS", "CONVERSION_COLUMNS", "DERIVED_COLUMNS", "ArticleData",
-           "article_metadata", "article_row", "copy_article_columns"]
+           "article_metadata", "article_row", "copy_article_columns", "follows_from_payload"]
 
 #: Every column of an article but its own id and its capture: what a copy (a revisit's article,
 #: a re-extraction applied to copies, a rebuilt row) carries over.
@@ -69,6 +69,15 @@ def article_metadata(data: ArticleData) -> dict[str, Any]:
     metadata = asdict(data)
     del metadata["text"]
     return metadata
+
+
+def follows_from_payload(article: Article) -> bool:
+    """Whether ``article`` is what the capture's payload alone gives, so a revisit (same payload) may share it.
+
+    Not an article the browser lane made: that depends on the page's URL and on what its scripts
+    fetched, which an identical HTML shell (every route of a single-page app) does not repeat.
+    """
+    return (article.field_sources or {}).get("text") != "browser"
 
 
 def copy_article_columns(source: Article, target: Article) -> None:

@@ -35,7 +35,7 @@ from urllib.parse import urljoin
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
-from storage.articles import ARTICLE_FIELDS, ArticleData, article_row, copy_article_columns
+from storage.articles import ARTICLE_FIELDS, ArticleData, article_row, copy_article_columns, follows_from_payload
 from storage.catalogue import queries
 from storage.catalogue.database import Database
 from storage.catalogue.models import Article, Capture
@@ -291,6 +291,7 @@ def _copy_articles_to_revisits(session: Session) -> int:
     rows = session.execute(
         select(Capture.id, original).join(original, original.capture_id == Capture.revisit_of_id)
         .where(Capture.revisit_of_id.is_not(None), ~exists().where(own.capture_id == Capture.id))).all()
+    rows = [(capture_id, source) for capture_id, source in rows if follows_from_payload(source)]
     for capture_id, source in rows:
         article = Article(capture_id=capture_id)
         copy_article_columns(source, article)

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support.browser_site import BODY_WORD, OVERLAY_RGB, STORY_TITLE, browser_processes, hits, running_browser_site
+from support.browser_site import (
+    BODY_WORD,
+    OTHER_TITLE,
+    OVERLAY_RGB,
+    STORY_TITLE,
+    browser_processes,
+    hits,
+    running_browser_site,
+)
 from support.cli import json_lines, run_archiver
 from warcio.archiveiterator import ArchiveIterator
 
@@ -196,6 +204,18 @@ def test_chromium_killed_mid_page_is_an_error_and_the_crawl_goes_on(site: Site, 
         [run] = {c.crawl_run_id for c in archive.catalogue.captures_of_page(site.url + "news/kill")}
         assert archive.catalogue.run(run).stats["archiver/browser/errors"] == 1
     assert _no_chromium_left(site) == []
+
+
+def test_routes_of_one_shell_get_their_own_articles(site: Site, tmp_path: Path) -> None:
+    """Two routes of a single-page app share one HTML shell (the second is a revisit of the first's
+    payload): each gets the article its own script fetched, never a copy of the other's."""
+    home = tmp_path / "archive"
+    first = _archive(home, site, site.url + "news/story")  # its article comes from the browser
+    assert first.returncode == 0 and json_lines(first.stdout)[0]["title"] == STORY_TITLE, first.stderr
+    second = _archive(home, site, site.url + "news/other")
+    assert second.returncode == 0, second.stderr
+    [other] = json_lines(second.stdout)
+    assert other["record_type"] == "revisit" and other["title"] == OTHER_TITLE
 
 
 def test_a_bot_wall_built_by_script_is_blocked_not_an_article(site: Site, tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ JSON). ``python -m support.browser_site site --private URL --marker TEXT`` serve
 ``/news/kill``
     Its script asks for ``/api/kill-browser``: the server then kills (SIGKILL) the Chromium browser
     process whose command line holds ``--marker`` (the test's own temporary directory), mid-page.
+``/news/other``
+    The same HTML shell (a single-page app's every route), whose script fetches another article.
 ``/news/wall``
     A shell whose script builds a bot wall ("Verify you are human") in place of the article.
 ``/static/plain``
@@ -47,6 +49,8 @@ from support.launcher import launch_server, module_command, serve_until_signalle
 __all__ = ["BODY_WORD", "OVERLAY_RGB", "STORY_TITLE", "browser_processes", "hits", "running_browser_site"]
 
 STORY_TITLE = "Council approves the riverside tram line"
+#: The title of ``/news/other``: the same HTML shell as ``/news/story``, another article.
+OTHER_TITLE = "Harbour ferries return after the winter pause"
 #: A word only the script-fetched body holds: `search` finds it once the rendered article is catalogued.
 BODY_WORD = "quokkaferry"
 OVERLAY_RGB = (255, 0, 255)
@@ -75,7 +79,8 @@ _APP = """
     root.innerHTML = '<h1>Verify you are human</h1><p>Checking your browser before you go on.</p>';
     return;
   }
-  const story = await (await fetch('/api/story.json')).json();
+  const source = location.pathname === '/news/other' ? '/api/other.json' : '/api/story.json';
+  const story = await (await fetch(source)).json();
   document.title = story.title;
   const article = document.createElement('article');
   const h1 = document.createElement('h1');
@@ -177,7 +182,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, path: str) -> tuple[str, bytes] | None:
         html = "text/html; charset=utf-8"
-        if path in ("/news/story", "/news/lazy", "/news/kill", "/news/wall") or path.startswith("/news/story-"):
+        shells = ("/news/story", "/news/other", "/news/lazy", "/news/kill", "/news/wall")
+        if path in shells or path.startswith("/news/story-"):
             return html, _SHELL.format(head="", extra="").encode()
         if path == "/news/consent":
             return html, _SHELL.format(head="", extra=_CONSENT).encode()
@@ -196,6 +202,8 @@ class _Handler(BaseHTTPRequestHandler):
             with self.server.lock:
                 self.server.hits[f"/api/consent/{choice}"] += 1
             return "application/json", b"{}"
+        if path == "/api/other.json":
+            return "application/json", json.dumps({"title": OTHER_TITLE, "paragraphs": _PARAGRAPHS[::-1]}).encode()
         if path == "/api/kill-browser":
             for pid in browser_processes(self.server.marker) if self.server.marker else []:
                 os.kill(pid, signal.SIGKILL)

@@ -20,6 +20,7 @@ from archiver.cli.common import (
 )
 from archiver.crawler.runner import run_spider
 from archiver.services.blocked import blocked_reason, is_blocked
+from archiver.services.renderings import FULL_PAGE, latest
 from archiver.services.requisites import requisites_record
 from archiver.services.screenshots import BrowserUnavailable, take_screenshots
 from spiders.urls import UrlsSpider, validate_url
@@ -153,7 +154,8 @@ def _report(archive: Archive, final: dict[str, Capture], targets: list[str], scr
         failed = failed or not ok or blocked
         requisites = requisites_record(archive.catalogue.requisites_of(capture.id)) if capture else None
         reason = blocked_reason(archive, capture) if capture is not None and blocked else None
-        shot = screenshots.get(capture.id) if capture else None
+        shot = (screenshots.get(capture.id) or latest(archive.catalogue.renderings_of(capture.id, FULL_PAGE), FULL_PAGE)
+                if capture else None)  # the replay screenshot, else the browser lane's
         why = ROBOTS if capture is None and url in refused else None
         if json_output:
             print_json({**capture_record(capture, capture.article), "requisites": _counts(requisites),

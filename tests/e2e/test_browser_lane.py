@@ -105,6 +105,7 @@ def test_client_rendered_article_is_catalogued_from_the_browser(site: Site, rend
     home, by_url = rendered
     line = by_url[site.url + "news/story"]
     assert line["title"] == STORY_TITLE and line["word_count"] > 80
+    assert line["screenshot"]["source"] == "browser"  # archive's result names the lane's screenshot
     with _open(home) as archive:
         capture = archive.catalogue.get_capture(line["id"])
         assert capture.article.field_sources["title"] == "browser"

@@ -198,7 +198,7 @@ class BrowserLanePipeline:
             return
         sign = await asyncio.to_thread(detect_blocked, capture.status or 200, None, rendered.dom)
         if sign is not None:  # no article in the static HTML, a bot wall in the browser: the page is blocked
-            log.warning("browser lane: %s is a bot wall in the browser: %s", capture.url, sign.reason)
+            log.info("browser lane: %s is a bot wall in the browser: %s", capture.url, sign.reason)
             self._count("blocked")
             await self.session.call(self._flag, capture, [BLOCKED], sign.reason)
             return

@@ -106,6 +106,8 @@ def restore_flags(session: Session, records: Iterable[ArchivedRecord]) -> int:
         if merged != list(capture.flags or []):
             capture.flags = merged
             changed += 1
+        if not_an_article(merged):  # an article extracted before the wall was known (browser lane)
+            queries.drop_article_of(session, capture.id)
     return changed
 
 

@@ -189,6 +189,15 @@ def article_for_capture(session: Session, capture_id: int) -> Article | None:
     return session.scalars(select(Article).where(Article.capture_id == capture_id)).first()
 
 
+def drop_article_of(session: Session, capture_id: int) -> bool:
+    """Remove the article of a capture found not to be one (a bot wall); whether there was one."""
+    article = article_for_capture(session, capture_id)
+    if article is None:
+        return False
+    session.delete(article)
+    return True
+
+
 def captures_with_location(session: Session, batch: int = 500) -> Iterator[Capture]:
     """Every capture that points at a WARC record, in id order, streamed in batches."""
     last = 0

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from storage.catalogue import queries
+from storage.catalogue.capture_flags import not_an_article
 from storage.catalogue.extraction import extractable_captures
 from storage.catalogue.facade.base import FacadeBase
 from storage.catalogue.kept_links import KeptLinks, keep_links, restore_kept_links
@@ -41,7 +42,11 @@ class CaptureFacade(FacadeBase):
             return resolve_for_replay(session, url, when)
 
     def add_capture_flags(self, capture_id: int, flags: Iterable[str]) -> list[str]:
-        """Mark the capture with ``flags`` (kept once each, in the order first given); its flags after."""
+        """Mark the capture with ``flags`` (kept once each, in the order first given); its flags after.
+
+        A flag that says the payload is not the page (``blocked``) also removes an article made
+        from it before the flag was known (the browser lane finds walls after static extraction).
+        """
         with self._session() as session:
             capture = session.get(Capture, capture_id)
             if capture is None:
@@ -49,6 +54,8 @@ class CaptureFacade(FacadeBase):
             merged = list(capture.flags or [])
             merged.extend(flag for flag in dict.fromkeys(flags) if flag not in merged)
             capture.flags = merged
+            if not_an_article(merged):
+                queries.drop_article_of(session, capture_id)
             return merged
 
     def captures_of_page(self, url: str) -> list[Capture]:

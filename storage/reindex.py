@@ -291,12 +291,12 @@ def _copy_articles_to_revisits(session: Session) -> int:
     rows = session.execute(
         select(Capture.id, original).join(original, original.capture_id == Capture.revisit_of_id)
         .where(Capture.revisit_of_id.is_not(None), ~exists().where(own.capture_id == Capture.id))).all()
-    rows = [(capture_id, source) for capture_id, source in rows if follows_from_payload(source)]
-    for capture_id, source in rows:
+    copies = [(capture_id, source) for capture_id, source in rows if follows_from_payload(source)]
+    for capture_id, source in copies:
         article = Article(capture_id=capture_id)
         copy_article_columns(source, article)
         session.add(article)
-    return len(rows)
+    return len(copies)
 
 
 def _supersedes(conversion: ArchivedRecord | None, article: Article) -> bool:

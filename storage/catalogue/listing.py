@@ -35,8 +35,7 @@ def _dated() -> ColumnElement[bool]:
     return and_(Article.published_at.is_not(None), Article.title.is_not(None), Article.title != "")
 
 
-def listing_statements(fetch: int | None) -> tuple[Select[tuple[int, int, str, datetime]],
-                                                   Select[tuple[int, int, str, datetime]]]:
+def listing_statements(fetch: int | None) -> tuple[Select[int, int, str, datetime], Select[int, int, str, datetime]]:
     """The two candidate queries (dated articles, then the rest), each cut at ``fetch`` rows."""
     columns = (Article.id, Capture.id, Capture.url, Capture.fetched_at)
     dated = (select(*columns).select_from(Article).join(Capture, Capture.id == Article.capture_id)
@@ -55,11 +54,11 @@ class _Listing(_Search):
 
     def _candidates(self, fetch: int | None) -> list[_Row]:
         dated, undated = listing_statements(fetch)
-        rows = [_Row(*row, None) for row in self._execute(dated)]
+        rows = [_Row(a, c, url, at, None) for a, c, url, at in self._execute(dated)]
         if fetch is None or len(rows) < fetch:
             if fetch is not None:
                 undated = undated.limit(fetch - len(rows))
-            rows += [_Row(*row, None) for row in self._execute(undated)]
+            rows += [_Row(a, c, url, at, None) for a, c, url, at in self._execute(undated)]
         return rows
 
 

@@ -141,7 +141,10 @@ def reindex(archive: Archive, files: Iterable[Path] = (), *, from_scratch: bool 
         extracted += copy_articles_to_revisits(archive.db)
     archive.finish_run(run_id, status="finished", stats={
         "records": total.records, "captures_added": total.captures_added,
-        "articles_added": total.articles_added + extracted, "problems": len(total.problems)})
+        "articles_added": total.articles_added + extracted, "problems": len(total.problems),
+        # the counts every run has (``runs``, the web UI's runs page): captures catalogued count as pages
+        "counts": {"pages": total.captures_added, "articles": total.articles_added + extracted,
+                   "errors": len(total.problems)}})
     total.articles_added += extracted
     return total
 

@@ -61,7 +61,10 @@ def search_page(request: Request, q: str = "", author: str = "", site: str = "",
         return render(request, "search.html", 400, **context)
     store = catalogue(request)
     try:
-        hits = store.search(filters, limit=size + 1, offset=(page - 1) * size)
+        if context["searched"]:
+            hits = store.search(filters, limit=size + 1, offset=(page - 1) * size)
+        else:  # the home page: dated articles first, pages without a title or date after them
+            hits = store.home_listing(limit=size + 1, offset=(page - 1) * size)
     except SearchQueryError as exc:
         context["error"] = str(exc)
         return render(request, "search.html", 400, **context)

@@ -57,7 +57,8 @@ from storage.catalogue.models import Article, Capture
 from storage.catalogue.search_model import MARK_END, MARK_START, SearchFilters, SearchHit, Sort, excerpt, lead
 from storage.errors import CatalogueError, SearchQueryError
 
-__all__ = ["articles_by_ids", "count_articles", "is_sqlite", "search_articles", "search_ids", "url_host"]
+__all__ = ["articles_by_ids", "count_articles", "hits_for_rows", "is_sqlite", "search_articles", "search_ids",
+           "url_host"]
 
 _FTS = table("articles_fts", column("rowid"))
 # FTS5 takes the table name as MATCH target and bm25() argument
@@ -90,7 +91,11 @@ def search_articles(session: Session, filters: SearchFilters, *, limit: int | No
 
     See the module docstring. A query the index cannot parse raises :class:`SearchQueryError`.
     """
-    rows = _Search(session, filters).run(limit=limit, offset=offset)
+    return hits_for_rows(session, filters, _Search(session, filters).run(limit=limit, offset=offset))
+
+
+def hits_for_rows(session: Session, filters: SearchFilters, rows: Sequence[_Row]) -> list[SearchHit]:
+    """The hits of ``rows`` (in their order): each article with its capture and a snippet or lead."""
     if not rows:
         return []
     articles = {article.id: article for article in articles_by_ids(session, [row.article_id for row in rows])}

@@ -156,6 +156,11 @@ def test_runs_page_and_api_match_the_cli(site_archive: SiteArchive) -> None:
     page = call(site_archive, "GET", "/runs").text
     for run in body["runs"]:
         assert f"<td>{run['id']}</td>" in page
+        counts = run["counts"]
+        assert counts["pages"] >= 1 and counts["articles"] >= 1, run  # an archive run records its counts
+        row = re.search(rf"<tr><td>{run['id']}</td>.*?</tr>", page, flags=re.S)
+        assert row and re.findall(r"<td>([^<]*)</td>", row.group(0))[-5:] == [
+            str(counts[key]) for key in ("pages", "articles", "new_articles", "revisits", "errors")], row
 
 
 def test_schedules_page_and_api(site_archive: SiteArchive) -> None:

@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 
 #: Run statuses a crawl records when it completed its work ("max-pages": stopped at --max-pages).
 _COMPLETED = ("finished", "max-pages")
+# A run the daemon records for a child that recorded none: the counts the runs page shows, all zero.
+NO_COUNTS = ("pages", "articles", "new_articles", "revisits", "errors")
 
 #: What ``--once`` and ``schedule run`` report for each run.
 RunOutcome = tuple[str, int | None, str]  # schedule name, crawl run id, status
@@ -270,10 +272,10 @@ class Scheduler:
     def _record(self, schedule_id: int, name: str, run_id: int | None, started_at: datetime, *, status: str,
                 stats: dict[str, object], pid: int | None = None) -> int:
         """Set a run's outcome; when the child recorded no run, record one for it (kind ``schedule``)."""
-        if run_id is None:
+        if run_id is None:  # it fetched nothing: its counts are zeros, shown as such (not left blank)
             return self.catalogue.start_failed_run(schedule_id, kind="schedule", name=name, hostname=self.hostname,
                                                    pid=pid or os.getpid(), started_at=started_at, status=status,
-                                                   stats=stats)
+                                                   stats={**stats, "counts": dict.fromkeys(NO_COUNTS, 0)})
         self.catalogue.record_outcome(run_id, status=status, stats=stats)
         return run_id
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from storage.catalogue import queries
+from storage.catalogue import listing, queries
 from storage.catalogue.capture_flags import not_an_article
 from storage.catalogue.extraction import extractable_captures
 from storage.catalogue.facade.base import FacadeBase
@@ -88,6 +88,14 @@ class CaptureFacade(FacadeBase):
         """
         with self._session() as session:
             return queries.search_articles(session, filters, limit=limit, offset=offset)
+
+    def home_listing(self, *, limit: int | None = 20, offset: int = 0) -> list[SearchHit]:
+        """Every page once (latest capture), dated and titled articles first, newest first; then the others.
+
+        The web UI's home page (no query, no filter); see :mod:`storage.catalogue.listing`.
+        """
+        with self._session() as session:
+            return listing.home_listing(session, limit=limit, offset=offset)
 
     def count_search(self, filters: SearchFilters) -> int:
         """How many results :meth:`search` has in all for ``filters`` (every page of them)."""

@@ -33,6 +33,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+# isort: off
+import archiver.crawler.scrapy_tls  # noqa: F401 - first: Scrapy's TLS module, imported without a stack walk
+# isort: on
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler

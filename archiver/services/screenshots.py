@@ -23,7 +23,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -136,24 +138,64 @@ async def _batch(archive: Archive, captures: Sequence[Capture], executable: str,
         chromium.stop()
 
 
+#: Seconds with no request in flight after which a replayed page counts as settled. Every request
+#: is answered here from the archive, in milliseconds: Playwright's ``networkidle`` (0.5 s of quiet,
+#: meant for a live network) waited longer than a replay needs. A request a script makes later
+#: than this after the last answer is not waited for.
+QUIET = 0.2
+#: The longest wait for that quiet after the page's ``load`` event, in seconds.
+SETTLE_LIMIT = 5.0
+
+
+class _Traffic:
+    """The page's requests through the routes: how many are being answered, and when the last answer ended."""
+
+    def __init__(self) -> None:
+        self.pending = 0
+        self.last = time.monotonic()
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        """Counts one request as in flight while the block answers it."""
+        self.pending += 1
+        try:
+            yield
+        finally:
+            self.pending -= 1
+            self.last = time.monotonic()
+
+    async def settled(self, quiet: float, limit: float) -> bool:
+        """Wait until no request has been in flight for ``quiet`` seconds; False if ``limit`` seconds pass first."""
+        deadline = time.monotonic() + limit
+        while True:
+            now = time.monotonic()
+            remaining = self.last + quiet - now
+            if self.pending == 0 and remaining <= 0:
+                return True
+            if now >= deadline:
+                return False
+            await asyncio.sleep(min(max(remaining, 0.02), deadline - now))
+
+
 async def _shoot(browser: Browser, archive: Archive, capture: Capture) -> bytes:
     """The full-page PNG of ``capture`` with every request answered from the archive."""
     context = await browser.new_context(viewport=VIEWPORT, service_workers="block", java_script_enabled=True)
     try:
         when = capture.fetched_at
 
+        traffic = _Traffic()
+
         async def answer(route: Route) -> None:
             request = route.request  # the archive holds GETs: anything else (a POST, a beacon) is a gap
-            await route.fulfill(**(_from_archive(archive, request.url, when) if request.method in ("GET", "HEAD")
-                                   else _GAP))
+            with traffic.request():
+                await route.fulfill(**(_from_archive(archive, request.url, when)
+                                       if request.method in ("GET", "HEAD") else _GAP))
 
         await context.route("**/*", answer)
         page = await context.new_page()
         await page.goto(capture.url, wait_until="load")
-        try:
-            await page.wait_for_load_state("networkidle", timeout=5000)
-        except Exception:  # noqa: BLE001 - a page that never goes quiet is shot as it is
-            log.debug("%s: network not idle after 5 s", capture.url)
+        if not await traffic.settled(QUIET, SETTLE_LIMIT):  # a page that never goes quiet is shot as it is
+            log.debug("%s: requests still coming after %g s", capture.url, SETTLE_LIMIT)
         return await page.screenshot(full_page=True, type="png")
     finally:
         await context.close()

@@ -3,8 +3,8 @@
 The crawl's counts are written every ``ARCHIVER_CRAWL_FLUSH_INTERVAL`` seconds (5 by default;
 1 here, so ten kills fit in about a minute and the bound is tighter). A killed run must keep the
 counts of its last save: its ``pages`` lie between the pages it had archived one interval (plus
-some slack for the write itself on a loaded machine: 3 s in all) before the kill and all it
-archived, both read from the captures in the catalogue.
+slack for the write itself on a loaded machine: 5 s in all, the README's promise) before the kill
+and all it archived, both read from the captures in the catalogue.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from support.crawl_site import running_crawl_site
 
 FLUSH_INTERVAL = 1.0
 # Seconds: a save under way when the process died, or held up on a loaded machine (one interval
-# plus this stays under the 5 s the README promises).
-SLACK = 2.0
+# plus this is the 5 s the README promises; 3 s in all was exceeded once on a loaded 2-core CI).
+SLACK = 4.0
 MOMENTS = [0.0, 0.6, 1.2, 1.8, 2.4, 3.2, 4.0, 4.8, 5.6, 6.5]  # seconds after each run's first page
 
 

@@ -93,6 +93,7 @@ class CrawlReport:
         self.started = time.monotonic()
         self._loops: list[task.LoopingCall] = []
         self._last_flush = 0.0
+        self._writing = False
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -174,8 +175,18 @@ class CrawlReport:
             self.observer.progress({**self.snapshot(), "elapsed": time.monotonic() - self.started})
 
     def _flush(self) -> None:
-        threads.deferToThread(self._write, self.snapshot()).addErrback(
+        # One write at a time: while the catalogue is busy, later ticks do not queue stale
+        # snapshots behind it; the next tick after it finishes saves the newest counts.
+        if self._writing:
+            return
+        self._writing = True
+        deferred = threads.deferToThread(self._write, self.snapshot())
+        deferred.addErrback(
             lambda failure: log.warning("could not save the crawl's counts: %s", failure.getErrorMessage()))
+        deferred.addBoth(self._written)
+
+    def _written(self, _result: Any) -> None:
+        self._writing = False
 
     def _write(self, counts: dict[str, Any]) -> None:
         session = archive_session(self.crawler)
